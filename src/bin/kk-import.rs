@@ -1,0 +1,7 @@
+use clap::Parser;
+use kk::cmd::{self, import};
+
+fn main() -> std::process::ExitCode {
+    let cli = import::Cli::parse();
+    cmd::exit(import::TOOL, import::run(&cli))
+}

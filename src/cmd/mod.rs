@@ -1,0 +1,145 @@
+//! One module per tool: its arguments, its `run`, its rules. The binaries in `src/bin/` only
+//! parse arguments and call [`exit`] with the result.
+
+pub mod generate;
+pub mod import;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use crate::error::{Error, Result};
+use crate::io::{Encoding, InputEncoding};
+use crate::layout::LayoutFile;
+
+/// Input options every tool shares.
+#[derive(Debug, Clone, clap::Args)]
+pub struct InputArgs {
+    /// 入力ファイル (省略または - で標準入力)
+    #[arg(short = 'i', long = "input", value_name = "FILE")]
+    pub input: Option<PathBuf>,
+
+    /// 入力の文字コード: auto (BOM→UTF-8、UTF-8として正しければUTF-8、それ以外はShift_JIS(CP932)), sjis, utf8。
+    /// 既定値は環境変数 KK_ENCODING、なければ auto
+    #[arg(long = "encoding", value_name = "ENC")]
+    pub encoding: Option<InputEncoding>,
+
+    /// 見出し名・列位置の対応表 (TOML)。docs/layouts.md 参照
+    #[arg(long = "layout", value_name = "FILE.toml")]
+    pub layout: Option<PathBuf>,
+}
+
+impl InputArgs {
+    /// `--encoding`, else `KK_ENCODING`, else auto.
+    pub fn input_encoding(&self) -> Result<InputEncoding> {
+        if let Some(e) = self.encoding {
+            return Ok(e);
+        }
+        match std::env::var("KK_ENCODING") {
+            Ok(v) if !v.is_empty() => v.parse().map_err(|detail| Error::Usage { option: "KK_ENCODING", detail }),
+            _ => Ok(InputEncoding::Auto),
+        }
+    }
+
+    pub fn layout_file(&self) -> Result<Option<(LayoutFile, PathBuf)>> {
+        self.layout.as_ref().map(|p| LayoutFile::load(p).map(|lf| (lf, p.clone()))).transpose()
+    }
+}
+
+/// Output options every tool shares.
+#[derive(Debug, Clone, clap::Args)]
+pub struct OutputArgs {
+    /// 出力ファイル (省略または - で標準出力)。一時ファイルに書いてから置き換えるため、失敗時に中途半端なファイルは残りません (権限 0600)
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// 出力の文字コード: sjis, utf8, utf8-bom。既定値は KK_ENCODING、なければ入力と同じ
+    #[arg(long = "output-encoding", value_name = "ENC")]
+    pub output_encoding: Option<Encoding>,
+
+    /// Shift_JISで表せない文字をエラーにせず「〓」に置き換える (件数は標準エラーに表示)
+    #[arg(long)]
+    pub replace_unmappable: bool,
+
+    /// 改行をCRLFにする (Shift_JIS出力の既定)
+    #[arg(long, conflicts_with = "lf")]
+    pub crlf: bool,
+
+    /// 改行をLFにする (UTF-8出力の既定)
+    #[arg(long)]
+    pub lf: bool,
+}
+
+impl OutputArgs {
+    /// `--output-encoding`, else `KK_ENCODING` (auto means "as read"), else as read.
+    pub fn output_encoding(&self, input: Encoding) -> Result<Encoding> {
+        if let Some(e) = self.output_encoding {
+            return Ok(e);
+        }
+        match std::env::var("KK_ENCODING") {
+            Ok(v) if !v.is_empty() && !v.eq_ignore_ascii_case("auto") => {
+                v.parse().map_err(|detail| Error::Usage { option: "KK_ENCODING", detail })
+            }
+            _ => Ok(input),
+        }
+    }
+
+    /// CRLF for Shift_JIS, LF for UTF-8, unless `--crlf`/`--lf`.
+    pub fn crlf(&self, enc: Encoding) -> bool {
+        if self.crlf {
+            true
+        } else if self.lf {
+            false
+        } else {
+            enc.is_sjis()
+        }
+    }
+}
+
+/// Run options every tool shares.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunArgs {
+    /// 却下行や指摘があれば終了コード1で終える (ジョブスケジューラ向け)
+    #[arg(long)]
+    pub strict: bool,
+
+    /// 集計をJSONで書き出す (ワークフロー用)
+    #[arg(long, value_name = "FILE")]
+    pub summary_json: Option<PathBuf>,
+
+    /// 進捗を表示する (端末なら既定で表示)
+    #[arg(long)]
+    pub progress: bool,
+
+    /// エラー以外のメッセージを出さない
+    #[arg(short = 'q', long)]
+    pub quiet: bool,
+}
+
+/// Maps a tool's result to its exit code: the error's message on stderr and 2 (or 3), a closed
+/// stdout (`| head`) quietly 0.
+pub fn exit(tool: &str, result: Result<u8>) -> ExitCode {
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{tool}: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// Refuses two outputs on one path (the later would silently replace the earlier). Writing over
+/// an input is allowed: outputs are renamed into place only after every input has been read, so
+/// `--base master.csv -o master.csv` updates a master in place.
+pub fn check_distinct_outputs(outputs: &[Option<&Path>]) -> Result<()> {
+    let files: Vec<&Path> = outputs.iter().flatten().copied().filter(|p| p.as_os_str() != "-").collect();
+    for (i, o) in files.iter().enumerate() {
+        if files[..i].contains(o) {
+            return Err(Error::Usage {
+                option: "-o/--errors/--duplicates/--summary-json",
+                detail: format!("{} が複数の出力に指定されています", o.display()),
+            });
+        }
+    }
+    Ok(())
+}

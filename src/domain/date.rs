@@ -1,0 +1,240 @@
+//! Dates in every form SPEC §1 accepts, Japanese eras with strict boundaries (DOMAIN.md
+//! "Dates, ages, years"). Dates are written as `YYYYMMDD`.
+
+use jiff::civil::Date;
+
+use crate::error::FieldError;
+
+/// A Japanese era: code (1 明治 … 5 令和), kanji, letter, first day, and the Gregorian year of 元年.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Era {
+    pub code: u8,
+    pub kanji: &'static str,
+    pub letter: char,
+    pub first_day: Date,
+}
+
+/// 明治 counts from 1868-01-01 for parsing (DOMAIN.md); the others start on their accession day.
+pub const ERAS: [Era; 5] = [
+    Era { code: 1, kanji: "明治", letter: 'M', first_day: jiff::civil::date(1868, 1, 1) },
+    Era { code: 2, kanji: "大正", letter: 'T', first_day: jiff::civil::date(1912, 7, 30) },
+    Era { code: 3, kanji: "昭和", letter: 'S', first_day: jiff::civil::date(1926, 12, 25) },
+    Era { code: 4, kanji: "平成", letter: 'H', first_day: jiff::civil::date(1989, 1, 8) },
+    Era { code: 5, kanji: "令和", letter: 'R', first_day: jiff::civil::date(2019, 5, 1) },
+];
+
+impl Era {
+    pub fn by_code(code: u8) -> Option<Era> {
+        ERAS.iter().copied().find(|e| e.code == code)
+    }
+    fn by_letter(c: char) -> Option<Era> {
+        ERAS.iter().copied().find(|e| e.letter == c.to_ascii_uppercase())
+    }
+    fn by_kanji(s: &str) -> Option<(Era, &str)> {
+        ERAS.iter().find_map(|e| s.strip_prefix(e.kanji).map(|rest| (*e, rest)))
+    }
+    /// The first day of the next era, if any.
+    fn next_first_day(self) -> Option<Date> {
+        Era::by_code(self.code + 1).map(|e| e.first_day)
+    }
+    /// The date for era year `year` (1 = 元年), month and day; an error if the day is not in the
+    /// era (平成31年5月1日, 令和元年4月30日).
+    pub fn date(self, year: i16, month: i8, day: i8) -> Result<Date, FieldError> {
+        if year < 1 {
+            return Err(FieldError::Date);
+        }
+        let d = calendar_date(self.first_day.year() + year - 1, month, day)?;
+        if d < self.first_day || self.next_first_day().is_some_and(|next| d >= next) {
+            return Err(FieldError::EraRange);
+        }
+        Ok(d)
+    }
+}
+
+fn calendar_date(year: i16, month: i8, day: i8) -> Result<Date, FieldError> {
+    Date::new(year, month, day).map_err(|_| FieldError::Date)
+}
+
+fn num<T: std::str::FromStr>(s: &str) -> Result<T, FieldError> {
+    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(FieldError::Date);
+    }
+    s.parse().map_err(|_| FieldError::Date)
+}
+
+/// Splits `Y?M?D` on any one of the separators given, exactly three parts.
+fn split3<'a>(s: &'a str, seps: &[char]) -> Option<[&'a str; 3]> {
+    let mut it = s.split(|c| seps.contains(&c));
+    let parts = [it.next()?, it.next()?, it.next()?];
+    it.next().is_none().then_some(parts)
+}
+
+/// Parses a date given as `YYYYMMDD`, `YYYY-MM-DD`, `YYYY/M/D`, `GYYMMDD` (era code 1–5),
+/// `R8.4.1` (M/T/S/H/R), `令和8年4月1日`, `令和元年5月1日` or `2026年4月1日`. The text must already
+/// be half-width (NFKC) and trimmed. An empty string is [`FieldError::Required`].
+pub fn parse_date(s: &str) -> Result<Date, FieldError> {
+    if s.is_empty() {
+        return Err(FieldError::Required);
+    }
+    if let Some(rest) = s.strip_suffix('日') {
+        return parse_kanji_date(rest);
+    }
+    let first = s.chars().next().unwrap_or('0');
+    if first.is_ascii_alphabetic() {
+        let era = Era::by_letter(first).ok_or(FieldError::Date)?;
+        let [y, m, d] = split3(&s[1..], &['.', '/', '-']).ok_or(FieldError::Date)?;
+        return era.date(num(y)?, num(m)?, num(d)?);
+    }
+    if s.bytes().all(|b| b.is_ascii_digit()) {
+        return match s.len() {
+            8 => calendar_date(num(&s[0..4])?, num(&s[4..6])?, num(&s[6..8])?),
+            7 => {
+                let era = Era::by_code(s.as_bytes()[0] - b'0').ok_or(FieldError::Date)?;
+                era.date(num(&s[1..3])?, num(&s[3..5])?, num(&s[5..7])?)
+            }
+            _ => Err(FieldError::Date),
+        };
+    }
+    let [y, m, d] = split3(s, &['-', '/']).ok_or(FieldError::Date)?;
+    if y.len() != 4 || m.len() > 2 || d.len() > 2 {
+        return Err(FieldError::Date);
+    }
+    calendar_date(num(y)?, num(m)?, num(d)?)
+}
+
+/// `令和8年4月1`, `令和元年5月1`, `2026年4月1` (the trailing 日 already removed).
+fn parse_kanji_date(s: &str) -> Result<Date, FieldError> {
+    let (era, rest) = match Era::by_kanji(s) {
+        Some((era, rest)) => (Some(era), rest),
+        None => (None, s),
+    };
+    let (y, rest) = rest.split_once('年').ok_or(FieldError::Date)?;
+    let (m, d) = rest.split_once('月').ok_or(FieldError::Date)?;
+    match era {
+        Some(era) => {
+            let year = if y == "元" { 1 } else { num(y)? };
+            era.date(year, num(m)?, num(d)?)
+        }
+        None if y.len() == 4 => calendar_date(num(y)?, num(m)?, num(d)?),
+        None => Err(FieldError::Date),
+    }
+}
+
+/// `YYYYMMDD`, the form every kk output uses.
+pub fn format_date(d: Date) -> String {
+    format!("{:04}{:02}{:02}", d.year(), d.month(), d.day())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    fn ok(s: &str) -> String {
+        format_date(parse_date(s).unwrap_or_else(|e| panic!("{s}: {e}")))
+    }
+
+    #[test]
+    fn every_accepted_form() {
+        assert_eq!(ok("20260401"), "20260401");
+        assert_eq!(ok("2026-04-01"), "20260401");
+        assert_eq!(ok("2026/4/1"), "20260401");
+        assert_eq!(ok("2026/04/01"), "20260401");
+        assert_eq!(ok("5080401"), "20260401");
+        assert_eq!(ok("R8.4.1"), "20260401");
+        assert_eq!(ok("r08.04.01"), "20260401");
+        assert_eq!(ok("令和8年4月1日"), "20260401");
+        assert_eq!(ok("令和元年5月1日"), "20190501");
+        assert_eq!(ok("2026年4月1日"), "20260401");
+        assert_eq!(ok("3610315"), "19860315");
+        assert_eq!(ok("S61.3.15"), "19860315");
+        assert_eq!(ok("昭和61年3月15日"), "19860315");
+        assert_eq!(ok("1450101"), "19120101");
+    }
+
+    #[test]
+    fn era_boundaries() {
+        // last and first days of each era
+        assert_eq!(ok("平成31年4月30日"), "20190430");
+        assert_eq!(ok("4310430"), "20190430");
+        assert_eq!(parse_date("平成31年5月1日"), Err(FieldError::EraRange));
+        assert_eq!(parse_date("4310501"), Err(FieldError::EraRange));
+        assert_eq!(parse_date("令和元年4月30日"), Err(FieldError::EraRange));
+        assert_eq!(parse_date("R1.4.30"), Err(FieldError::EraRange));
+        assert_eq!(ok("S64.1.7"), "19890107");
+        assert_eq!(parse_date("S64.1.8"), Err(FieldError::EraRange));
+        assert_eq!(ok("H1.1.8"), "19890108");
+        assert_eq!(parse_date("H1.1.7"), Err(FieldError::EraRange));
+        assert_eq!(ok("T15.12.24"), "19261224");
+        assert_eq!(parse_date("T15.12.25"), Err(FieldError::EraRange));
+        assert_eq!(ok("S1.12.25"), "19261225");
+        assert_eq!(ok("M45.7.29"), "19120729");
+        assert_eq!(parse_date("M45.7.30"), Err(FieldError::EraRange));
+        assert_eq!(ok("明治元年1月1日"), "18680101");
+        assert_eq!(parse_date("H0.1.8"), Err(FieldError::Date));
+    }
+
+    #[test]
+    fn impossible_and_malformed_dates() {
+        for s in [
+            "20260230",
+            "2025-02-29",
+            "2026/13/1",
+            "6080401",
+            "0080401",
+            "X8.4.1",
+            "R8.4",
+            "R8.4.1.1",
+            "2026-4",
+            "202604",
+            "令和8年4月",
+            "令和八年4月1日",
+            "abc",
+            "2026-04-01x",
+            "26/4/1",
+            "2026/4/1/",
+        ] {
+            assert!(parse_date(s).is_err(), "{s} should fail");
+        }
+        assert_eq!(parse_date(""), Err(FieldError::Required));
+        assert_eq!(ok("2024-02-29"), "20240229");
+    }
+
+    #[test]
+    fn era_first_days_match_domain_md() {
+        assert_eq!(Era::by_code(2).unwrap().first_day, date(1912, 7, 30));
+        assert_eq!(Era::by_code(3).unwrap().first_day, date(1926, 12, 25));
+        assert_eq!(Era::by_code(4).unwrap().first_day, date(1989, 1, 8));
+        assert_eq!(Era::by_code(5).unwrap().first_day, date(2019, 5, 1));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn format_then_parse_round_trips(days in 0i32..80_000) {
+            let d = date(1868, 1, 1).checked_add(jiff::Span::new().days(days)).unwrap();
+            let s = format_date(d);
+            proptest::prop_assert_eq!(parse_date(&s), Ok(d));
+            let iso = format!("{}-{:02}-{:02}", d.year(), d.month(), d.day());
+            proptest::prop_assert_eq!(parse_date(&iso), Ok(d));
+        }
+
+        #[test]
+        fn every_day_has_exactly_one_era_form(days in 0i32..80_000) {
+            let d = date(1868, 1, 1).checked_add(jiff::Span::new().days(days)).unwrap();
+            let era = ERAS.iter().rev().find(|e| e.first_day <= d).unwrap();
+            let y = d.year() - era.first_day.year() + 1;
+            let g = format!("{}{:02}{:02}{:02}", era.code, y, d.month(), d.day());
+            if y < 100 {
+                proptest::prop_assert_eq!(parse_date(&g), Ok(d));
+            }
+            let k = format!("{}{}年{}月{}日", era.kanji, if y == 1 { "元".to_string() } else { y.to_string() }, d.month(), d.day());
+            proptest::prop_assert_eq!(parse_date(&k), Ok(d));
+            // the same day written in the previous era (if that era had begun) is out of range
+            if let Some(prev) = Era::by_code(era.code - 1) {
+                let py = d.year() - prev.first_day.year() + 1;
+                let k = format!("{}{}年{}月{}日", prev.kanji, py, d.month(), d.day());
+                proptest::prop_assert_eq!(parse_date(&k), Err(FieldError::EraRange));
+            }
+        }
+    }
+}

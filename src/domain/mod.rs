@@ -1,0 +1,13 @@
+//! Domain types and rules (DOMAIN.md Part 1). Every rule lives in one function named for what it
+//! computes, with its edge cases tested beside it.
+
+pub mod age;
+pub mod date;
+pub mod number;
+pub mod person;
+pub mod text;
+
+pub use age::{FiscalYear, age_at_fiscal_year_end, is_tokutei_target, legal_age};
+pub use date::{Era, format_date, parse_date};
+pub use number::{InstitutionNumber, InsurerNumber, luhn_check_digit};
+pub use person::PersonKey;

@@ -1,0 +1,179 @@
+//! Text normalization on import (SPEC §1 "Values", DOMAIN.md "Normalization").
+//!
+//! Every function returns `Cow::Borrowed` when the text is already normal, so the CSV layer can
+//! copy such fields as raw bytes (which keeps CP932 byte sequences exactly as read).
+
+use std::borrow::Cow;
+
+use unicode_normalization::UnicodeNormalization;
+
+const IDEOGRAPHIC_SPACE: char = '\u{3000}';
+
+fn is_space(c: char) -> bool {
+    c == ' ' || c == IDEOGRAPHIC_SPACE || c == '\t'
+}
+
+fn is_halfwidth_kana(c: char) -> bool {
+    ('\u{FF61}'..='\u{FF9F}').contains(&c)
+}
+
+/// Trims ASCII spaces, tabs and U+3000 at both ends.
+pub fn trim(s: &str) -> &str {
+    s.trim_matches(is_space)
+}
+
+/// A code field (保険者番号, 記号, 番号, 枝番, 郵便番号, 世帯番号, dates, codes): NFKC, so full-width
+/// digits and letters become half-width, then trimmed.
+pub fn normalize_code(s: &str) -> Cow<'_, str> {
+    if s.is_ascii() {
+        return Cow::Borrowed(trim(s));
+    }
+    let n: String = s.nfkc().collect();
+    let t = trim(&n);
+    if t == s { Cow::Borrowed(s) } else { Cow::Owned(t.to_string()) }
+}
+
+/// Half-width katakana → full-width, with ﾞ/ﾟ folded into the preceding kana (ｶﾞ → ガ).
+/// Only the half-width runs are NFKC-normalized: NFKC on a whole name would also turn ① into 1
+/// and ㈱ into (株). A sound mark that cannot combine becomes the spacing ゛/゜, which CP932 holds.
+pub fn widen_halfwidth_kana(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(is_halfwidth_kana) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        for c in run.nfkc() {
+            out.push(match c {
+                '\u{3099}' => '\u{309B}',
+                '\u{309A}' => '\u{309C}',
+                c => c,
+            });
+        }
+        run.clear();
+    };
+    for c in s.chars() {
+        if is_halfwidth_kana(c) {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    Cow::Owned(out)
+}
+
+/// Free text (住所): half-width kana widened, trimmed.
+pub fn normalize_text(s: &str) -> Cow<'_, str> {
+    match widen_halfwidth_kana(s) {
+        Cow::Borrowed(b) => Cow::Borrowed(trim(b)),
+        Cow::Owned(o) => Cow::Owned(trim(&o).to_string()),
+    }
+}
+
+/// A name (氏名, 氏名カナ): half-width kana widened, trimmed, every run of spaces folded to one
+/// full-width space.
+pub fn normalize_name(s: &str) -> Cow<'_, str> {
+    let widened = widen_halfwidth_kana(s);
+    let t = trim(&widened);
+    let needs_fold = {
+        let mut prev_space = false;
+        t.chars().any(|c| {
+            let bad = is_space(c) && (c != IDEOGRAPHIC_SPACE || prev_space);
+            prev_space = is_space(c);
+            bad
+        })
+    };
+    if !needs_fold {
+        return match widened {
+            Cow::Borrowed(b) => Cow::Borrowed(trim(b)),
+            Cow::Owned(_) => Cow::Owned(t.to_string()),
+        };
+    }
+    let mut out = String::with_capacity(t.len());
+    let mut prev_space = false;
+    for c in t.chars() {
+        if is_space(c) {
+            if !prev_space {
+                out.push(IDEOGRAPHIC_SPACE);
+            }
+            prev_space = true;
+        } else {
+            out.push(c);
+            prev_space = false;
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// True when every character of a normalized 氏名カナ is full-width katakana, the long-vowel mark,
+/// the middle dot, a spacing sound mark or the full-width space.
+pub fn is_kana_name(s: &str) -> bool {
+    s.chars().all(|c| {
+        matches!(
+            c,
+            '\u{30A1}'..='\u{30FA}' | '\u{30FB}' | '\u{30FC}' | '\u{30FD}' | '\u{30FE}' | '\u{309B}' | '\u{309C}'
+        ) || c == IDEOGRAPHIC_SPACE
+    })
+}
+
+/// The form of 氏名カナ used to recognise one person under two keys: spaces removed.
+pub fn kana_for_matching(s: &str) -> String {
+    s.chars().filter(|c| !is_space(*c)).collect()
+}
+
+/// Number of characters (not bytes), for the 20-character limits of 記号 and 番号.
+pub fn char_count(s: &str) -> usize {
+    s.chars().count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn halfwidth_kana_is_widened_with_sound_marks_folded() {
+        assert_eq!(widen_halfwidth_kana("ﾔﾏﾀﾞ ﾀﾛｳ"), "ヤマダ タロウ");
+        assert_eq!(widen_halfwidth_kana("ﾊﾟﾝ"), "パン");
+        assert_eq!(widen_halfwidth_kana("ｳﾞｧｲｵﾚｯﾄ"), "ヴァイオレット");
+        assert_eq!(widen_halfwidth_kana("ｰ･｢｣"), "ー・「」");
+        // a sound mark on a kana that cannot take it stays a spacing mark (CP932-encodable)
+        assert_eq!(widen_halfwidth_kana("ｱﾞ"), "ア゛");
+        assert_eq!(widen_halfwidth_kana("カﾞ"), "カ゛");
+        assert!(matches!(widen_halfwidth_kana("ヤマダ"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn names_keep_nec_characters_and_fold_spaces() {
+        assert_eq!(normalize_name("  山田  太郎 "), "山田　太郎");
+        assert_eq!(normalize_name("　髙橋　 　﨑子　"), "髙橋　﨑子");
+        assert_eq!(normalize_name("ﾔﾏﾀﾞ ﾀﾛｳ"), "ヤマダ　タロウ");
+        assert_eq!(normalize_name("㈱①"), "㈱①");
+        assert!(matches!(normalize_name("山田　太郎"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn code_fields_are_nfkc_and_trimmed() {
+        assert_eq!(normalize_code("１３１"), "131");
+        assert_eq!(normalize_code(" ０６１３２０１３　"), "06132013");
+        assert_eq!(normalize_code("ＡＢ－１"), "AB-1");
+        assert!(matches!(normalize_code("131"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn kana_names() {
+        assert!(is_kana_name("ヤマダ　タロウ"));
+        assert!(is_kana_name("ヴァン・デル・ルー"));
+        assert!(!is_kana_name("やまだ"));
+        assert!(!is_kana_name("ヤマダ1"));
+        assert!(!is_kana_name("山田"));
+        assert_eq!(kana_for_matching("ヤマダ　タロウ"), "ヤマダタロウ");
+    }
+
+    #[test]
+    fn text_is_widened_and_trimmed() {
+        assert_eq!(normalize_text(" 東京都ｺｰﾎﾟ1 "), "東京都コーポ1");
+        assert_eq!(normalize_text("大阪府\n2号"), "大阪府\n2号");
+    }
+}

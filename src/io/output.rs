@@ -1,0 +1,171 @@
+//! Output: stdout or an atomic 0600 file, and the CSV writer on top of it.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use csv::ByteRecord;
+use tempfile::NamedTempFile;
+
+use super::encoding::{Encoding, TextEncoder, UTF8_BOM};
+use super::{STDOUT_NAME, display_name, is_std};
+use crate::error::{Error, Loc, Result};
+
+/// Where output goes. A file is written to a temporary file in the same folder (mode 0600) and
+/// renamed over the target only by [`Sink::commit`]; dropped uncommitted, it leaves nothing.
+pub enum Sink {
+    Stdout(BufWriter<io::Stdout>),
+    File { tmp: BufWriter<NamedTempFile>, path: PathBuf },
+}
+
+impl Sink {
+    pub fn create(path: Option<&Path>) -> Result<Sink> {
+        if is_std(path) {
+            return Ok(Sink::Stdout(BufWriter::with_capacity(1 << 17, io::stdout())));
+        }
+        let path = path.unwrap_or(Path::new("-")).to_path_buf();
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        // tempfile creates the file with mode 0600 on Unix.
+        let tmp = tempfile::Builder::new()
+            .prefix(".kk-")
+            .suffix(".tmp")
+            .tempfile_in(&dir)
+            .map_err(|e| Error::io(&path, e))?;
+        Ok(Sink::File { tmp: BufWriter::with_capacity(1 << 17, tmp), path })
+    }
+
+    pub fn name(&self) -> String {
+        match self {
+            Sink::Stdout(_) => STDOUT_NAME.to_string(),
+            Sink::File { path, .. } => display_name(Some(path), STDOUT_NAME),
+        }
+    }
+
+    /// Flushes, fsyncs and renames a file into place (then fsyncs its folder).
+    pub fn commit(self) -> Result<()> {
+        let name = self.name();
+        match self {
+            Sink::Stdout(mut w) => w.flush().map_err(|e| Error::io(name, e)),
+            Sink::File { tmp, path } => {
+                let tmp = tmp.into_inner().map_err(|e| Error::io(&path, e.into_error()))?;
+                tmp.as_file().sync_all().map_err(|e| Error::io(&path, e))?;
+                tmp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    File::open(dir).and_then(|d| d.sync_all()).map_err(|e| Error::io(dir, e))?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Sink::Stdout(w) => w.write(buf),
+            Sink::File { tmp, .. } => tmp.write(buf),
+        }
+    }
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        match self {
+            Sink::Stdout(w) => w.write_all(buf),
+            Sink::File { tmp, .. } => tmp.write_all(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Sink::Stdout(w) => w.flush(),
+            Sink::File { tmp, .. } => tmp.flush(),
+        }
+    }
+}
+
+/// A CSV writer in one encoding and line ending, on a [`Sink`].
+pub struct CsvOut {
+    name: String,
+    writer: csv::Writer<Sink>,
+    pub encoder: TextEncoder,
+    record: ByteRecord,
+    scratch: Vec<u8>,
+}
+
+impl CsvOut {
+    /// `crlf`: CRLF line ends (the default for Shift_JIS), else LF.
+    pub fn new(path: Option<&Path>, encoding: Encoding, replace: bool, crlf: bool) -> Result<CsvOut> {
+        let mut sink = Sink::create(path)?;
+        let name = sink.name();
+        if encoding == Encoding::Utf8Bom {
+            sink.write_all(UTF8_BOM).map_err(|e| Error::io(name.clone(), e))?;
+        }
+        let writer = csv::WriterBuilder::new()
+            .terminator(if crlf { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') })
+            .flexible(true)
+            .buffer_capacity(1 << 17)
+            .from_writer(sink);
+        Ok(CsvOut {
+            name,
+            writer,
+            encoder: TextEncoder::new(encoding, replace),
+            record: ByteRecord::new(),
+            scratch: Vec::new(),
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub fn encoding(&self) -> Encoding {
+        self.encoder.encoding
+    }
+
+    /// Encodes `fields` and writes them as one record. `loc(i)` says where field `i` came from,
+    /// for the error if it cannot be encoded.
+    pub fn write_texts<S: AsRef<str>>(&mut self, fields: &[S], loc: impl Fn(usize) -> Loc) -> Result<()> {
+        self.record.clear();
+        for (i, f) in fields.iter().enumerate() {
+            self.scratch.clear();
+            self.encoder.encode(f.as_ref(), &mut self.scratch).map_err(|u| Error::Unencodable {
+                loc: loc(i),
+                encoding: self.encoder.encoding.label(),
+                code: u32::from(u.0),
+            })?;
+            self.record.push_field(&self.scratch);
+        }
+        let rec = std::mem::take(&mut self.record);
+        let res = self.write_record(&rec);
+        self.record = rec;
+        res
+    }
+
+    /// Writes a header row of canonical names.
+    pub fn write_header<S: AsRef<str>>(&mut self, names: &[S]) -> Result<()> {
+        let name = self.name.clone();
+        self.write_texts(names, |_| Loc::line(name.clone(), 1))
+    }
+
+    /// Writes a record whose fields are already in this writer's encoding.
+    pub fn write_record(&mut self, rec: &ByteRecord) -> Result<()> {
+        self.writer.write_byte_record(rec).map_err(|e| csv_write_error(&self.name, e))
+    }
+
+    /// Flushes and commits the output (renames a file into place). Returns how many characters
+    /// were replaced by 〓.
+    pub fn finish(self) -> Result<u64> {
+        let replaced = self.encoder.replaced;
+        let name = self.name;
+        let sink = self.writer.into_inner().map_err(|e| Error::io(name.clone(), e.into_error()))?;
+        sink.commit()?;
+        Ok(replaced)
+    }
+}
+
+fn csv_write_error(name: &str, e: csv::Error) -> Error {
+    match e.into_kind() {
+        csv::ErrorKind::Io(io) => Error::io(name, io),
+        other => Error::io(name, io::Error::other(format!("{other:?}"))),
+    }
+}

@@ -1,0 +1,307 @@
+//! Canonical layouts (SPEC §2) and the `--layout FILE.toml` mapping of a site's own headers or
+//! column positions onto them. Columns are found by header name, in any order.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+/// One canonical column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field {
+    pub name: &'static str,
+    /// A required column must be present (its values may still be allowed to be empty).
+    pub required: bool,
+}
+
+const fn req(name: &'static str) -> Field {
+    Field { name, required: true }
+}
+const fn opt(name: &'static str) -> Field {
+    Field { name, required: false }
+}
+
+/// A canonical layout: its name (for messages) and its columns in output order.
+#[derive(Debug)]
+pub struct Layout {
+    pub name: &'static str,
+    pub fields: &'static [Field],
+}
+
+impl Layout {
+    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.fields.iter().map(|f| f.name)
+    }
+    fn index_of(&self, name: &str) -> Option<usize> {
+        self.fields.iter().position(|f| f.name == name)
+    }
+}
+
+/// 被保険者マスタ. Field indices are the constants in [`insured`].
+pub static INSURED: Layout = Layout { name: "被保険者マスタ", fields: INSURED_DIFF_FIELDS.split_at(13).0 };
+
+const INSURED_DIFF_FIELDS: &[Field] = &[
+    req("保険者番号"),
+    opt("被保険者証記号"),
+    req("被保険者証番号"),
+    opt("枝番"),
+    req("氏名カナ"),
+    req("氏名"),
+    req("性別"),
+    req("生年月日"),
+    req("資格取得日"),
+    opt("資格喪失日"),
+    opt("世帯番号"),
+    opt("郵便番号"),
+    opt("住所"),
+    req("異動区分"),
+    req("異動日"),
+];
+
+/// 異動データ: the insured columns plus 異動区分 and 異動日.
+pub static INSURED_DIFF: Layout = Layout { name: "異動データ", fields: INSURED_DIFF_FIELDS };
+
+/// Column indices of [`INSURED`] and [`INSURED_DIFF`].
+pub mod insured {
+    pub const INSURER: usize = 0;
+    pub const KIGO: usize = 1;
+    pub const BANGO: usize = 2;
+    pub const EDABAN: usize = 3;
+    pub const KANA: usize = 4;
+    pub const NAME: usize = 5;
+    pub const SEX: usize = 6;
+    pub const BIRTH: usize = 7;
+    pub const ACQUIRED: usize = 8;
+    pub const LOST: usize = 9;
+    pub const HOUSEHOLD: usize = 10;
+    pub const POSTCODE: usize = 11;
+    pub const ADDRESS: usize = 12;
+    pub const CHANGE_KIND: usize = 13;
+    pub const CHANGE_DATE: usize = 14;
+}
+
+/// 世帯課税状況.
+pub static HOUSEHOLD_TAX: Layout = Layout {
+    name: "世帯課税状況",
+    fields: &[req("保険者番号"), req("世帯番号"), req("年度"), req("課税区分"), req("更新日")],
+};
+
+/// Column indices of [`HOUSEHOLD_TAX`].
+pub mod household_tax {
+    pub const INSURER: usize = 0;
+    pub const HOUSEHOLD: usize = 1;
+    pub const YEAR: usize = 2;
+    pub const STATUS: usize = 3;
+    pub const UPDATED: usize = 4;
+}
+
+/// The part of a master that `kk-import tax` needs: which households exist.
+pub static MASTER_HOUSEHOLDS: Layout =
+    Layout { name: "被保険者マスタ", fields: &[req("保険者番号"), req("世帯番号")] };
+
+/// 連携エラーリスト (SPEC §2 "Output layouts").
+pub const ERROR_LIST: [&str; 9] =
+    ["行番号", "保険者番号", "被保険者証記号", "被保険者証番号", "枝番", "列名", "エラーコード", "エラー内容", "値"];
+
+/// 重複リスト.
+pub const DUPLICATE_LIST: [&str; 11] = [
+    "グループ番号",
+    "重複種別",
+    "行番号",
+    "保険者番号",
+    "被保険者証記号",
+    "被保険者証番号",
+    "枝番",
+    "氏名カナ",
+    "生年月日",
+    "性別",
+    "資格喪失日",
+];
+
+/// A `--layout FILE.toml`: how a site's file maps onto a canonical layout.
+///
+/// ```toml
+/// header = true                   # false: no header row; then every column is a position
+/// [columns]                       # TOML needs Japanese keys in quotes
+/// "保険者番号" = "保険者番号(8桁)"    # canonical name = the file's header name
+/// "氏名カナ" = 3                     # or a 1-based column position
+/// ```
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LayoutFile {
+    #[serde(default = "yes")]
+    pub header: bool,
+    #[serde(default)]
+    pub columns: HashMap<String, ColumnRef>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum ColumnRef {
+    Name(String),
+    Position(usize),
+}
+
+impl LayoutFile {
+    pub fn load(path: &Path) -> Result<LayoutFile> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let lf: LayoutFile = toml::from_str(&text).map_err(|e| {
+            let mut detail = e.to_string().trim_end().replace('\n', " ");
+            if detail.contains("unquoted key") {
+                detail.insert_str(0, "日本語の列名は \"保険者番号\" のように引用符で囲んでください: ");
+            }
+            Error::Layout { path: path.into(), detail }
+        })?;
+        for (name, col) in &lf.columns {
+            if let ColumnRef::Position(0) = col {
+                return Err(Error::Layout {
+                    path: path.into(), detail: format!("「{name}」の列番号は1から数えます")
+                });
+            }
+            if !lf.header && matches!(col, ColumnRef::Name(_)) {
+                return Err(Error::Layout {
+                    path: path.into(),
+                    detail: format!("header = false のとき「{name}」は列番号(1から)で指定してください"),
+                });
+            }
+        }
+        Ok(lf)
+    }
+}
+
+/// Where each canonical field is in one file: `columns[i]` is the 0-based column of field `i`.
+#[derive(Debug, Clone)]
+pub struct Columns {
+    pub columns: Vec<Option<usize>>,
+    /// Names of the file's columns the layout does not use (for a note on stderr).
+    pub unused: Vec<String>,
+}
+
+impl Columns {
+    /// Resolves `layout` against a file. `header` is the file's header row (None for a
+    /// header-less file, which needs a layout file with positions); `width` is its column count.
+    pub fn resolve(
+        layout: &Layout,
+        file: &str,
+        header: Option<&[String]>,
+        width: usize,
+        mapping: Option<(&LayoutFile, &PathBuf)>,
+    ) -> Result<Columns> {
+        if let Some(h) = header {
+            for (i, name) in h.iter().enumerate() {
+                if !name.is_empty() && h[..i].contains(name) {
+                    return Err(Error::DuplicateHeader { file: file.into(), column: name.clone() });
+                }
+            }
+        }
+        let mut columns = vec![None; layout.fields.len()];
+        if let Some((lf, path)) = mapping {
+            for (name, col) in &lf.columns {
+                let Some(i) = layout.index_of(name) else {
+                    let known = layout.names().collect::<Vec<_>>().join("、");
+                    return Err(Error::Layout {
+                        path: path.clone(),
+                        detail: format!("「{name}」は{}の列ではありません (列: {known})", layout.name),
+                    });
+                };
+                columns[i] = match col {
+                    ColumnRef::Position(p) if *p <= width => Some(p - 1),
+                    ColumnRef::Position(p) => {
+                        return Err(Error::Layout {
+                            path: path.clone(),
+                            detail: format!("「{name}」の列番号 {p} はファイルの列数 {width} を超えています"),
+                        });
+                    }
+                    ColumnRef::Name(n) => header.and_then(|h| h.iter().position(|x| x == n)),
+                };
+                if columns[i].is_none() && layout.fields[i].required {
+                    return Err(Error::MissingColumn {
+                        file: file.into(),
+                        column: format!("{name} (レイアウト定義: {col:?})"),
+                    });
+                }
+            }
+        }
+        for (i, f) in layout.fields.iter().enumerate() {
+            let mapped = mapping.is_some_and(|(lf, _)| lf.columns.contains_key(f.name));
+            if columns[i].is_none() && !mapped {
+                columns[i] = header.and_then(|h| h.iter().position(|x| x == f.name));
+            }
+            if columns[i].is_none() && f.required {
+                return Err(Error::MissingColumn { file: file.into(), column: f.name.into() });
+            }
+        }
+        let unused = match header {
+            Some(h) => {
+                h.iter().enumerate().filter(|(i, _)| !columns.contains(&Some(*i))).map(|(_, n)| n.clone()).collect()
+            }
+            None => Vec::new(),
+        };
+        Ok(Columns { columns, unused })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn columns_are_found_by_name_in_any_order() {
+        let h = strings(&["世帯番号", "保険者番号", "備考", "課税区分", "更新日", "年度"]);
+        let c = Columns::resolve(&HOUSEHOLD_TAX, "t.csv", Some(&h), h.len(), None).unwrap();
+        assert_eq!(c.columns, vec![Some(1), Some(0), Some(5), Some(3), Some(4)]);
+        assert_eq!(c.unused, vec!["備考".to_string()]);
+    }
+
+    #[test]
+    fn missing_and_duplicate_columns() {
+        let h = strings(&["保険者番号", "世帯番号", "年度", "課税区分"]);
+        let e = Columns::resolve(&HOUSEHOLD_TAX, "t.csv", Some(&h), 4, None).unwrap_err();
+        assert_eq!(e.to_string(), "E003 t.csv: 必須の列「更新日」がありません");
+        let h = strings(&["保険者番号", "世帯番号", "年度", "課税区分", "更新日", "年度"]);
+        let e = Columns::resolve(&HOUSEHOLD_TAX, "t.csv", Some(&h), 6, None).unwrap_err();
+        assert_eq!(e.code(), "E010");
+    }
+
+    #[test]
+    fn a_layout_file_maps_names_and_positions() {
+        let lf: LayoutFile = toml::from_str("[columns]\n\"年度\" = \"対象年度\"\n\"課税区分\" = 5\n").unwrap();
+        let h = strings(&["保険者番号", "世帯番号", "対象年度", "更新日", "区分"]);
+        let p = PathBuf::from("l.toml");
+        let c = Columns::resolve(&HOUSEHOLD_TAX, "t.csv", Some(&h), 5, Some((&lf, &p))).unwrap();
+        assert_eq!(c.columns, vec![Some(0), Some(1), Some(2), Some(4), Some(3)]);
+    }
+
+    #[test]
+    fn header_less_files_need_positions() {
+        let lf: LayoutFile = toml::from_str(
+            "header = false\n[columns]\n\"保険者番号\" = 1\n\"世帯番号\" = 2\n\"年度\" = 3\n\"課税区分\" = 4\n\"更新日\" = 5\n",
+        )
+        .unwrap();
+        let p = PathBuf::from("l.toml");
+        let c = Columns::resolve(&HOUSEHOLD_TAX, "t.csv", None, 5, Some((&lf, &p))).unwrap();
+        assert_eq!(c.columns, vec![Some(0), Some(1), Some(2), Some(3), Some(4)]);
+        let e = Columns::resolve(&HOUSEHOLD_TAX, "t.csv", None, 4, Some((&lf, &p))).unwrap_err();
+        assert_eq!(e.code(), "E007");
+        let lf: LayoutFile = toml::from_str("[columns]\n\"氏名\" = 1\n").unwrap();
+        let e = Columns::resolve(&HOUSEHOLD_TAX, "t.csv", None, 4, Some((&lf, &p))).unwrap_err();
+        assert!(e.to_string().contains("「氏名」は世帯課税状況の列ではありません"), "{e}");
+    }
+
+    #[test]
+    fn insured_is_a_prefix_of_insured_diff() {
+        assert_eq!(INSURED.fields.len(), 13);
+        assert_eq!(INSURED.fields[insured::ADDRESS].name, "住所");
+        assert_eq!(INSURED_DIFF.fields[insured::CHANGE_KIND].name, "異動区分");
+    }
+}

@@ -1,0 +1,15 @@
+//! kenshin-kit (kk): command-line tools for the data side of 特定健診・特定保健指導.
+//!
+//! - [`io`]: encodings (CP932/UTF-8), CSV reading with physical line numbers, atomic output.
+//! - [`layout`]: the canonical file layouts and `--layout` mappings.
+//! - [`domain`]: check digits, dates and eras, legal age, fiscal years, normalization.
+//! - [`error`]: the error type with stable codes.
+//! - [`report`]: progress, messages, summaries.
+//! - [`cmd`]: one module per tool.
+
+pub mod cmd;
+pub mod domain;
+pub mod error;
+pub mod io;
+pub mod layout;
+pub mod report;
