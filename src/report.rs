@@ -59,6 +59,13 @@ impl Progress {
         }
     }
 
+    /// Sets the count directly (for rows delivered a batch at a time).
+    pub fn tick_to(&self, rows: u64) {
+        if let Some(pb) = &self.0 {
+            pb.set_position(rows);
+        }
+    }
+
     pub fn finish(&self) {
         if let Some(pb) = &self.0 {
             pb.finish_and_clear();

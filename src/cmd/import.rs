@@ -1,7 +1,8 @@
 //! kk-import — 被保険者マスタ管理 (SPEC §3 kk-import).
 //!
 //! `master` validates and normalizes an insured file, or applies an insured-diff to `--base`,
-//! and writes the master sorted by person key, the 連携エラーリスト and the 重複リスト.
+//! and writes the master (input order; sorted by person key with `--base`), the 連携エラーリスト
+//! and the 重複リスト.
 //! `tax` keeps the latest 世帯課税状況 per household and fiscal year.
 //!
 //! Every row read is either written or rejected (listed with its reason); the counts are
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 use clap::{Parser, Subcommand};
 use csv::ByteRecord;
 use jiff::civil::Date;
+use rustc_hash::FxHashMap;
 
 use super::{InputArgs, OutputArgs, RunArgs, check_distinct_outputs};
 use crate::domain::text::{
@@ -21,7 +23,10 @@ use crate::domain::text::{
 };
 use crate::domain::{FiscalYear, InsurerNumber, PersonKey, format_date, parse_date};
 use crate::error::{Error, FieldError, Loc, Result};
-use crate::io::{CsvInput, CsvOut, Encoding, InputEncoding, Row, TextEncoder, push_field};
+use crate::io::{
+    CsvInput, CsvOut, Encoding, InputEncoding, Row, RowRef, RowStore, TextEncoder, for_each_batch, push_field,
+    worker_count,
+};
 use crate::layout::{
     self, DUPLICATE_LIST, ERROR_LIST, INSURED, INSURED_DIFF, Layout, household_tax as ht, insured as f,
 };
@@ -141,13 +146,13 @@ struct Problem {
     value: String,
 }
 
-/// An insured row after validation and normalization.
-#[derive(Debug)]
+/// An insured row after validation and normalization. Its 13 output columns are in the
+/// [`RowStore`] at `row`.
+#[derive(Debug, Clone)]
 struct Checked {
     line: u64,
     key: Option<PersonKey>,
-    /// The 13 insured columns, normalized, in the output encoding.
-    record: ByteRecord,
+    row: RowRef,
     problems: Vec<Problem>,
     acquired: Option<Date>,
     lost: Option<Date>,
@@ -159,6 +164,8 @@ struct Checked {
 /// What checking a row needs besides the row.
 struct RowChecker {
     layout: &'static Layout,
+    /// Decoded text of each field, reused from row to row.
+    bufs: [String; MAX_FIELDS],
     in_enc: Encoding,
     out: TextEncoder,
     scratch: Vec<u8>,
@@ -174,15 +181,22 @@ fn field_normalizer(field: usize) -> fn(&str) -> Cow<'_, str> {
     }
 }
 
+const MAX_FIELDS: usize = 15;
+
 impl RowChecker {
-    fn check(&mut self, row: &Row<'_>) -> Result<Checked> {
+    fn check(&mut self, row: &Row<'_>, store: &mut RowStore) -> Result<Checked> {
         let layout = self.layout;
         let n = layout.fields.len();
-        let mut decoded = Vec::with_capacity(n);
-        for field in 0..n {
-            decoded.push(row.text(field, layout)?);
+        let mut raw: [&[u8]; MAX_FIELDS] = [b""; MAX_FIELDS];
+        let mut decoded: [&str; MAX_FIELDS] = [""; MAX_FIELDS];
+        for (field, buf) in self.bufs.iter_mut().enumerate().take(n) {
+            raw[field] = row.raw(field);
+            decoded[field] = row.text_in(field, layout, buf)?;
         }
-        let mut norm: Vec<Cow<'_, str>> = decoded.iter().enumerate().map(|(i, d)| field_normalizer(i)(d)).collect();
+        let mut norm: [Cow<'_, str>; MAX_FIELDS] = Default::default();
+        for field in 0..n {
+            norm[field] = field_normalizer(field)(decoded[field]);
+        }
         let mut problems = Vec::new();
         let mut bad = |field: usize, error: FieldError| {
             problems.push(Problem { column: layout.fields[field].name, error, value: decoded[field].to_string() });
@@ -210,8 +224,8 @@ impl RowChecker {
         // A 喪失 row needs only its key and dates: the other columns are not used.
         let full_row = !matches!(change, Some((Change::Loss, _)));
 
-        let insurer = norm[f::INSURER].parse::<InsurerNumber>().map_err(|e| bad(f::INSURER, e)).ok();
-        let mut key_ok = insurer.is_some();
+        let insurer = InsurerNumber::check(&norm[f::INSURER]).map_err(|e| bad(f::INSURER, e)).is_ok();
+        let mut key_ok = insurer;
         if char_count(&norm[f::KIGO]) > 20 {
             bad(f::KIGO, FieldError::TooLong);
             key_ok = false;
@@ -228,18 +242,18 @@ impl RowChecker {
             bad(f::EDABAN, FieldError::Format);
             key_ok = false;
         }
-        let key = match (&insurer, key_ok) {
-            (Some(i), true) => Some(PersonKey::new(i, &norm[f::KIGO], &norm[f::BANGO], &norm[f::EDABAN])),
-            _ => None,
-        };
+        let key = key_ok
+            .then(|| PersonKey::from_checked(&norm[f::INSURER], &norm[f::KIGO], &norm[f::BANGO], &norm[f::EDABAN]));
 
-        let mut date_field = |field: usize, required: bool, norm: &mut Vec<Cow<'_, str>>| -> Option<Date> {
+        let mut date_field = |field: usize, required: bool, norm: &mut [Cow<'_, str>]| -> Option<Date> {
             if norm[field].is_empty() && !required {
                 return None;
             }
             match parse_date(&norm[field]) {
                 Ok(d) => {
-                    norm[field] = Cow::Owned(format_date(d));
+                    if !is_canonical_date(&norm[field]) {
+                        norm[field] = Cow::Owned(format_date(d));
+                    }
                     Some(d)
                 }
                 Err(e) => {
@@ -266,14 +280,10 @@ impl RowChecker {
                 "" => bad(f::SEX, FieldError::Required),
                 _ => bad(f::SEX, FieldError::Code),
             }
-            let postcode = norm[f::POSTCODE].as_ref();
-            let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-            if postcode.len() == 7 && digits(postcode) {
-                norm[f::POSTCODE] = Cow::Owned(format!("{}-{}", &postcode[..3], &postcode[3..]));
-            } else if !(postcode.is_empty()
-                || (postcode.len() == 8 && &postcode[3..4] == "-" && digits(&postcode[..3]) && digits(&postcode[4..])))
-            {
-                bad(f::POSTCODE, FieldError::Format);
+            match normalize_postcode(&norm[f::POSTCODE]) {
+                Ok(Some(p)) => norm[f::POSTCODE] = Cow::Owned(p),
+                Ok(None) => {}
+                Err(e) => bad(f::POSTCODE, e),
             }
             if let (Some(b), Some(a)) = (birth, acquired)
                 && a < b
@@ -292,40 +302,95 @@ impl RowChecker {
             bad(f::LOST, FieldError::DateOrder);
         }
 
-        let mut record = ByteRecord::with_capacity(256, INSURED.fields.len());
+        let same_bytes = self.in_enc.same_bytes_as(self.out.encoding);
         for field in 0..INSURED.fields.len() {
-            let raw = Some((row.raw(field), decoded[field].as_ref(), self.in_enc));
-            push_field(&mut record, &mut self.out, &mut self.scratch, &norm[field], raw).map_err(|u| {
-                Error::Unencodable {
-                    loc: row.loc(layout.fields[field].name),
-                    encoding: self.out.encoding.label(),
-                    code: u32::from(u.0),
-                }
+            if same_bytes && decoded[field] == norm[field] {
+                store.field(raw[field]);
+                continue;
+            }
+            self.scratch.clear();
+            self.out.encode(&norm[field], &mut self.scratch).map_err(|u| Error::Unencodable {
+                loc: row.loc(layout.fields[field].name),
+                encoding: self.out.encoding.label(),
+                code: u32::from(u.0),
             })?;
+            store.field(&self.scratch);
         }
+        let row_range = store.end_row();
         let identity = if problems.is_empty() && full_row {
-            format!("{}\u{1F}{}\u{1F}{}", kana_for_matching(&norm[f::KANA]), norm[f::BIRTH], norm[f::SEX])
+            let mut id = String::with_capacity(norm[f::KANA].len() + 12);
+            kana_for_matching(&norm[f::KANA], &mut id);
+            for part in ["\u{1F}", &norm[f::BIRTH], "\u{1F}", &norm[f::SEX]] {
+                id.push_str(part);
+            }
+            id
         } else {
             String::new()
         };
-        Ok(Checked { line: row.line, key, record, problems, acquired, lost, identity, change })
+        Ok(Checked { line: row.line, key, row: row_range, problems, acquired, lost, identity, change })
     }
 }
 
-/// Reads every row of `input` through `checker`.
-fn read_all(input: &mut CsvInput, checker: &mut RowChecker, progress: &Progress) -> Result<Vec<Checked>> {
-    let mut rows = Vec::new();
-    while let Some(row) = input.next_row()? {
-        rows.push(checker.check(&row)?);
-        progress.tick(rows.len() as u64);
+/// `YYYYMMDD` already: a parsed date in this form is written unchanged.
+fn is_canonical_date(s: &str) -> bool {
+    s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// 郵便番号: empty, `NNN-NNNN`, or 7 digits (rewritten as `NNN-NNNN`).
+fn normalize_postcode(s: &str) -> std::result::Result<Option<String>, FieldError> {
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if s.is_empty() || (s.len() == 8 && &s[3..4] == "-" && digits(&s[..3]) && digits(&s[4..])) {
+        Ok(None)
+    } else if s.len() == 7 && digits(s) {
+        Ok(Some(format!("{}-{}", &s[..3], &s[3..])))
+    } else {
+        Err(FieldError::Format)
     }
-    Ok(rows)
+}
+
+/// Reads every row of `input` into `store`, checked by `checkers` (one per worker thread).
+/// Returns the rows in input order and the checkers, for what they counted.
+fn read_all(
+    input: &mut CsvInput,
+    checkers: Vec<RowChecker>,
+    store: &mut RowStore,
+    progress: &Progress,
+    expected_rows: usize,
+) -> Result<(Vec<Checked>, Vec<RowChecker>)> {
+    let crlf = store.crlf();
+    let mut rows: Vec<Checked> = Vec::with_capacity(expected_rows.max(1 << 12));
+    let checkers = for_each_batch(
+        input,
+        checkers,
+        |checker, ctx, batch| {
+            let mut part = RowStore::new(crlf, batch.len() * 160);
+            let checked =
+                batch.iter().map(|rec| checker.check(&ctx.row(rec), &mut part)).collect::<Result<Vec<_>>>()?;
+            Ok((checked, part))
+        },
+        |(checked, part)| {
+            let offset = store.append(part);
+            rows.extend(checked.into_iter().map(|mut c| {
+                c.row = c.row.moved(offset);
+                c
+            }));
+            progress.tick_to(rows.len() as u64);
+            Ok(())
+        },
+    )?;
+    Ok((rows, checkers))
+}
+
+/// A generous guess at the rows of an insured file (about 120 bytes a row), to size buffers once.
+fn expected_rows(path: Option<&Path>) -> usize {
+    CsvInput::file_size(path) / 80
 }
 
 /// Rows whose key occurs more than once: each gets E201 and the groups (by first line) are
 /// returned as indices. Rows without a valid key cannot take part.
 fn withhold_repeated_keys(rows: &mut [Checked]) -> Vec<Vec<usize>> {
-    let mut first: HashMap<&PersonKey, usize> = HashMap::with_capacity(rows.len());
+    let mut first: FxHashMap<&PersonKey, usize> = FxHashMap::default();
+    first.reserve(rows.len());
     let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for (i, r) in rows.iter().enumerate() {
         if let Some(k) = &r.key {
@@ -339,7 +404,7 @@ fn withhold_repeated_keys(rows: &mut [Checked]) -> Vec<Vec<usize>> {
     for members in groups.values() {
         for &i in members {
             rows[i].problems.push(Problem {
-                column: "被保険者キー",
+                column: KEY_COLUMN,
                 error: FieldError::DuplicateKey,
                 value: String::new(),
             });
@@ -348,9 +413,11 @@ fn withhold_repeated_keys(rows: &mut [Checked]) -> Vec<Vec<usize>> {
     groups.into_values().collect()
 }
 
-/// Qualification periods [取得日, 喪失日) that overlap, grouped into connected runs
-/// (`idx` sorted by 取得日). With `as_of`, only records qualified on that day count, and they
-/// all overlap.
+/// The column name the error list gives a problem of the whole person key.
+const KEY_COLUMN: &str = "被保険者キー";
+
+/// Qualification periods [取得日, 喪失日) that overlap, grouped into connected runs. With
+/// `as_of`, only records qualified on that day count, and they all overlap.
 fn overlapping_runs(master: &[&Checked], mut idx: Vec<usize>, as_of: Option<Date>) -> Vec<Vec<usize>> {
     if let Some(d) = as_of {
         idx.retain(|&i| master[i].acquired.is_some_and(|a| a <= d) && master[i].lost.is_none_or(|l| d < l));
@@ -358,24 +425,18 @@ fn overlapping_runs(master: &[&Checked], mut idx: Vec<usize>, as_of: Option<Date
     }
     idx.sort_by_key(|&i| (master[i].acquired, master[i].line));
     let mut runs: Vec<Vec<usize>> = Vec::new();
-    let mut end: Option<Option<Date>> = None; // Some(None) = open-ended run
+    // where the current run ends: None = open-ended (no 喪失日)
+    let mut end: Option<Date> = None;
     for i in idx {
         let r = &master[i];
-        let overlaps = match end {
-            Some(None) => true,
-            Some(Some(e)) => r.acquired.is_some_and(|a| a < e),
-            None => false,
-        };
+        let overlaps = !runs.is_empty() && end.is_none_or(|e| r.acquired.is_some_and(|a| a < e));
         if overlaps && let Some(run) = runs.last_mut() {
             run.push(i);
+            end = end.zip(r.lost).map(|(e, l)| e.max(l));
         } else {
             runs.push(vec![i]);
+            end = r.lost;
         }
-        end = Some(match (end.filter(|_| overlaps), r.lost) {
-            (Some(None), _) | (_, None) => None,
-            (Some(Some(e)), Some(l)) => Some(e.max(l)),
-            (None, Some(l)) => Some(l),
-        });
     }
     runs
 }
@@ -383,7 +444,8 @@ fn overlapping_runs(master: &[&Checked], mut idx: Vec<usize>, as_of: Option<Date
 /// Duplicate kinds 2 (one identity under two keys of one insurer) and 3 (one identity at two
 /// insurers at once), among the records of the new master.
 fn identity_duplicates(master: &[&Checked], as_of: Option<Date>) -> (Vec<Vec<usize>>, Vec<Vec<usize>>) {
-    let mut first: HashMap<&str, usize> = HashMap::with_capacity(master.len());
+    let mut first: FxHashMap<&str, usize> = FxHashMap::default();
+    first.reserve(master.len());
     let mut same: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for (i, r) in master.iter().enumerate() {
         let f = *first.entry(r.identity.as_str()).or_insert(i);
@@ -391,6 +453,7 @@ fn identity_duplicates(master: &[&Checked], as_of: Option<Date>) -> (Vec<Vec<usi
             same.entry(f).or_insert_with(|| vec![f]).push(i);
         }
     }
+    drop(first);
     let insurer = |i: usize| master[i].key.as_ref().map(|k| k.insurer8());
     let (mut kind2, mut kind3) = (Vec::new(), Vec::new());
     for members in same.into_values() {
@@ -408,44 +471,42 @@ fn identity_duplicates(master: &[&Checked], as_of: Option<Date>) -> (Vec<Vec<usi
             }
         }
     }
-    let by_key = |g: &mut Vec<usize>| {
-        g.sort_by(|&a, &b| (&master[a].key, master[a].line).cmp(&(&master[b].key, master[b].line)))
-    };
+    let order = |&a: &usize, &b: &usize| (&master[a].key, master[a].line).cmp(&(&master[b].key, master[b].line));
     for g in kind2.iter_mut().chain(kind3.iter_mut()) {
-        by_key(g);
+        g.sort_by(order);
     }
-    let first_key = |g: &Vec<usize>| master[g[0]].key.clone();
+    let first_key = |g: &Vec<usize>| (master[g[0]].key.clone(), master[g[0]].line);
     kind2.sort_by_key(first_key);
     kind3.sort_by_key(first_key);
     (kind2, kind3)
 }
 
-/// Applies checked diff rows to the base: 新規 adds, 変更 replaces, 喪失 sets 資格喪失日 (the
-/// row's 資格喪失日, else its 異動日). A row that cannot apply gets its problem and is rejected.
+/// How many diff rows of each kind were applied.
 struct Applied {
     added: u64,
     updated: u64,
     lost: u64,
 }
 
-fn apply_diff(master: &mut Vec<Checked>, diff: &mut [Checked]) -> Applied {
-    let mut at: HashMap<PersonKey, usize> =
+/// Applies checked diff rows to the base: 新規 adds, 変更 replaces, 喪失 sets 資格喪失日 (the
+/// row's 資格喪失日, else its 異動日). A row that cannot apply gets its problem and is rejected.
+fn apply_diff(master: &mut Vec<Checked>, diff: &mut [Checked], store: &mut RowStore) -> Applied {
+    let mut at: FxHashMap<PersonKey, usize> =
         master.iter().enumerate().filter_map(|(i, r)| r.key.clone().map(|k| (k, i))).collect();
     let mut n = Applied { added: 0, updated: 0, lost: 0 };
     for row in diff.iter_mut().filter(|r| r.problems.is_empty()) {
         let (Some(key), Some((change, date))) = (row.key.clone(), row.change) else { continue };
-        let existing = at.get(&key).copied();
-        let key_problem = |error| Problem { column: "被保険者キー", error, value: String::new() };
-        match (change, existing) {
+        let key_problem = |error| Problem { column: KEY_COLUMN, error, value: String::new() };
+        match (change, at.get(&key).copied()) {
             (Change::New, Some(_)) => row.problems.push(key_problem(FieldError::AlreadyExists)),
             (Change::Update | Change::Loss, None) => row.problems.push(key_problem(FieldError::NotFound)),
             (Change::New, None) => {
                 at.insert(key, master.len());
-                master.push(take_applied(row));
+                master.push(row.clone());
                 n.added += 1;
             }
             (Change::Update, Some(i)) => {
-                master[i] = take_applied(row);
+                master[i] = row.clone();
                 n.updated += 1;
             }
             (Change::Loss, Some(i)) => {
@@ -461,17 +522,16 @@ fn apply_diff(master: &mut Vec<Checked>, diff: &mut [Checked]) -> Applied {
                     let column = if row.lost.is_some() { "資格喪失日" } else { "異動日" };
                     row.problems.push(Problem { column, error: FieldError::DateOrder, value: format_date(lost_on) });
                 } else {
-                    target.lost = Some(lost_on);
-                    let mut rec = ByteRecord::with_capacity(target.record.as_slice().len() + 8, target.record.len());
-                    for (j, field) in target.record.iter().enumerate() {
-                        if j == f::LOST {
-                            // a date is ASCII: the same bytes in every output encoding
-                            rec.push_field(format_date(lost_on).as_bytes());
-                        } else {
-                            rec.push_field(field);
-                        }
+                    let mut rec = store.record(&target.row);
+                    let mut updated = ByteRecord::with_capacity(rec.as_slice().len() + 8, rec.len());
+                    for (j, field) in rec.iter().enumerate() {
+                        // a date is ASCII: the same bytes in every output encoding
+                        let date = format_date(lost_on);
+                        updated.push_field(if j == f::LOST { date.as_bytes() } else { field });
                     }
-                    target.record = rec;
+                    rec = updated;
+                    target.row = store.push(&rec);
+                    target.lost = Some(lost_on);
                     target.line = row.line;
                     n.lost += 1;
                 }
@@ -479,21 +539,6 @@ fn apply_diff(master: &mut Vec<Checked>, diff: &mut [Checked]) -> Applied {
         }
     }
     n
-}
-
-/// Moves an accepted diff row's record into the master (the diff row keeps no problems, so it
-/// is not counted as rejected).
-fn take_applied(row: &mut Checked) -> Checked {
-    Checked {
-        line: row.line,
-        key: row.key.clone(),
-        record: std::mem::take(&mut row.record),
-        problems: Vec::new(),
-        acquired: row.acquired,
-        lost: row.lost,
-        identity: std::mem::take(&mut row.identity),
-        change: row.change,
-    }
 }
 
 fn parse_as_of(s: Option<&str>) -> Result<Option<Date>> {
@@ -504,22 +549,12 @@ fn parse_as_of(s: Option<&str>) -> Result<Option<Date>> {
     .transpose()
 }
 
-/// A rejected row as the error list shows it: line, person key (as written), problems.
+/// A rejected row as the error list shows it: line, the person-key columns as written (the
+/// first four fields of `key`), problems.
 struct Rejected<'a> {
     line: u64,
-    key: [&'a [u8]; 4],
+    key: ByteRecord,
     problems: &'a [Problem],
-}
-
-impl<'a> Rejected<'a> {
-    fn insured(r: &'a Checked) -> Rejected<'a> {
-        let rec = &r.record;
-        Rejected {
-            line: r.line,
-            key: [&rec[f::INSURER], &rec[f::KIGO], &rec[f::BANGO], &rec[f::EDABAN]],
-            problems: &r.problems,
-        }
-    }
 }
 
 /// Prints the first row problems on stderr (codes and places only: no values).
@@ -545,7 +580,7 @@ fn report_problems(console: &Console, file: &str, rows: &[Rejected<'_>]) -> u64 
     count
 }
 
-/// Writes the 連携エラーリスト rows of `rows` (already in line order).
+/// Writes the 連携エラーリスト: one row per problem.
 fn write_error_list(
     path: &Path,
     out_enc: Encoding,
@@ -562,7 +597,7 @@ fn write_error_list(
         for p in r.problems {
             rec.clear();
             rec.push_field(r.line.to_string().as_bytes());
-            for k in r.key {
+            for k in r.key.iter().take(4) {
                 rec.push_field(k);
             }
             for (text, column) in [
@@ -585,24 +620,27 @@ fn write_error_list(
     Ok(out)
 }
 
+/// Writes the 重複リスト: groups numbered from 1, kind 1 first, then 2, then 3.
 fn write_duplicate_list(
     path: &Path,
     out_enc: Encoding,
     replace: bool,
     crlf: bool,
     groups: &[(u8, Vec<&Checked>)],
+    store: &RowStore,
 ) -> Result<CsvOut> {
     let mut out = CsvOut::new(Some(path), out_enc, replace, crlf)?;
     out.write_header(&DUPLICATE_LIST)?;
     let mut rec = ByteRecord::new();
     for (n, (kind, members)) in groups.iter().enumerate() {
         for r in members {
+            let fields = store.record(&r.row);
             rec.clear();
             rec.push_field((n + 1).to_string().as_bytes());
             rec.push_field(kind.to_string().as_bytes());
             rec.push_field(r.line.to_string().as_bytes());
             for field in [f::INSURER, f::KIGO, f::BANGO, f::EDABAN, f::KANA, f::BIRTH, f::SEX, f::LOST] {
-                rec.push_field(&r.record[field]);
+                rec.push_field(&fields[field]);
             }
             out.write_record(&rec)?;
         }
@@ -628,39 +666,53 @@ fn master(args: &MasterArgs) -> Result<u8> {
     let in_enc = input.encoding();
     let out_enc = args.output.output_encoding(in_enc)?;
     let crlf = args.output.crlf(out_enc);
+    let replace = args.output.replace_unmappable;
     if !input.unused_columns().is_empty() {
         console.info(format!("{}: 使わない列を無視します: {}", input.name(), input.unused_columns().join("、")));
     }
     let input_name = input.name().to_string();
 
     let progress = Progress::new(&console, args.run.progress, "読込中");
-    let mut checker = RowChecker {
+    let mut store = RowStore::new(crlf, 0);
+    let checker = || RowChecker {
         layout,
+        bufs: Default::default(),
         in_enc,
-        out: TextEncoder::new(out_enc, args.output.replace_unmappable),
+        out: TextEncoder::new(out_enc, replace),
         scratch: Vec::new(),
         as_of,
         diff,
     };
-    let mut rows = read_all(&mut input, &mut checker, &progress)?;
+    let workers = (0..worker_count()).map(|_| checker()).collect();
+    let expected_rows = expected_rows(args.input.input.as_deref());
+    let (mut rows, checkers) = read_all(&mut input, workers, &mut store, &progress, expected_rows)?;
+    let mut replaced: u64 = checkers.iter().map(|c| c.out.replaced).sum();
     drop(input);
     let rows_in = rows.len() as u64;
     let same_key_groups = withhold_repeated_keys(&mut rows);
 
-    // The new master: the accepted rows, or the base with the accepted diff rows applied.
+    // The new master: the accepted rows in input order, or the base with the accepted diff
+    // rows applied, sorted by person key (stable: the base is already in that order).
     let mut base = Vec::new();
     let mut applied = Applied { added: 0, updated: 0, lost: 0 };
     if let Some(base_path) = &args.base {
-        base = read_base(base_path, requested, &mut checker, &progress)?;
+        let (rows, base_replaced) = read_base(base_path, requested, out_enc, replace, &mut store, &progress)?;
+        base = rows;
+        replaced += base_replaced;
     }
     let base_rows = base.len() as u64;
     if diff {
-        applied = apply_diff(&mut base, &mut rows);
+        applied = apply_diff(&mut base, &mut rows, &mut store);
+        base.sort_by(|a, b| a.key.cmp(&b.key));
     }
     progress.finish();
     let master: Vec<&Checked> =
         if diff { base.iter().collect() } else { rows.iter().filter(|r| r.problems.is_empty()).collect() };
-    let rejected: Vec<Rejected<'_>> = rows.iter().filter(|r| !r.problems.is_empty()).map(Rejected::insured).collect();
+    let rejected: Vec<Rejected<'_>> = rows
+        .iter()
+        .filter(|r| !r.problems.is_empty())
+        .map(|r| Rejected { line: r.line, key: store.record(&r.row), problems: &r.problems })
+        .collect();
     let (rows_out, rows_rejected) = (master.len() as u64, rejected.len() as u64);
 
     // Rows in = rows out + rows rejected (SPEC §1), checked before anything is written.
@@ -673,30 +725,34 @@ fn master(args: &MasterArgs) -> Result<u8> {
         });
     }
 
-    let (kind2, kind3) = identity_duplicates(&master, as_of);
+    // Duplicate kinds 2 and 3 do not change the master: find them while it is written.
+    // Write everything, then commit: on any error no output file is left behind.
+    let (written, (kind2, kind3)) = std::thread::scope(|scope| {
+        let search = scope.spawn(|| identity_duplicates(&master, as_of));
+        let written = (|| -> Result<_> {
+            let mut out = CsvOut::new(args.output.output.as_deref(), out_enc, replace, crlf)?;
+            out.write_header(&INSURED.names().collect::<Vec<_>>())?;
+            for r in &master {
+                out.write_raw(store.bytes(&r.row))?;
+            }
+            let errors = match &args.errors {
+                Some(p) => Some(write_error_list(p, out_enc, replace, crlf, &rejected, &input_name)?),
+                None => None,
+            };
+            Ok((out, errors))
+        })();
+        (written, search.join().unwrap_or_default())
+    });
+    let (out, errors) = written?;
     let mut groups: Vec<(u8, Vec<&Checked>)> = Vec::new();
     groups.extend(same_key_groups.iter().map(|g| (1, g.iter().map(|&i| &rows[i]).collect())));
     groups.extend(kind2.iter().map(|g| (2, g.iter().map(|&i| master[i]).collect())));
     groups.extend(kind3.iter().map(|g| (3, g.iter().map(|&i| master[i]).collect())));
-
-    // Write everything, then commit: on any error no output file is left behind.
-    let mut order: Vec<usize> = (0..master.len()).collect();
-    order.sort_unstable_by(|&a, &b| master[a].key.cmp(&master[b].key));
-    let mut out = CsvOut::new(args.output.output.as_deref(), out_enc, args.output.replace_unmappable, crlf)?;
-    out.write_header(&INSURED.names().collect::<Vec<_>>())?;
-    for &i in &order {
-        out.write_record(&master[i].record)?;
-    }
-    let replace = args.output.replace_unmappable;
-    let mut lists = Vec::new();
-    if let Some(p) = &args.errors {
-        lists.push(write_error_list(p, out_enc, replace, crlf, &rejected, &input_name)?);
-    }
+    let mut lists: Vec<CsvOut> = errors.into_iter().collect();
     if let Some(p) = &args.duplicates {
-        lists.push(write_duplicate_list(p, out_enc, replace, crlf, &groups)?);
+        lists.push(write_duplicate_list(p, out_enc, replace, crlf, &groups, &store)?);
     }
     let problems = report_problems(&console, &input_name, &rejected);
-    let mut replaced = 0;
     for l in lists {
         replaced += l.finish()?;
     }
@@ -762,23 +818,28 @@ fn master(args: &MasterArgs) -> Result<u8> {
 }
 
 /// Reads `--base`: it must be a clean master (our own output); any problem in it is fatal.
+/// Returns its rows and how many characters were replaced by 〓.
 fn read_base(
     path: &Path,
     requested: InputEncoding,
-    checker: &mut RowChecker,
+    out_enc: Encoding,
+    replace: bool,
+    store: &mut RowStore,
     progress: &Progress,
-) -> Result<Vec<Checked>> {
+) -> Result<(Vec<Checked>, u64)> {
     let mut input = CsvInput::open(Some(path), requested, &INSURED, None)?;
-    let mut base = RowChecker {
+    let in_enc = input.encoding();
+    let checker = || RowChecker {
         layout: &INSURED,
-        in_enc: input.encoding(),
-        out: TextEncoder::new(checker.out.encoding, checker.out.replace),
+        bufs: Default::default(),
+        in_enc,
+        out: TextEncoder::new(out_enc, replace),
         scratch: Vec::new(),
         as_of: None,
         diff: false,
     };
-    let mut rows = read_all(&mut input, &mut base, progress)?;
-    checker.out.replaced += base.out.replaced;
+    let workers = (0..worker_count()).map(|_| checker()).collect();
+    let (mut rows, checkers) = read_all(&mut input, workers, store, progress, expected_rows(Some(path)))?;
     withhold_repeated_keys(&mut rows);
     if let Some(r) = rows.iter().find(|r| !r.problems.is_empty()) {
         let p = &r.problems[0];
@@ -789,7 +850,7 @@ fn read_base(
             message: p.error.message(),
         });
     }
-    Ok(rows)
+    Ok((rows, checkers.iter().map(|c| c.out.replaced).sum()))
 }
 
 /// One accepted 世帯課税状況 row.
@@ -911,7 +972,11 @@ fn tax(args: &TaxArgs) -> Result<u8> {
     }
     let rejected: Vec<Rejected<'_>> = rejected
         .iter()
-        .map(|(line, rec, problems)| Rejected { line: *line, key: [&rec[ht::INSURER], b"", b"", b""], problems })
+        .map(|(line, rec, problems)| Rejected {
+            line: *line,
+            key: ByteRecord::from(vec![&rec[ht::INSURER], b"", b"", b""]),
+            problems,
+        })
         .collect();
     let errors = match &args.errors {
         Some(p) => Some(write_error_list(p, out_enc, args.output.replace_unmappable, crlf, &rejected, &input_name)?),

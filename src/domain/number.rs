@@ -47,9 +47,9 @@ impl InsurerNumber {
     }
 }
 
-impl FromStr for InsurerNumber {
-    type Err = FieldError;
-    fn from_str(s: &str) -> Result<Self, FieldError> {
+impl InsurerNumber {
+    /// Validates without building (the hot path of an import).
+    pub fn check(s: &str) -> Result<(), FieldError> {
         if s.is_empty() {
             return Err(FieldError::Required);
         }
@@ -59,7 +59,14 @@ impl FromStr for InsurerNumber {
         if !check_digit_matches(s) {
             return Err(FieldError::CheckDigit);
         }
-        Ok(InsurerNumber(s.to_string()))
+        Ok(())
+    }
+}
+
+impl FromStr for InsurerNumber {
+    type Err = FieldError;
+    fn from_str(s: &str) -> Result<Self, FieldError> {
+        InsurerNumber::check(s).map(|()| InsurerNumber(s.to_string()))
     }
 }
 

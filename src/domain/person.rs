@@ -14,8 +14,16 @@ pub struct PersonKey {
 
 impl PersonKey {
     pub fn new(insurer: &InsurerNumber, kigo: &str, bango: &str, edaban: &str) -> PersonKey {
+        PersonKey::from_checked(insurer.as_str(), kigo, bango, edaban)
+    }
+
+    /// From an insurer number already validated by [`InsurerNumber::check`] (6 or 8 digits).
+    pub fn from_checked(insurer: &str, kigo: &str, bango: &str, edaban: &str) -> PersonKey {
         let mut joined = String::with_capacity(8 + kigo.len() + bango.len() + edaban.len() + 3);
-        joined.push_str(&insurer.padded8());
+        for _ in insurer.len()..8 {
+            joined.push('0');
+        }
+        joined.push_str(insurer);
         for part in [kigo, bango, edaban] {
             joined.push('\u{1F}');
             joined.push_str(part);

@@ -19,7 +19,12 @@ fn is_halfwidth_kana(c: char) -> bool {
 
 /// Trims ASCII spaces, tabs and U+3000 at both ends.
 pub fn trim(s: &str) -> &str {
-    s.trim_matches(is_space)
+    // fast path: U+3000 is E3 80 80 in UTF-8, so a string whose end bytes are none of these
+    // has nothing to trim
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(f), Some(l)) if !matches!(f, b' ' | b'\t' | 0xE3) && !matches!(l, b' ' | b'\t' | 0x80) => s,
+        _ => s.trim_matches(is_space),
+    }
 }
 
 /// A code field (保険者番号, 記号, 番号, 枝番, 郵便番号, 世帯番号, dates, codes): NFKC, so full-width
@@ -37,7 +42,8 @@ pub fn normalize_code(s: &str) -> Cow<'_, str> {
 /// Only the half-width runs are NFKC-normalized: NFKC on a whole name would also turn ① into 1
 /// and ㈱ into (株). A sound mark that cannot combine becomes the spacing ゛/゜, which CP932 holds.
 pub fn widen_halfwidth_kana(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(is_halfwidth_kana) {
+    // U+FF61–U+FF9F are EF BD A1–EF BE 9F in UTF-8: no EF byte, no half-width kana
+    if !s.as_bytes().contains(&0xEF) || !s.chars().any(is_halfwidth_kana) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
@@ -77,14 +83,7 @@ pub fn normalize_text(s: &str) -> Cow<'_, str> {
 pub fn normalize_name(s: &str) -> Cow<'_, str> {
     let widened = widen_halfwidth_kana(s);
     let t = trim(&widened);
-    let needs_fold = {
-        let mut prev_space = false;
-        t.chars().any(|c| {
-            let bad = is_space(c) && (c != IDEOGRAPHIC_SPACE || prev_space);
-            prev_space = is_space(c);
-            bad
-        })
-    };
+    let needs_fold = t.bytes().any(|b| b == b' ' || b == b'\t') || t.contains("\u{3000}\u{3000}");
     if !needs_fold {
         return match widened {
             Cow::Borrowed(b) => Cow::Borrowed(trim(b)),
@@ -118,9 +117,12 @@ pub fn is_kana_name(s: &str) -> bool {
     })
 }
 
-/// The form of 氏名カナ used to recognise one person under two keys: spaces removed.
-pub fn kana_for_matching(s: &str) -> String {
-    s.chars().filter(|c| !is_space(*c)).collect()
+/// The form of 氏名カナ used to recognise one person under two keys: spaces removed, appended
+/// to `out`.
+pub fn kana_for_matching(s: &str, out: &mut String) {
+    for part in s.split(is_space) {
+        out.push_str(part);
+    }
 }
 
 /// Number of characters (not bytes), for the 20-character limits of 記号 and 番号.
@@ -168,7 +170,9 @@ mod tests {
         assert!(!is_kana_name("やまだ"));
         assert!(!is_kana_name("ヤマダ1"));
         assert!(!is_kana_name("山田"));
-        assert_eq!(kana_for_matching("ヤマダ　タロウ"), "ヤマダタロウ");
+        let mut m = String::new();
+        kana_for_matching("ヤマダ　タロウ", &mut m);
+        assert_eq!(m, "ヤマダタロウ");
     }
 
     #[test]

@@ -104,6 +104,22 @@ pub fn decode(enc: Encoding, bytes: &[u8]) -> Option<Cow<'_, str>> {
     }
 }
 
+/// Like [`decode`], but a CP932 field with non-ASCII bytes is decoded into `buf` (reused from
+/// row to row) instead of a new allocation.
+pub fn decode_into<'b>(enc: Encoding, bytes: &'b [u8], buf: &'b mut String) -> Option<&'b str> {
+    if !enc.is_sjis() || bytes.is_ascii() {
+        return std::str::from_utf8(bytes).ok();
+    }
+    let mut decoder = SHIFT_JIS.new_decoder_without_bom_handling();
+    buf.clear();
+    buf.reserve(decoder.max_utf8_buffer_length_without_replacement(bytes.len())?);
+    let (result, _) = decoder.decode_to_string_without_replacement(bytes, buf, true);
+    match result {
+        encoding_rs::DecoderResult::InputEmpty => Some(buf.as_str()),
+        _ => None,
+    }
+}
+
 /// First 外字 (user-defined area) code point: CP932 F040–F9FC decode to U+E000–U+E757.
 const GAIJI_FIRST: u32 = 0xE000;
 const GAIJI_COUNT: u32 = 10 * 188;
@@ -267,6 +283,16 @@ mod tests {
         assert_eq!(sniff(&"保険者番号".as_bytes()[..4]), Encoding::Utf8, "cut sequence at the end");
         assert_eq!(sniff(&sjis("保険者番号,氏名").unwrap()), Encoding::Sjis);
         assert_eq!(sniff(b"abc"), Encoding::Utf8);
+    }
+
+    #[test]
+    fn decode_into_reuses_the_buffer() {
+        let mut buf = String::new();
+        let b = sjis("髙橋①").unwrap();
+        assert_eq!(decode_into(Encoding::Sjis, &b, &mut buf), Some("髙橋①"));
+        assert_eq!(decode_into(Encoding::Sjis, b"abc", &mut buf), Some("abc"));
+        assert_eq!(decode_into(Encoding::Sjis, &[0x85, 0x40], &mut buf), None);
+        assert_eq!(decode_into(Encoding::Utf8, "ｱ".as_bytes(), &mut buf), Some("ｱ"));
     }
 
     #[test]

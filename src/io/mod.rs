@@ -8,16 +8,21 @@
 
 pub mod encoding;
 mod output;
+mod pipeline;
+mod store;
 
 use std::borrow::Cow;
 use std::fs::File;
 use std::io::{self, Cursor, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use csv::ByteRecord;
 
 pub use encoding::{Encoding, InputEncoding, TextEncoder, Unmappable};
 pub use output::{CsvOut, Sink};
+pub use pipeline::{BATCH_ROWS, for_each_batch, worker_count};
+pub use store::{RowRef, RowStore};
 
 use crate::error::{Error, Loc, Result};
 use crate::layout::{Columns, Layout, LayoutFile};
@@ -67,12 +72,25 @@ fn read_prefix(r: &mut dyn Read) -> io::Result<Vec<u8>> {
     Ok(buf)
 }
 
-/// A CSV file being read against a canonical layout.
-pub struct CsvInput {
+/// What a row needs to know of the file it came from (shared with worker threads).
+#[derive(Debug)]
+pub struct InputContext {
     name: String,
     encoding: Encoding,
-    reader: csv::Reader<Box<dyn Read>>,
     columns: Columns,
+}
+
+impl InputContext {
+    /// A view of `record` as a row of this file.
+    pub fn row<'a>(&'a self, record: &'a ByteRecord) -> Row<'a> {
+        Row { line: record.position().map_or(0, |p| p.line()), record, input: self }
+    }
+}
+
+/// A CSV file being read against a canonical layout.
+pub struct CsvInput {
+    ctx: Arc<InputContext>,
+    reader: csv::Reader<Box<dyn Read>>,
     width: usize,
     record: ByteRecord,
     /// A header-less file's first record, read to learn its width.
@@ -84,7 +102,7 @@ pub struct Row<'a> {
     /// Physical line where the record starts (header = 1).
     pub line: u64,
     record: &'a ByteRecord,
-    input: &'a CsvInput,
+    input: &'a InputContext,
 }
 
 impl CsvInput {
@@ -128,89 +146,128 @@ impl CsvInput {
             .terminator(csv::Terminator::Any(b'\n'))
             .buffer_capacity(1 << 17)
             .from_reader(stream);
+        let has_header = mapping.is_none_or(|(lf, _)| lf.header);
         let mut input = CsvInput {
-            name,
-            encoding,
+            ctx: Arc::new(InputContext {
+                name: name.clone(),
+                encoding,
+                columns: Columns { columns: Vec::new(), unused: Vec::new() },
+            }),
             reader,
-            columns: Columns { columns: Vec::new(), unused: Vec::new() },
             width: 0,
             record: ByteRecord::new(),
             pending: false,
         };
-        let has_header = mapping.is_none_or(|(lf, _)| lf.header);
-        if !input.read_record()? {
-            return Err(Error::Empty { file: input.name.clone() });
+        let mut first = ByteRecord::new();
+        if !input.read_record(&mut first)? {
+            return Err(Error::Empty { file: name });
         }
-        input.width = input.record.len();
-        let mapping = mapping.map(|(lf, p)| (lf, p));
-        if has_header {
-            let header = (0..input.record.len())
+        input.width = first.len();
+        let header = if has_header {
+            let header = (0..first.len())
                 .map(|i| {
-                    let raw = strip_cr(&input.record, i);
-                    let text = encoding::decode(encoding, raw).ok_or_else(|| Error::Undecodable {
-                        loc: Loc::line(input.name.clone(), 1),
+                    let text = encoding::decode(encoding, strip_cr(&first, i)).ok_or_else(|| Error::Undecodable {
+                        loc: Loc::line(name.clone(), 1),
                         encoding: encoding.label(),
                     })?;
                     Ok(text.trim_matches(|c: char| c == '\u{FEFF}' || c.is_whitespace() || c == '\u{3000}').to_string())
                 })
                 .collect::<Result<Vec<String>>>()?;
-            input.columns = Columns::resolve(layout, &input.name, Some(&header), input.width, mapping)?;
+            Some(header)
         } else {
-            input.columns = Columns::resolve(layout, &input.name, None, input.width, mapping)?;
+            input.record = first;
             input.pending = true;
-        }
+            None
+        };
+        let columns = Columns::resolve(layout, &name, header.as_deref(), input.width, mapping.map(|(lf, p)| (lf, p)))?;
+        input.ctx = Arc::new(InputContext { name, encoding, columns });
         Ok(input)
     }
 
     /// Reads the next record that is not a blank line (a CRLF file's blank line is a record of
     /// one field holding the CR).
-    fn read_record(&mut self) -> Result<bool> {
+    fn read_record(&mut self, record: &mut ByteRecord) -> Result<bool> {
         loop {
-            let more = self.reader.read_byte_record(&mut self.record).map_err(|e| {
+            let more = self.reader.read_byte_record(record).map_err(|e| {
                 let line = e.position().map(|p| p.line()).unwrap_or(0);
                 match e.into_kind() {
-                    csv::ErrorKind::Io(io) => Error::io(self.name.clone(), io),
-                    other => Error::Csv { loc: Loc::line(self.name.clone(), line), detail: format!("{other:?}") },
+                    csv::ErrorKind::Io(io) => Error::io(self.ctx.name.clone(), io),
+                    other => Error::Csv { loc: Loc::line(self.ctx.name.clone(), line), detail: format!("{other:?}") },
                 }
             })?;
-            if !more || !(self.record.len() == 1 && matches!(&self.record[0], b"" | b"\r")) {
+            if !more || !(record.len() == 1 && matches!(&record[0], b"" | b"\r")) {
                 return Ok(more);
             }
         }
     }
 
-    /// The next record, or None at the end. A record with another number of fields than the
-    /// header is fatal (E004): a shifted column would put values in the wrong fields.
-    pub fn next_row(&mut self) -> Result<Option<Row<'_>>> {
+    /// Reads the next data record into `record`; false at the end. A record with another number
+    /// of fields than the header is fatal (E004): a shifted column would put values in the wrong
+    /// fields.
+    fn next_record(&mut self, record: &mut ByteRecord) -> Result<bool> {
         if self.pending {
             self.pending = false;
-        } else if !self.read_record()? {
-            return Ok(None);
+            std::mem::swap(record, &mut self.record);
+        } else if !self.read_record(record)? {
+            return Ok(false);
         }
-        let line = self.record.position().map(|p| p.line()).unwrap_or(0);
-        if self.record.len() != self.width {
+        if record.len() != self.width {
+            let line = record.position().map_or(0, |p| p.line());
             return Err(Error::Ragged {
-                loc: Loc::line(self.name.clone(), line),
+                loc: Loc::line(self.ctx.name.clone(), line),
                 expected: self.width,
-                found: self.record.len(),
+                found: record.len(),
             });
         }
-        Ok(Some(Row { line, record: &self.record, input: self }))
+        Ok(true)
+    }
+
+    /// The next record, or None at the end.
+    pub fn next_row(&mut self) -> Result<Option<Row<'_>>> {
+        let mut record = std::mem::take(&mut self.record);
+        let more = self.next_record(&mut record);
+        self.record = record;
+        if !more? {
+            return Ok(None);
+        }
+        Ok(Some(self.ctx.row(&self.record)))
+    }
+
+    /// Fills `batch` with up to `n` records, reusing its allocations; returns how many.
+    pub fn next_batch(&mut self, batch: &mut Vec<ByteRecord>, n: usize) -> Result<usize> {
+        batch.resize_with(n, ByteRecord::new);
+        let mut filled = 0;
+        while filled < n && self.next_record(&mut batch[filled])? {
+            filled += 1;
+        }
+        batch.truncate(filled);
+        Ok(filled)
+    }
+
+    /// The size of the input file, if it is one (to size buffers).
+    pub fn file_size(path: Option<&Path>) -> usize {
+        path.filter(|p| !is_std(Some(p))).and_then(|p| std::fs::metadata(p).ok()).map_or(0, |m| m.len() as usize)
+    }
+
+    /// What rows of this file need to know, for worker threads.
+    pub fn context(&self) -> Arc<InputContext> {
+        Arc::clone(&self.ctx)
     }
 
     pub fn name(&self) -> &str {
-        &self.name
+        &self.ctx.name
     }
     pub fn encoding(&self) -> Encoding {
-        self.encoding
+        self.ctx.encoding
     }
     /// Header names the layout did not use.
     pub fn unused_columns(&self) -> &[String] {
-        &self.columns.unused
+        &self.ctx.columns.unused
     }
+
     /// Whether the file has a column for canonical field `field`.
     pub fn has(&self, field: usize) -> bool {
-        self.columns.columns[field].is_some()
+        self.ctx.columns.columns[field].is_some()
     }
 }
 
@@ -226,6 +283,14 @@ impl Row<'_> {
     /// The decoded text of canonical field `field`; undecodable bytes are fatal (E002).
     pub fn text(&self, field: usize, layout: &Layout) -> Result<Cow<'_, str>> {
         encoding::decode(self.input.encoding, self.raw(field)).ok_or_else(|| Error::Undecodable {
+            loc: self.loc(layout.fields[field].name),
+            encoding: self.input.encoding.label(),
+        })
+    }
+
+    /// Like [`Row::text`], decoding into `buf` (reused from row to row) where a copy is needed.
+    pub fn text_in<'s>(&'s self, field: usize, layout: &Layout, buf: &'s mut String) -> Result<&'s str> {
+        encoding::decode_into(self.input.encoding, self.raw(field), buf).ok_or_else(|| Error::Undecodable {
             loc: self.loc(layout.fields[field].name),
             encoding: self.input.encoding.label(),
         })

@@ -1,5 +1,6 @@
 //! Output: stdout or an atomic 0600 file, and the CSV writer on top of it.
 
+use std::cell::RefCell;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -83,13 +84,30 @@ impl Write for Sink {
     }
 }
 
+/// The sink under a csv writer, reachable through `get_ref` for raw writes.
+struct Shared(RefCell<Sink>);
+
+impl Write for Shared {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0.get_mut().write(buf)
+    }
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.0.get_mut().write_all(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.get_mut().flush()
+    }
+}
+
 /// A CSV writer in one encoding and line ending, on a [`Sink`].
 pub struct CsvOut {
     name: String,
-    writer: csv::Writer<Sink>,
+    writer: csv::Writer<Shared>,
     pub encoder: TextEncoder,
     record: ByteRecord,
     scratch: Vec<u8>,
+    /// Records are waiting in the csv writer's buffer (raw writes must come after them).
+    pending: bool,
 }
 
 impl CsvOut {
@@ -104,13 +122,14 @@ impl CsvOut {
             .terminator(if crlf { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') })
             .flexible(true)
             .buffer_capacity(1 << 17)
-            .from_writer(sink);
+            .from_writer(Shared(RefCell::new(sink)));
         Ok(CsvOut {
             name,
             writer,
             encoder: TextEncoder::new(encoding, replace),
             record: ByteRecord::new(),
             scratch: Vec::new(),
+            pending: false,
         })
     }
 
@@ -149,7 +168,19 @@ impl CsvOut {
 
     /// Writes a record whose fields are already in this writer's encoding.
     pub fn write_record(&mut self, rec: &ByteRecord) -> Result<()> {
+        self.pending = true;
         self.writer.write_byte_record(rec).map_err(|e| csv_write_error(&self.name, e))
+    }
+
+    /// Writes bytes that are already CSV records in this writer's encoding and line ending
+    /// (from a [`super::RowStore`]).
+    pub fn write_raw(&mut self, bytes: &[u8]) -> Result<()> {
+        // a csv flush also flushes the sink (a write(2)): only when records are waiting
+        if self.pending {
+            self.writer.flush().map_err(|e| Error::io(self.name.clone(), e))?;
+            self.pending = false;
+        }
+        self.writer.get_ref().0.borrow_mut().write_all(bytes).map_err(|e| Error::io(self.name.clone(), e))
     }
 
     /// Flushes and commits the output (renames a file into place). Returns how many characters
@@ -157,8 +188,8 @@ impl CsvOut {
     pub fn finish(self) -> Result<u64> {
         let replaced = self.encoder.replaced;
         let name = self.name;
-        let sink = self.writer.into_inner().map_err(|e| Error::io(name.clone(), e.into_error()))?;
-        sink.commit()?;
+        let shared = self.writer.into_inner().map_err(|e| Error::io(name.clone(), e.into_error()))?;
+        shared.0.into_inner().commit()?;
         Ok(replaced)
     }
 }

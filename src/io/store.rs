@@ -1,0 +1,178 @@
+//! Records kept in memory, CSV-encoded once, for a tool that must see every row before it writes
+//! one (a key seen twice withholds both rows; a new master is sorted). A few large buffers and a
+//! [`RowRef`] per row cost far less than a heap record per row; worker threads fill parts of
+//! their own, which are then moved in, never copied.
+
+use std::cell::RefCell;
+
+use csv::ByteRecord;
+use csv_core::ReadRecordResult;
+
+/// Where a row is in a [`RowStore`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RowRef {
+    part: u32,
+    start: u32,
+    end: u32,
+}
+
+impl RowRef {
+    /// The same row after its store was appended to another at `offset` (from [`RowStore::append`]).
+    pub fn moved(self, offset: u32) -> RowRef {
+        RowRef { part: self.part + offset, ..self }
+    }
+}
+
+/// A part holds at most this many bytes; then a new one starts.
+const PART_BYTES: usize = 1 << 30;
+
+pub struct RowStore {
+    /// Finished parts; the last one is being filled.
+    parts: Vec<Vec<u8>>,
+    buf: Vec<u8>,
+    crlf: bool,
+    fields: usize,
+    row_start: usize,
+    /// Built once: building a csv reader builds its state machine, too slow per row.
+    reader: RefCell<csv_core::Reader>,
+}
+
+impl RowStore {
+    /// `crlf`: the line ending the rows will be written with; `capacity`: expected bytes.
+    pub fn new(crlf: bool, capacity: usize) -> RowStore {
+        RowStore {
+            parts: Vec::new(),
+            buf: Vec::with_capacity(capacity.clamp(1 << 12, PART_BYTES)),
+            crlf,
+            fields: 0,
+            row_start: 0,
+            reader: RefCell::new(csv_core::Reader::new()),
+        }
+    }
+
+    /// Whether rows end in CRLF.
+    pub fn crlf(&self) -> bool {
+        self.crlf
+    }
+
+    /// Appends one field (already in the output encoding) to the row being built, quoted only
+    /// when it holds a comma, a quote or a line break (the csv crate's "necessary" style).
+    pub fn field(&mut self, bytes: &[u8]) {
+        if self.fields > 0 {
+            self.buf.push(b',');
+        }
+        self.fields += 1;
+        if !bytes.iter().any(|&b| matches!(b, b',' | b'"' | b'\r' | b'\n')) {
+            self.buf.extend_from_slice(bytes);
+            return;
+        }
+        self.buf.push(b'"');
+        let mut input = bytes;
+        while !input.is_empty() {
+            let len = self.buf.len();
+            self.buf.resize(len + 2 * input.len() + 2, 0);
+            let (_, read, written) = csv_core::quote(input, &mut self.buf[len..], b'"', b'"', true);
+            self.buf.truncate(len + written);
+            input = &input[read..];
+        }
+        self.buf.push(b'"');
+    }
+
+    /// Ends the row being built and returns where it is.
+    pub fn end_row(&mut self) -> RowRef {
+        // a row of one empty field must not read back as a blank line
+        if self.fields == 1 && self.buf.len() == self.row_start {
+            self.buf.extend_from_slice(b"\"\"");
+        }
+        self.buf.extend_from_slice(if self.crlf { b"\r\n" } else { b"\n" });
+        self.fields = 0;
+        let row = RowRef { part: self.parts.len() as u32, start: self.row_start as u32, end: self.buf.len() as u32 };
+        if self.buf.len() > PART_BYTES - (1 << 20) {
+            self.parts.push(std::mem::take(&mut self.buf));
+        }
+        self.row_start = self.buf.len();
+        row
+    }
+
+    /// Moves another store's rows in (no copy); returns the offset for its [`RowRef`]s
+    /// ([`RowRef::moved`]). Call between rows.
+    pub fn append(&mut self, mut other: RowStore) -> u32 {
+        self.parts.push(std::mem::take(&mut self.buf));
+        let offset = self.parts.len() as u32;
+        other.parts.push(other.buf);
+        self.parts.extend(other.parts);
+        self.row_start = 0;
+        offset
+    }
+
+    /// The CSV bytes of a row, line ending included.
+    pub fn bytes(&self, row: &RowRef) -> &[u8] {
+        let part = self.parts.get(row.part as usize).unwrap_or(&self.buf);
+        &part[row.start as usize..row.end as usize]
+    }
+
+    /// A row's fields, parsed back (for the few rows that go to error and duplicate lists).
+    pub fn record(&self, row: &RowRef) -> ByteRecord {
+        let input = self.bytes(row);
+        let mut reader = self.reader.borrow_mut();
+        reader.reset();
+        // unquoting only shrinks a row; 64 ends is far more than any layout has
+        let mut out = vec![0u8; input.len()];
+        let mut ends = [0usize; 64];
+        let (res, _, written, n_ends) = reader.read_record(input, &mut out, &mut ends);
+        let mut rec = ByteRecord::new();
+        if matches!(res, ReadRecordResult::Record | ReadRecordResult::InputEmpty) {
+            let mut start = 0;
+            for &end in &ends[..n_ends] {
+                rec.push_field(&out[start..end.min(written)]);
+                start = end;
+            }
+        }
+        rec
+    }
+
+    /// Appends a whole record.
+    pub fn push(&mut self, rec: &ByteRecord) -> RowRef {
+        for f in rec {
+            self.field(f);
+        }
+        self.end_row()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_round_trip_with_quoting() {
+        let mut s = RowStore::new(true, 0);
+        s.field(b"a");
+        s.field(b"b,\"c\"\r\nd");
+        let r1 = s.end_row();
+        let r2 = s.push(&ByteRecord::from(vec!["x", ""]));
+        let r3 = s.push(&ByteRecord::from(vec!["", "", "z"]));
+        let r4 = s.push(&ByteRecord::from(vec![""]));
+        assert_eq!(s.bytes(&r4), b"\"\"\r\n");
+        assert_eq!(s.record(&r4), ByteRecord::from(vec![""]));
+        assert_eq!(s.bytes(&r1), b"a,\"b,\"\"c\"\"\r\nd\"\r\n");
+        assert_eq!(s.bytes(&r2), b"x,\r\n");
+        assert_eq!(s.record(&r1), ByteRecord::from(vec!["a", "b,\"c\"\r\nd"]));
+        assert_eq!(s.record(&r2), ByteRecord::from(vec!["x", ""]));
+        assert_eq!(s.record(&r3), ByteRecord::from(vec!["", "", "z"]));
+    }
+
+    #[test]
+    fn stores_append_with_an_offset() {
+        let mut a = RowStore::new(false, 0);
+        let ra = a.push(&ByteRecord::from(vec!["a", "1"]));
+        let mut b = RowStore::new(false, 0);
+        let rb = b.push(&ByteRecord::from(vec!["b", "\"2\""]));
+        let off = a.append(b);
+        let rb = rb.moved(off);
+        assert_eq!(a.bytes(&ra), b"a,1\n");
+        assert_eq!(a.bytes(&rb), b"b,\"\"\"2\"\"\"\n");
+        let rc = a.push(&ByteRecord::from(vec!["c"]));
+        assert_eq!(a.bytes(&rc), b"c\n");
+    }
+}
