@@ -52,7 +52,7 @@ impl Progress {
     /// Call once per row with the running count.
     #[inline]
     pub fn tick(&self, rows: u64) {
-        if rows % Self::EVERY == 0
+        if rows.is_multiple_of(Self::EVERY)
             && let Some(pb) = &self.0
         {
             pb.set_position(rows);
@@ -105,7 +105,7 @@ pub fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);

@@ -520,8 +520,11 @@ pub fn run(cli: &Cli) -> Result<u8> {
             w.row(&f)?;
             continue;
         }
+        // the column kk-import names for a problem of the whole person key
+        const KEY: usize = usize::MAX;
         let mut note = |line: u64, column: usize, code: &'static str, what: &'static str| {
-            anomalies.push(Anomaly { file: "insured.csv", line, column: name_of(column), code, what })
+            let column = if column == KEY { "被保険者キー" } else { name_of(column) };
+            anomalies.push(Anomaly { file: "insured.csv", line, column, code, what })
         };
         use crate::layout::insured as c;
         match kind {
@@ -565,8 +568,8 @@ pub fn run(cli: &Cli) -> Result<u8> {
                 // the same key twice: both rows withheld (重複種別1)
                 let l1 = w.row(&f)?;
                 let l2 = w.row(&p.fields(&insurers))?;
-                note(l1, c::INSURER, "E201", "同一キーが2行(重複種別1)");
-                note(l2, c::INSURER, "E201", "同一キーが2行(重複種別1)");
+                note(l1, KEY, "E201", "同一キーが2行(重複種別1)");
+                note(l2, KEY, "E201", "同一キーが2行(重複種別1)");
             }
             10 => {
                 // one person under a second key of the same insurer, qualified at once (種別2)

@@ -238,7 +238,7 @@ impl RowChecker {
             key_ok = false;
         }
         let edaban = norm[f::EDABAN].as_ref();
-        if !edaban.is_empty() && !(edaban.len() == 2 && edaban.bytes().all(|b| b.is_ascii_digit())) {
+        if !(edaban.is_empty() || edaban.len() == 2 && edaban.bytes().all(|b| b.is_ascii_digit())) {
             bad(f::EDABAN, FieldError::Format);
             key_ok = false;
         }
@@ -302,6 +302,10 @@ impl RowChecker {
             bad(f::LOST, FieldError::DateOrder);
         }
 
+        // the error list shows a row's problems in column order (stable: cross-checks keep theirs)
+        if problems.len() > 1 {
+            problems.sort_by_key(|p| layout.fields.iter().position(|f| f.name == p.column));
+        }
         let same_bytes = self.in_enc.same_bytes_as(self.out.encoding);
         for field in 0..INSURED.fields.len() {
             if same_bytes && decoded[field] == norm[field] {

@@ -6,6 +6,7 @@
 //! when the output encoding is the input's, so CP932 text (外字, NEC and IBM characters) comes
 //! out byte for byte as it came in.
 
+mod blank;
 pub mod encoding;
 mod output;
 mod pipeline;
@@ -131,7 +132,7 @@ impl CsvInput {
             InputEncoding::Utf8 => Encoding::Utf8,
         };
         let skip = if encoding == Encoding::Utf8Bom { encoding::UTF8_BOM.len() } else { 0 };
-        let stream: Box<dyn Read> = Box::new(Cursor::new(prefix).chain(source));
+        let stream: Box<dyn Read> = Box::new(blank::CountBlankLines::new(Cursor::new(prefix).chain(source)));
         let mut stream = stream;
         if skip > 0 {
             let mut bom = [0u8; 3];
@@ -195,7 +196,7 @@ impl CsvInput {
                     other => Error::Csv { loc: Loc::line(self.ctx.name.clone(), line), detail: format!("{other:?}") },
                 }
             })?;
-            if !more || !(record.len() == 1 && matches!(&record[0], b"" | b"\r")) {
+            if !(more && record.len() == 1 && matches!(&record[0], b"" | b"\r")) {
                 return Ok(more);
             }
         }

@@ -176,3 +176,22 @@ mod tests {
         assert_eq!(a.bytes(&rc), b"c\n");
     }
 }
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any fields (commas, quotes, CR, LF, CP932 bytes included) written to a store read back
+        /// the same, whatever the line ending.
+        #[test]
+        fn fields_round_trip(rows in proptest::collection::vec(proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..12), 1..6), 1..8), crlf in any::<bool>()) {
+            let mut s = RowStore::new(crlf, 0);
+            let refs: Vec<RowRef> = rows.iter().map(|r| s.push(&ByteRecord::from(r.clone()))).collect();
+            for (r, row) in refs.iter().zip(&rows) {
+                prop_assert_eq!(s.record(r), ByteRecord::from(row.clone()));
+            }
+        }
+    }
+}

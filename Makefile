@@ -1,0 +1,43 @@
+# kenshin-kit (kk) — make targets. `make demo` and `make test` are all a fresh machine needs.
+CARGO ?= cargo
+PREFIX ?= $(HOME)/.local
+DEMO ?= out/demo
+BENCH_PERSONS ?= 1000000
+BINS := kk-import kk-gen
+
+.PHONY: all build install demo test lint bench fixtures clean
+
+all: build
+
+build:
+	$(CARGO) build --release
+
+install: build
+	mkdir -p $(PREFIX)/bin
+	for b in $(BINS); do install -m 0755 target/release/$$b $(PREFIX)/bin/; done
+
+# The monthly workflow on the bundled demo month (fixtures/demo), results in $(DEMO)/.
+demo: build
+	bash scripts/demo.sh target/release $(DEMO)
+
+test:
+	$(CARGO) test --all-targets --no-fail-fast
+
+lint:
+	$(CARGO) fmt --check
+	$(CARGO) clippy --all-targets -- -D warnings
+
+# kk-import on a generated 1,000,000-row CP932 master against iconv (docs/benchmarks.md), then
+# the criterion benches.
+bench: build
+	bash scripts/bench.sh target/release $(BENCH_PERSONS)
+	$(CARGO) bench --bench import
+
+# Regenerates the demo month (a test checks it is what the generator makes).
+fixtures: build
+	rm -rf fixtures/demo
+	target/release/kk-gen --persons 300 --seed 1 --month 202604 --out fixtures/demo
+
+clean:
+	$(CARGO) clean
+	rm -rf out

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The monthly batch on the bundled demo month (fixtures/demo: 国保 3 保険者 + 健保組合, 約300人,
+# Shift_JIS). Usage: scripts/demo.sh BIN_DIR OUT_DIR
+# The steps of later tools join as they are built (see README); each step stops the script on
+# failure with that step's exit code.
+set -euo pipefail
+bin=${1:-target/release}
+out=${2:-out/demo}
+in=fixtures/demo
+mkdir -p "$out"
+step() { echo; echo "== $1"; }
+
+step "1. 被保険者マスタ取込 (全件ファイルの検証・正規化)"
+"$bin/kk-import" master -i "$in/insured.csv" -o "$out/master.csv" \
+  --errors "$out/errors_insured.csv" --duplicates "$out/duplicates_insured.csv" \
+  --summary-json "$out/import_master.json"
+
+step "2. 異動データの反映 (新規・変更・喪失)"
+"$bin/kk-import" master --base "$out/master.csv" -i "$in/diff.csv" -o "$out/master_new.csv" \
+  --errors "$out/errors_diff.csv" --duplicates "$out/duplicates_diff.csv" \
+  --summary-json "$out/import_diff.json"
+
+step "3. 世帯課税状況の登録更新"
+"$bin/kk-import" tax --master "$out/master_new.csv" -i "$in/household-tax.csv" -o "$out/household.csv" \
+  --errors "$out/errors_tax.csv" --summary-json "$out/import_tax.json"
+
+echo
+echo "== 出力 ($out)"
+ls -l "$out"
+echo
+echo "仕込んだ異常の一覧: $in/anomalies.csv (fixtures/README.md 参照)"
