@@ -306,19 +306,19 @@ impl RowChecker {
         if problems.len() > 1 {
             problems.sort_by_key(|p| layout.fields.iter().position(|f| f.name == p.column));
         }
-        let same_bytes = self.in_enc.same_bytes_as(self.out.encoding);
         for field in 0..INSURED.fields.len() {
-            if same_bytes && decoded[field] == norm[field] {
-                store.field(raw[field]);
-                continue;
-            }
-            self.scratch.clear();
-            self.out.encode(&norm[field], &mut self.scratch).map_err(|u| Error::Unencodable {
+            push_field(
+                store,
+                &mut self.out,
+                &mut self.scratch,
+                &norm[field],
+                (raw[field], decoded[field], self.in_enc),
+            )
+            .map_err(|u| Error::Unencodable {
                 loc: row.loc(layout.fields[field].name),
                 encoding: self.out.encoding.label(),
                 code: u32::from(u.0),
             })?;
-            store.field(&self.scratch);
         }
         let row_range = store.end_row();
         let identity = if problems.is_empty() && full_row {
@@ -860,7 +860,7 @@ fn read_base(
 /// One accepted 世帯課税状況 row.
 struct TaxRow {
     line: u64,
-    record: ByteRecord,
+    row: RowRef,
     key: (String, String, FiscalYear),
     updated: Date,
 }
@@ -883,7 +883,8 @@ fn tax(args: &TaxArgs) -> Result<u8> {
     let progress = Progress::new(&console, args.run.progress, "読込中");
 
     let mut latest: HashMap<(String, String, FiscalYear), TaxRow> = HashMap::new();
-    let mut rejected: Vec<(u64, ByteRecord, Vec<Problem>)> = Vec::new();
+    let mut store = RowStore::new(crlf, CsvInput::file_size(args.input.input.as_deref()));
+    let mut rejected: Vec<(u64, RowRef, Vec<Problem>)> = Vec::new();
     let (mut rows_in, mut superseded) = (0u64, 0u64);
     while let Some(row) = input.next_row()? {
         rows_in += 1;
@@ -922,25 +923,19 @@ fn tax(args: &TaxArgs) -> Result<u8> {
                 None
             }
         };
-        let mut record = ByteRecord::new();
         for field in 0..l.fields.len() {
-            push_field(
-                &mut record,
-                &mut enc,
-                &mut scratch,
-                &norm[field],
-                Some((row.raw(field), &decoded[field], in_enc)),
-            )
-            .map_err(|u| Error::Unencodable {
-                loc: row.loc(l.fields[field].name),
-                encoding: out_enc.label(),
-                code: u32::from(u.0),
-            })?;
+            push_field(&mut store, &mut enc, &mut scratch, &norm[field], (row.raw(field), &decoded[field], in_enc))
+                .map_err(|u| Error::Unencodable {
+                    loc: row.loc(l.fields[field].name),
+                    encoding: out_enc.label(),
+                    code: u32::from(u.0),
+                })?;
         }
+        let record = store.end_row();
         match (insurer, year, updated) {
             (Some(i), Some(y), Some(updated)) if problems.is_empty() => {
                 let key = (i.padded8(), household, y);
-                let new = TaxRow { line: row.line, record, key: key.clone(), updated };
+                let new = TaxRow { line: row.line, row: record, key: key.clone(), updated };
                 match latest.get(&key) {
                     // the later 更新日 wins; on the same day the later line wins
                     Some(old) if old.updated > updated => superseded += 1,
@@ -972,13 +967,13 @@ fn tax(args: &TaxArgs) -> Result<u8> {
     let mut out = CsvOut::new(args.output.output.as_deref(), out_enc, args.output.replace_unmappable, crlf)?;
     out.write_header(&l.names().collect::<Vec<_>>())?;
     for r in &kept {
-        out.write_record(&r.record)?;
+        out.write_raw(store.bytes(&r.row))?;
     }
     let rejected: Vec<Rejected<'_>> = rejected
         .iter()
-        .map(|(line, rec, problems)| Rejected {
+        .map(|(line, row, problems)| Rejected {
             line: *line,
-            key: ByteRecord::from(vec![&rec[ht::INSURER], b"", b"", b""]),
+            key: ByteRecord::from(vec![&store.record(row)[ht::INSURER], b"", b"", b""]),
             problems,
         })
         .collect();
@@ -987,12 +982,15 @@ fn tax(args: &TaxArgs) -> Result<u8> {
         None => None,
     };
     let problems = report_problems(&console, &input_name, &rejected);
-    let mut replaced = 0;
+    let mut replaced = enc.replaced;
     if let Some(e) = errors {
         replaced += e.finish()?;
     }
     replaced += out.finish()?;
     let exit_code = u8::from(args.run.strict && rows_rejected > 0);
+    if replaced > 0 {
+        console.info(format!("Shift_JISで表せない {} 文字を「〓」に置き換えました", thousands(replaced)));
+    }
     console.info(format!(
         "入力 {} 行 = 出力 {} 行 + 却下 {} 行 (エラー {} 件) + 新しい更新日の行で置換 {} 行",
         thousands(rows_in),

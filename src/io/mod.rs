@@ -308,24 +308,22 @@ fn strip_cr(record: &ByteRecord, i: usize) -> &[u8] {
     if i + 1 == record.len() { f.strip_suffix(b"\r").unwrap_or(f) } else { f }
 }
 
-/// Appends `text` to a byte record being built for output: the raw input bytes when the text is
-/// what was read and the encodings agree, else the encoded text.
+/// Appends `text` to the row being built in `store`: the raw input bytes when `text` is what
+/// was read (`decoded`) and the encodings agree (so CP932 bytes come out exactly as they came
+/// in), else `text` encoded.
 pub fn push_field(
-    out: &mut ByteRecord,
+    store: &mut RowStore,
     enc: &mut TextEncoder,
     scratch: &mut Vec<u8>,
     text: &str,
-    raw: Option<(&[u8], &str, Encoding)>,
+    (raw, decoded, in_enc): (&[u8], &str, Encoding),
 ) -> std::result::Result<(), Unmappable> {
-    if let Some((raw, decoded, in_enc)) = raw
-        && decoded == text
-        && in_enc.same_bytes_as(enc.encoding)
-    {
-        out.push_field(raw);
+    if decoded == text && in_enc.same_bytes_as(enc.encoding) {
+        store.field(raw);
         return Ok(());
     }
     scratch.clear();
     enc.encode(text, scratch)?;
-    out.push_field(scratch);
+    store.field(scratch);
     Ok(())
 }

@@ -568,3 +568,22 @@ fn help_has_examples() {
         assert!(String::from_utf8(r.stdout).unwrap().contains("例:"), "{sub}");
     }
 }
+
+#[test]
+fn tax_counts_characters_replaced_in_its_rows() {
+    let dir = tempdir();
+    std::fs::write(dir.path().join("m.csv"), csv(&[HEADER, &OK_ROW.replace(",H1,", ",H😀,")])).unwrap();
+    std::fs::write(
+        dir.path().join("t.csv"),
+        csv(&["保険者番号,世帯番号,年度,課税区分,更新日", "130013,H😀,2026,2,20260401"]),
+    )
+    .unwrap();
+    let args = ["tax", "--master", "m.csv", "-i", "t.csv", "--output-encoding", "sjis"];
+    let r = run(dir.path(), "kk-import", &args);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("E008 t.csv:2行目 列「世帯番号」"), "{}", r.stderr);
+    let r = run(dir.path(), "kk-import", &[&args[..], &["--replace-unmappable"]].concat());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout_sjis(), "保険者番号,世帯番号,年度,課税区分,更新日\r\n130013,H〓,2026,2,20260401\r\n");
+    assert!(r.stderr.contains("Shift_JISで表せない 1 文字を「〓」に置き換えました"), "{}", r.stderr);
+}
