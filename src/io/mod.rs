@@ -265,11 +265,6 @@ impl CsvInput {
     pub fn unused_columns(&self) -> &[String] {
         &self.ctx.columns.unused
     }
-
-    /// Whether the file has a column for canonical field `field`.
-    pub fn has(&self, field: usize) -> bool {
-        self.ctx.columns.columns[field].is_some()
-    }
 }
 
 impl Row<'_> {
