@@ -10,12 +10,15 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::BuildHasher;
 use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 use csv::ByteRecord;
+use hashbrown::HashTable;
+use hashbrown::hash_table::Entry;
 use jiff::civil::Date;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use super::{InputArgs, OutputArgs, RunArgs, check_distinct_outputs};
 use crate::domain::text::{
@@ -190,8 +193,7 @@ impl RowChecker {
         let mut raw: [&[u8]; MAX_FIELDS] = [b""; MAX_FIELDS];
         let mut decoded: [&str; MAX_FIELDS] = [""; MAX_FIELDS];
         for (field, buf) in self.bufs.iter_mut().enumerate().take(n) {
-            raw[field] = row.raw(field);
-            decoded[field] = row.text_in(field, layout, buf)?;
+            (raw[field], decoded[field]) = row.text_in(field, layout, buf)?;
         }
         let mut norm: [Cow<'_, str>; MAX_FIELDS] = Default::default();
         for field in 0..n {
@@ -360,29 +362,38 @@ fn read_all(
     store: &mut RowStore,
     progress: &Progress,
     expected_rows: usize,
-) -> Result<(Vec<Checked>, Vec<RowChecker>)> {
+) -> Result<(Vec<Checked>, KeyIndex, Vec<RowChecker>)> {
     let crlf = store.crlf();
     let mut rows: Vec<Checked> = Vec::with_capacity(expected_rows.max(1 << 12));
+    let mut index = KeyIndex::default();
+    index.first.reserve(expected_rows, |_| 0);
     let checkers = for_each_batch(
         input,
         checkers,
-        |checker, ctx, batch| {
-            let mut part = RowStore::new(crlf, batch.len() * 160);
-            let checked =
-                batch.iter().map(|rec| checker.check(&ctx.row(rec), &mut part)).collect::<Result<Vec<_>>>()?;
+        |checker, ctx, chunk| {
+            let mut part = RowStore::new(crlf, chunk.bytes.len() + chunk.bytes.len() / 8);
+            let mut checked = Vec::with_capacity(chunk.bytes.len() / 100);
+            ctx.parse_chunk(chunk, |row| {
+                checked.push(checker.check(&row, &mut part)?);
+                Ok(())
+            })?;
             Ok((checked, part))
         },
         |(checked, part)| {
             let offset = store.append(part);
+            let from = rows.len();
             rows.extend(checked.into_iter().map(|mut c| {
                 c.row = c.row.moved(offset);
                 c
             }));
+            for i in from..rows.len() {
+                index.add(&rows, i);
+            }
             progress.tick_to(rows.len() as u64);
             Ok(())
         },
     )?;
-    Ok((rows, checkers))
+    Ok((rows, index, checkers))
 }
 
 /// A generous guess at the rows of an insured file (about 120 bytes a row), to size buffers once.
@@ -390,31 +401,53 @@ fn expected_rows(path: Option<&Path>) -> usize {
     CsvInput::file_size(path) / 80
 }
 
-/// Rows whose key occurs more than once: each gets E201 and the groups (by first line) are
-/// returned as indices. Rows without a valid key cannot take part.
-fn withhold_repeated_keys(rows: &mut [Checked]) -> Vec<Vec<usize>> {
-    let mut first: FxHashMap<&PersonKey, usize> = FxHashMap::default();
-    first.reserve(rows.len());
-    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for (i, r) in rows.iter().enumerate() {
-        if let Some(k) = &r.key {
-            let f = *first.entry(k).or_insert(i);
-            if f != i {
-                groups.entry(f).or_insert_with(|| vec![f]).push(i);
+/// Rows by person key, built as rows arrive (on the reading thread, while workers check the
+/// next chunks): the first row of each key, and the groups of rows that repeat a key.
+#[derive(Default)]
+struct KeyIndex {
+    first: HashTable<usize>,
+    /// first row → every row of that key, for keys seen more than once
+    repeats: BTreeMap<usize, Vec<usize>>,
+}
+
+impl KeyIndex {
+    fn hash(key: &PersonKey) -> u64 {
+        FxBuildHasher.hash_one(key)
+    }
+
+    /// The row holding `key`, if any.
+    fn find(&self, rows: &[Checked], key: &PersonKey) -> Option<usize> {
+        self.first.find(Self::hash(key), |&j| rows[j].key.as_ref() == Some(key)).copied()
+    }
+
+    /// Indexes row `i` (rows without a valid key cannot take part).
+    fn add(&mut self, rows: &[Checked], i: usize) {
+        let Some(key) = &rows[i].key else { return };
+        let rehash = |&j: &usize| rows[j].key.as_ref().map_or(0, Self::hash);
+        match self.first.entry(Self::hash(key), |&j| rows[j].key.as_ref() == Some(key), rehash) {
+            Entry::Occupied(e) => {
+                let f = *e.get();
+                self.repeats.entry(f).or_insert_with(|| vec![f]).push(i);
+            }
+            Entry::Vacant(e) => {
+                e.insert(i);
             }
         }
     }
-    drop(first);
-    for members in groups.values() {
-        for &i in members {
-            rows[i].problems.push(Problem {
-                column: KEY_COLUMN,
-                error: FieldError::DuplicateKey,
-                value: String::new(),
-            });
+
+    /// Gives every row of a repeated key E201 and returns the groups (by first line).
+    fn withhold_repeated(&self, rows: &mut [Checked]) -> Vec<Vec<usize>> {
+        for members in self.repeats.values() {
+            for &i in members {
+                rows[i].problems.push(Problem {
+                    column: KEY_COLUMN,
+                    error: FieldError::DuplicateKey,
+                    value: String::new(),
+                });
+            }
         }
+        self.repeats.values().cloned().collect()
     }
-    groups.into_values().collect()
 }
 
 /// The column name the error list gives a problem of the whole person key.
@@ -494,19 +527,17 @@ struct Applied {
 
 /// Applies checked diff rows to the base: 新規 adds, 変更 replaces, 喪失 sets 資格喪失日 (the
 /// row's 資格喪失日, else its 異動日). A row that cannot apply gets its problem and is rejected.
-fn apply_diff(master: &mut Vec<Checked>, diff: &mut [Checked], store: &mut RowStore) -> Applied {
-    let mut at: FxHashMap<PersonKey, usize> =
-        master.iter().enumerate().filter_map(|(i, r)| r.key.clone().map(|k| (k, i))).collect();
+fn apply_diff(master: &mut Vec<Checked>, index: &mut KeyIndex, diff: &mut [Checked], store: &mut RowStore) -> Applied {
     let mut n = Applied { added: 0, updated: 0, lost: 0 };
     for row in diff.iter_mut().filter(|r| r.problems.is_empty()) {
         let (Some(key), Some((change, date))) = (row.key.clone(), row.change) else { continue };
         let key_problem = |error| Problem { column: KEY_COLUMN, error, value: String::new() };
-        match (change, at.get(&key).copied()) {
+        match (change, index.find(master, &key)) {
             (Change::New, Some(_)) => row.problems.push(key_problem(FieldError::AlreadyExists)),
             (Change::Update | Change::Loss, None) => row.problems.push(key_problem(FieldError::NotFound)),
             (Change::New, None) => {
-                at.insert(key, master.len());
                 master.push(row.clone());
+                index.add(master, master.len() - 1);
                 n.added += 1;
             }
             (Change::Update, Some(i)) => {
@@ -689,24 +720,26 @@ fn master(args: &MasterArgs) -> Result<u8> {
     };
     let workers = (0..worker_count()).map(|_| checker()).collect();
     let expected_rows = expected_rows(args.input.input.as_deref());
-    let (mut rows, checkers) = read_all(&mut input, workers, &mut store, &progress, expected_rows)?;
+    let (mut rows, index, checkers) = read_all(&mut input, workers, &mut store, &progress, expected_rows)?;
     let mut replaced: u64 = checkers.iter().map(|c| c.out.replaced).sum();
     drop(input);
     let rows_in = rows.len() as u64;
-    let same_key_groups = withhold_repeated_keys(&mut rows);
+    let same_key_groups = index.withhold_repeated(&mut rows);
+    drop(index);
 
     // The new master: the accepted rows in input order, or the base with the accepted diff
     // rows applied, sorted by person key (stable: the base is already in that order).
     let mut base = Vec::new();
     let mut applied = Applied { added: 0, updated: 0, lost: 0 };
     if let Some(base_path) = &args.base {
-        let (rows, base_replaced) = read_base(base_path, requested, out_enc, replace, &mut store, &progress)?;
-        base = rows;
+        let (base_rows, mut base_index, base_replaced) =
+            read_base(base_path, requested, out_enc, replace, &mut store, &progress)?;
+        base = base_rows;
         replaced += base_replaced;
+        applied = apply_diff(&mut base, &mut base_index, &mut rows, &mut store);
     }
-    let base_rows = base.len() as u64;
+    let base_rows = base.len() as u64 - applied.added;
     if diff {
-        applied = apply_diff(&mut base, &mut rows, &mut store);
         base.sort_by(|a, b| a.key.cmp(&b.key));
     }
     progress.finish();
@@ -736,9 +769,7 @@ fn master(args: &MasterArgs) -> Result<u8> {
         let written = (|| -> Result<_> {
             let mut out = CsvOut::new(args.output.output.as_deref(), out_enc, replace, crlf)?;
             out.write_header(&INSURED.names().collect::<Vec<_>>())?;
-            for r in &master {
-                out.write_raw(store.bytes(&r.row))?;
-            }
+            store.write_rows(master.iter().map(|r| &r.row), |bytes| out.write_raw(bytes))?;
             let errors = match &args.errors {
                 Some(p) => Some(write_error_list(p, out_enc, replace, crlf, &rejected, &input_name)?),
                 None => None,
@@ -830,7 +861,7 @@ fn read_base(
     replace: bool,
     store: &mut RowStore,
     progress: &Progress,
-) -> Result<(Vec<Checked>, u64)> {
+) -> Result<(Vec<Checked>, KeyIndex, u64)> {
     let mut input = CsvInput::open(Some(path), requested, &INSURED, None)?;
     let in_enc = input.encoding();
     let checker = || RowChecker {
@@ -843,8 +874,8 @@ fn read_base(
         diff: false,
     };
     let workers = (0..worker_count()).map(|_| checker()).collect();
-    let (mut rows, checkers) = read_all(&mut input, workers, store, progress, expected_rows(Some(path)))?;
-    withhold_repeated_keys(&mut rows);
+    let (mut rows, index, checkers) = read_all(&mut input, workers, store, progress, expected_rows(Some(path)))?;
+    index.withhold_repeated(&mut rows);
     if let Some(r) = rows.iter().find(|r| !r.problems.is_empty()) {
         let p = &r.problems[0];
         return Err(Error::InvalidReference {
@@ -854,7 +885,7 @@ fn read_base(
             message: p.error.message(),
         });
     }
-    Ok((rows, checkers.iter().map(|c| c.out.replaced).sum()))
+    Ok((rows, index, checkers.iter().map(|c| c.out.replaced).sum()))
 }
 
 /// One accepted 世帯課税状況 row.

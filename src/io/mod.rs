@@ -22,7 +22,7 @@ use csv::ByteRecord;
 
 pub use encoding::{Encoding, InputEncoding, TextEncoder, Unmappable};
 pub use output::{CsvOut, Sink};
-pub use pipeline::{BATCH_ROWS, for_each_batch, worker_count};
+pub use pipeline::{for_each_batch, worker_count};
 pub use store::{RowRef, RowStore};
 
 use crate::error::{Error, Loc, Result};
@@ -73,29 +73,129 @@ fn read_prefix(r: &mut dyn Read) -> io::Result<Vec<u8>> {
     Ok(buf)
 }
 
+/// Bytes a chunk holds before it is cut at the next record boundary.
+const CHUNK_BYTES: usize = 1 << 20;
+
+/// Whole records of a file as read, with the physical line its first byte is on. Chunks are
+/// cut by the reading thread and parsed by worker threads.
+#[derive(Debug, Default)]
+pub struct Chunk {
+    pub bytes: Vec<u8>,
+    pub first_line: u64,
+}
+
+/// Where the first record with content ends in `buf` (just after its LF; a quoted LF does not
+/// end a record), or None if `buf` holds no whole record yet.
+fn first_record_end(buf: &[u8]) -> Option<usize> {
+    let (mut in_quotes, mut line_start) = (false, 0);
+    for i in memchr::memchr2_iter(b'"', b'\n', buf) {
+        if buf[i] == b'"' {
+            in_quotes = !in_quotes;
+        } else if !in_quotes {
+            if buf[line_start..i].iter().any(|&b| b != b'\r') {
+                return Some(i + 1);
+            }
+            line_start = i + 1;
+        }
+    }
+    None
+}
+
+/// The one configuration of the csv crate for input: records end at LF only, and the CR of a
+/// CRLF stays on the last field (stripped in `Row::raw`), because with CRLF as terminator the csv
+/// crate counts a record's line before the LF that ends the previous record, one line too early.
+/// Blank LF lines are made countable by [`blank::CountBlankLines`].
+fn csv_reader<R: Read>(r: R) -> csv::Reader<blank::CountBlankLines<R>> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .buffer_capacity(1 << 16)
+        .from_reader(blank::CountBlankLines::new(r))
+}
+
 /// What a row needs to know of the file it came from (shared with worker threads).
 #[derive(Debug)]
 pub struct InputContext {
     name: String,
     encoding: Encoding,
     columns: Columns,
+    /// Fields every record must have (the header's, or the first record's).
+    width: usize,
 }
 
 impl InputContext {
-    /// A view of `record` as a row of this file.
-    pub fn row<'a>(&'a self, record: &'a ByteRecord) -> Row<'a> {
-        Row { line: record.position().map_or(0, |p| p.line()), record, input: self }
+    /// Reads the next record that is not a blank line (a blank line reads as one field holding
+    /// nothing or a CR) into `record`; its physical line is returned. `first_line` is the line
+    /// the reader's input starts on.
+    fn read_record<R: Read>(
+        &self,
+        rdr: &mut csv::Reader<R>,
+        record: &mut ByteRecord,
+        first_line: u64,
+    ) -> Result<Option<u64>> {
+        loop {
+            let more = rdr.read_byte_record(record).map_err(|e| {
+                let line = first_line + e.position().map_or(1, |p| p.line()) - 1;
+                match e.into_kind() {
+                    csv::ErrorKind::Io(io) => Error::io(self.name.clone(), io),
+                    other => Error::Csv { loc: Loc::line(self.name.clone(), line), detail: format!("{other:?}") },
+                }
+            })?;
+            if !more {
+                return Ok(None);
+            }
+            if !(record.len() == 1 && matches!(&record[0], b"" | b"\r")) {
+                return Ok(Some(first_line + record.position().map_or(1, |p| p.line()) - 1));
+            }
+        }
+    }
+
+    /// A record with another number of fields than the header is fatal (E004): a shifted
+    /// column would put values in the wrong fields.
+    fn check_width(&self, record: &ByteRecord, line: u64) -> Result<()> {
+        if record.len() != self.width {
+            return Err(Error::Ragged {
+                loc: Loc::line(self.name.clone(), line),
+                expected: self.width,
+                found: record.len(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Parses a chunk and hands each row to `each`, in order.
+    pub fn parse_chunk(&self, chunk: &Chunk, mut each: impl FnMut(Row<'_>) -> Result<()>) -> Result<()> {
+        let mut rdr = csv_reader(chunk.bytes.as_slice());
+        let mut record = ByteRecord::new();
+        while let Some(line) = self.read_record(&mut rdr, &mut record, chunk.first_line)? {
+            self.check_width(&record, line)?;
+            each(Row { line, record: &record, input: self })?;
+        }
+        Ok(())
     }
 }
+
+/// A csv reader over one chunk, for row-at-a-time reading.
+type ChunkReader = csv::Reader<blank::CountBlankLines<Cursor<Vec<u8>>>>;
 
 /// A CSV file being read against a canonical layout.
 pub struct CsvInput {
     ctx: Arc<InputContext>,
-    reader: csv::Reader<Box<dyn Read>>,
-    width: usize,
+    source: Box<dyn Read>,
+    /// Bytes read and not yet handed out; starts at a record boundary.
+    buf: Vec<u8>,
+    /// How far `buf` has been scanned for quotes and line ends, the quote state there, and the
+    /// last record boundary seen.
+    scanned: usize,
+    in_quotes: bool,
+    boundary: Option<usize>,
+    eof: bool,
+    /// Physical line of the first byte of `buf`.
+    next_line: u64,
+    /// Row-at-a-time reading ([`CsvInput::next_row`]): the current chunk's reader and first line.
+    current: Option<(ChunkReader, u64)>,
     record: ByteRecord,
-    /// A header-less file's first record, read to learn its width.
-    pending: bool,
 }
 
 /// One record of a [`CsvInput`].
@@ -124,47 +224,38 @@ impl CsvInput {
             let p = path.unwrap_or(Path::new("-"));
             Box::new(File::open(p).map_err(|e| Error::io(p, e))?)
         };
-        let prefix = read_prefix(&mut source).map_err(io_err)?;
+        let mut buf = read_prefix(&mut source).map_err(io_err)?;
         let encoding = match requested {
-            InputEncoding::Auto => encoding::sniff(&prefix),
+            InputEncoding::Auto => encoding::sniff(&buf),
             InputEncoding::Sjis => Encoding::Sjis,
-            InputEncoding::Utf8 if prefix.starts_with(encoding::UTF8_BOM) => Encoding::Utf8Bom,
+            InputEncoding::Utf8 if buf.starts_with(encoding::UTF8_BOM) => Encoding::Utf8Bom,
             InputEncoding::Utf8 => Encoding::Utf8,
         };
-        let skip = if encoding == Encoding::Utf8Bom { encoding::UTF8_BOM.len() } else { 0 };
-        let stream: Box<dyn Read> = Box::new(blank::CountBlankLines::new(Cursor::new(prefix).chain(source)));
-        let mut stream = stream;
-        if skip > 0 {
-            let mut bom = [0u8; 3];
-            stream.read_exact(&mut bom).map_err(io_err)?;
+        if encoding == Encoding::Utf8Bom {
+            buf.drain(..encoding::UTF8_BOM.len());
         }
-        // Records end at LF only, and the CR of a CRLF stays on the last field (stripped in
-        // `Row::raw`): with CRLF as terminator the csv crate counts a record's line before the
-        // LF that ends the previous record, one line too early.
-        let reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .terminator(csv::Terminator::Any(b'\n'))
-            .buffer_capacity(1 << 17)
-            .from_reader(stream);
-        let has_header = mapping.is_none_or(|(lf, _)| lf.header);
-        let mut input = CsvInput {
-            ctx: Arc::new(InputContext {
-                name: name.clone(),
-                encoding,
-                columns: Columns { columns: Vec::new(), unused: Vec::new() },
-            }),
-            reader,
+        // the first record whole, however long
+        let end = loop {
+            if let Some(end) = first_record_end(&buf) {
+                break end;
+            }
+            if (&mut source).take(CHUNK_BYTES as u64).read_to_end(&mut buf).map_err(io_err)? == 0 {
+                break buf.len();
+            }
+        };
+        let ctx = InputContext {
+            name: name.clone(),
+            encoding,
+            columns: Columns { columns: Vec::new(), unused: Vec::new() },
             width: 0,
-            record: ByteRecord::new(),
-            pending: false,
         };
         let mut first = ByteRecord::new();
-        if !input.read_record(&mut first)? {
+        if ctx.read_record(&mut csv_reader(&buf[..end]), &mut first, 1)?.is_none() {
             return Err(Error::Empty { file: name });
         }
-        input.width = first.len();
-        let header = if has_header {
+        let width = first.len();
+        let has_header = mapping.is_none_or(|(lf, _)| lf.header);
+        let (header, next_line) = if has_header {
             let header = (0..first.len())
                 .map(|i| {
                     let text = encoding::decode(encoding, strip_cr(&first, i)).ok_or_else(|| Error::Undecodable {
@@ -174,75 +265,78 @@ impl CsvInput {
                     Ok(text.trim_matches(|c: char| c == '\u{FEFF}' || c.is_whitespace() || c == '\u{3000}').to_string())
                 })
                 .collect::<Result<Vec<String>>>()?;
-            Some(header)
+            let lines = memchr::memchr_iter(b'\n', &buf[..end]).count() as u64;
+            buf.drain(..end);
+            (Some(header), 1 + lines)
         } else {
-            input.record = first;
-            input.pending = true;
-            None
+            (None, 1)
         };
-        let columns = Columns::resolve(layout, &name, header.as_deref(), input.width, mapping.map(|(lf, p)| (lf, p)))?;
-        input.ctx = Arc::new(InputContext { name, encoding, columns });
-        Ok(input)
+        let columns = Columns::resolve(layout, &name, header.as_deref(), width, mapping.map(|(lf, p)| (lf, p)))?;
+        Ok(CsvInput {
+            ctx: Arc::new(InputContext { name, encoding, columns, width }),
+            source,
+            buf,
+            scanned: 0,
+            in_quotes: false,
+            boundary: None,
+            eof: false,
+            next_line,
+            current: None,
+            record: ByteRecord::new(),
+        })
     }
 
-    /// Reads the next record that is not a blank line (a CRLF file's blank line is a record of
-    /// one field holding the CR).
-    fn read_record(&mut self, record: &mut ByteRecord) -> Result<bool> {
+    /// The next run of whole records (about [`CHUNK_BYTES`]), in `reuse`'s allocation; None at
+    /// the end.
+    pub fn next_chunk(&mut self, mut reuse: Vec<u8>) -> Result<Option<Chunk>> {
         loop {
-            let more = self.reader.read_byte_record(record).map_err(|e| {
-                let line = e.position().map(|p| p.line()).unwrap_or(0);
-                match e.into_kind() {
-                    csv::ErrorKind::Io(io) => Error::io(self.ctx.name.clone(), io),
-                    other => Error::Csv { loc: Loc::line(self.ctx.name.clone(), line), detail: format!("{other:?}") },
+            let start = self.scanned;
+            for i in memchr::memchr2_iter(b'"', b'\n', &self.buf[start..]) {
+                if self.buf[start + i] == b'"' {
+                    self.in_quotes = !self.in_quotes;
+                } else if !self.in_quotes {
+                    self.boundary = Some(start + i + 1);
                 }
-            })?;
-            if !(more && record.len() == 1 && matches!(&record[0], b"" | b"\r")) {
-                return Ok(more);
             }
+            self.scanned = self.buf.len();
+            if self.eof || (self.buf.len() >= CHUNK_BYTES && self.boundary.is_some()) {
+                break;
+            }
+            let n = (&mut self.source)
+                .take(CHUNK_BYTES as u64)
+                .read_to_end(&mut self.buf)
+                .map_err(|e| Error::io(self.ctx.name.clone(), e))?;
+            self.eof = n == 0;
         }
-    }
-
-    /// Reads the next data record into `record`; false at the end. A record with another number
-    /// of fields than the header is fatal (E004): a shifted column would put values in the wrong
-    /// fields.
-    fn next_record(&mut self, record: &mut ByteRecord) -> Result<bool> {
-        if self.pending {
-            self.pending = false;
-            std::mem::swap(record, &mut self.record);
-        } else if !self.read_record(record)? {
-            return Ok(false);
+        if self.buf.is_empty() {
+            return Ok(None);
         }
-        if record.len() != self.width {
-            let line = record.position().map_or(0, |p| p.line());
-            return Err(Error::Ragged {
-                loc: Loc::line(self.ctx.name.clone(), line),
-                expected: self.width,
-                found: record.len(),
-            });
-        }
-        Ok(true)
+        let cut = if self.eof { self.buf.len() } else { self.boundary.unwrap_or(self.buf.len()) };
+        reuse.clear();
+        reuse.extend_from_slice(&self.buf[cut..]);
+        let mut bytes = std::mem::replace(&mut self.buf, reuse);
+        bytes.truncate(cut);
+        self.scanned = self.buf.len();
+        self.boundary = None;
+        let first_line = self.next_line;
+        self.next_line += memchr::memchr_iter(b'\n', &bytes).count() as u64;
+        Ok(Some(Chunk { bytes, first_line }))
     }
 
     /// The next record, or None at the end.
     pub fn next_row(&mut self) -> Result<Option<Row<'_>>> {
-        let mut record = std::mem::take(&mut self.record);
-        let more = self.next_record(&mut record);
-        self.record = record;
-        if !more? {
-            return Ok(None);
+        loop {
+            if let Some((rdr, first_line)) = &mut self.current
+                && let Some(line) = self.ctx.read_record(rdr, &mut self.record, *first_line)?
+            {
+                self.ctx.check_width(&self.record, line)?;
+                return Ok(Some(Row { line, record: &self.record, input: &self.ctx }));
+            }
+            match self.next_chunk(Vec::new())? {
+                Some(c) => self.current = Some((csv_reader(Cursor::new(c.bytes)), c.first_line)),
+                None => return Ok(None),
+            }
         }
-        Ok(Some(self.ctx.row(&self.record)))
-    }
-
-    /// Fills `batch` with up to `n` records, reusing its allocations; returns how many.
-    pub fn next_batch(&mut self, batch: &mut Vec<ByteRecord>, n: usize) -> Result<usize> {
-        batch.resize_with(n, ByteRecord::new);
-        let mut filled = 0;
-        while filled < n && self.next_record(&mut batch[filled])? {
-            filled += 1;
-        }
-        batch.truncate(filled);
-        Ok(filled)
     }
 
     /// The size of the input file, if it is one (to size buffers).
@@ -285,11 +379,14 @@ impl Row<'_> {
     }
 
     /// Like [`Row::text`], decoding into `buf` (reused from row to row) where a copy is needed.
-    pub fn text_in<'s>(&'s self, field: usize, layout: &Layout, buf: &'s mut String) -> Result<&'s str> {
-        encoding::decode_into(self.input.encoding, self.raw(field), buf).ok_or_else(|| Error::Undecodable {
+    /// Returns the raw bytes too (for writing the field back unchanged).
+    pub fn text_in<'s>(&'s self, field: usize, layout: &Layout, buf: &'s mut String) -> Result<(&'s [u8], &'s str)> {
+        let raw = self.raw(field);
+        let text = encoding::decode_into(self.input.encoding, raw, buf).ok_or_else(|| Error::Undecodable {
             loc: self.loc(layout.fields[field].name),
             encoding: self.input.encoding.label(),
-        })
+        })?;
+        Ok((raw, text))
     }
 
     pub fn loc(&self, column: &str) -> Loc {
@@ -313,7 +410,9 @@ pub fn push_field(
     text: &str,
     (raw, decoded, in_enc): (&[u8], &str, Encoding),
 ) -> std::result::Result<(), Unmappable> {
-    if decoded == text && in_enc.same_bytes_as(enc.encoding) {
+    // normalizing mostly borrows the decoded text unchanged: then no byte compare is needed
+    let unchanged = (std::ptr::eq(decoded.as_ptr(), text.as_ptr()) && decoded.len() == text.len()) || decoded == text;
+    if unchanged && in_enc.same_bytes_as(enc.encoding) {
         store.field(raw);
         return Ok(());
     }

@@ -5,13 +5,8 @@ use std::collections::BTreeMap;
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex};
 
-use csv::ByteRecord;
-
-use super::{CsvInput, InputContext};
+use super::{Chunk, CsvInput, InputContext};
 use crate::error::{Error, Result};
-
-/// Rows per batch: large enough that handing a batch to a thread costs nothing next to checking it.
-pub const BATCH_ROWS: usize = 4096;
 
 /// Worker threads to use: `KK_THREADS` if set (1 = no extra threads, for a shared server),
 /// else the machine's cores, at most 4 (the reading thread is the limit past that).
@@ -22,16 +17,16 @@ pub fn worker_count() -> usize {
     }
 }
 
-type Job = (u64, Vec<ByteRecord>);
+type Job = (u64, Chunk);
 
-/// Reads `input` in batches, runs `work` on each batch on one of `workers` (one thread each;
-/// one worker means no threads), and hands the results to `collect` in input order. Returns
+/// Reads `input` in chunks of whole records, runs `work` on each chunk on one of `workers` (one
+/// thread each; one worker means no threads), and hands the results to `collect` in input order. Returns
 /// the workers, for what they counted. The first error in input order wins, so errors are
 /// reported as a single thread would report them.
 pub fn for_each_batch<W, T>(
     input: &mut CsvInput,
     mut workers: Vec<W>,
-    work: impl Fn(&mut W, &InputContext, &[ByteRecord]) -> Result<T> + Sync,
+    work: impl Fn(&mut W, &InputContext, &Chunk) -> Result<T> + Sync,
     mut collect: impl FnMut(T) -> Result<()>,
 ) -> Result<Vec<W>>
 where
@@ -40,18 +35,19 @@ where
 {
     let ctx = input.context();
     if workers.len() <= 1 {
-        let mut batch = Vec::new();
-        while input.next_batch(&mut batch, BATCH_ROWS)? > 0 {
+        let mut spare = Vec::new();
+        while let Some(chunk) = input.next_chunk(spare)? {
             if let Some(w) = workers.first_mut() {
-                collect(work(w, &ctx, &batch)?)?;
+                collect(work(w, &ctx, &chunk)?)?;
             }
+            spare = chunk.bytes;
         }
         return Ok(workers);
     }
     let (job_tx, job_rx) = mpsc::sync_channel::<Job>(workers.len() * 2);
     let job_rx: Mutex<Receiver<Job>> = Mutex::new(job_rx);
     std::thread::scope(|scope| {
-        let (res_tx, res_rx) = mpsc::channel::<(u64, Result<T>, Vec<ByteRecord>)>();
+        let (res_tx, res_rx) = mpsc::channel::<(u64, Result<T>, Vec<u8>)>();
         let handles: Vec<_> = workers
             .drain(..)
             .map(|mut w| {
@@ -62,9 +58,9 @@ where
                             Ok(rx) => rx.recv(),
                             Err(_) => break,
                         };
-                        let Ok((seq, batch)) = job else { break };
-                        let result = work(&mut w, &ctx, &batch);
-                        if res_tx.send((seq, result, batch)).is_err() {
+                        let Ok((seq, chunk)) = job else { break };
+                        let result = work(&mut w, &ctx, &chunk);
+                        if res_tx.send((seq, result, chunk.bytes)).is_err() {
                             break;
                         }
                     }
@@ -74,7 +70,7 @@ where
             .collect();
         drop(res_tx);
 
-        let mut pool: Vec<Vec<ByteRecord>> = Vec::new();
+        let mut pool: Vec<Vec<u8>> = Vec::new();
         let mut waiting: BTreeMap<u64, Result<T>> = BTreeMap::new();
         let mut next = 0u64;
         let mut failure: Option<Error> = None;
@@ -88,21 +84,20 @@ where
         };
         let mut sent = 0u64;
         loop {
-            let mut batch = pool.pop().unwrap_or_default();
-            match input.next_batch(&mut batch, BATCH_ROWS) {
-                Ok(0) => break,
-                Ok(_) => {}
+            let chunk = match input.next_chunk(pool.pop().unwrap_or_default()) {
+                Ok(Some(chunk)) => chunk,
+                Ok(None) => break,
                 Err(e) => {
                     failure = Some(e);
                     break;
                 }
-            }
-            if job_tx.send((sent, batch)).is_err() {
+            };
+            if job_tx.send((sent, chunk)).is_err() {
                 break;
             }
             sent += 1;
-            while let Ok((seq, result, batch)) = res_rx.try_recv() {
-                pool.push(batch);
+            while let Ok((seq, result, bytes)) = res_rx.try_recv() {
+                pool.push(bytes);
                 waiting.insert(seq, result);
             }
             if let Err(e) = deliver(&mut waiting, &mut next) {

@@ -111,6 +111,30 @@ impl RowStore {
         &part[row.start as usize..row.end as usize]
     }
 
+    /// Hands the bytes of `rows` to `write` in order, rows that lie one after another in the
+    /// store as one slice (few large writes instead of one per row).
+    pub fn write_rows<'r, E>(
+        &self,
+        rows: impl IntoIterator<Item = &'r RowRef>,
+        mut write: impl FnMut(&[u8]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut run: Option<RowRef> = None;
+        for r in rows {
+            match &mut run {
+                Some(cur) if cur.part == r.part && cur.end == r.start => cur.end = r.end,
+                _ => {
+                    if let Some(cur) = run.replace(*r) {
+                        write(self.bytes(&cur))?;
+                    }
+                }
+            }
+        }
+        match run {
+            Some(cur) => write(self.bytes(&cur)),
+            None => Ok(()),
+        }
+    }
+
     /// A row's fields, parsed back (for the few rows that go to error and duplicate lists).
     pub fn record(&self, row: &RowRef) -> ByteRecord {
         let input = self.bytes(row);
@@ -174,6 +198,21 @@ mod tests {
         assert_eq!(a.bytes(&rb), b"b,\"\"\"2\"\"\"\n");
         let rc = a.push(&ByteRecord::from(vec!["c"]));
         assert_eq!(a.bytes(&rc), b"c\n");
+        // rows in order are written as runs; a skipped row splits a run
+        let mut writes = Vec::new();
+        a.write_rows([&ra, &rb, &rc], |b| -> Result<(), ()> {
+            writes.push(b.to_vec());
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(writes.concat(), b"a,1\nb,\"\"\"2\"\"\"\nc\n");
+        writes.clear();
+        a.write_rows([&ra, &rc], |b| -> Result<(), ()> {
+            writes.push(b.to_vec());
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(writes, [b"a,1\n".to_vec(), b"c\n".to_vec()]);
     }
 }
 
