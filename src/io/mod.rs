@@ -193,6 +193,8 @@ pub struct CsvInput {
     eof: bool,
     /// Physical line of the first byte of `buf`.
     next_line: u64,
+    /// Bytes a chunk holds before it is cut ([`CHUNK_BYTES`]; small in tests).
+    chunk_bytes: usize,
     /// Row-at-a-time reading ([`CsvInput::next_row`]): the current chunk's reader and first line.
     current: Option<(ChunkReader, u64)>,
     record: ByteRecord,
@@ -281,6 +283,7 @@ impl CsvInput {
             boundary: None,
             eof: false,
             next_line,
+            chunk_bytes: CHUNK_BYTES,
             current: None,
             record: ByteRecord::new(),
         })
@@ -299,11 +302,11 @@ impl CsvInput {
                 }
             }
             self.scanned = self.buf.len();
-            if self.eof || (self.buf.len() >= CHUNK_BYTES && self.boundary.is_some()) {
+            if self.eof || (self.buf.len() >= self.chunk_bytes && self.boundary.is_some()) {
                 break;
             }
             let n = (&mut self.source)
-                .take(CHUNK_BYTES as u64)
+                .take(self.chunk_bytes as u64)
                 .read_to_end(&mut self.buf)
                 .map_err(|e| Error::io(self.ctx.name.clone(), e))?;
             self.eof = n == 0;
@@ -420,4 +423,63 @@ pub fn push_field(
     enc.encode(text, scratch)?;
     store.field(scratch);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::HOUSEHOLD_TAX;
+    use proptest::prelude::*;
+
+    /// A field: plain, or with the characters that need quoting.
+    fn field() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-z0-9]{0,6}",
+            Just("a\nb".to_string()),
+            Just("x\r\ny".to_string()),
+            Just("q\"q".to_string()),
+            Just("c,d".to_string()),
+            Just("\n\n".to_string()),
+            Just("髙①".to_string()),
+        ]
+    }
+
+    fn quote(f: &str) -> String {
+        if f.contains([',', '"', '\r', '\n']) { format!("\"{}\"", f.replace('"', "\"\"")) } else { f.to_string() }
+    }
+
+    proptest! {
+        /// Whatever the chunk size, every record comes back with its fields and the physical line
+        /// it starts on, across quoted line breaks, blank lines and CRLF or LF.
+        #[test]
+        fn records_and_lines_survive_chunking(
+            rows in proptest::collection::vec((proptest::collection::vec(field(), 5), 0..3usize), 1..30),
+            crlf in any::<bool>(),
+            chunk in 1usize..64,
+        ) {
+            let eol = if crlf { "\r\n" } else { "\n" };
+            let mut text = format!("保険者番号,世帯番号,年度,課税区分,更新日{eol}");
+            let mut expected = Vec::new();
+            for (fields, blanks) in &rows {
+                for _ in 0..*blanks {
+                    text.push_str(eol);
+                }
+                let line = 1 + text.matches('\n').count() as u64;
+                expected.push((line, fields.clone()));
+                text.push_str(&fields.iter().map(|f| quote(f)).collect::<Vec<_>>().join(","));
+                text.push_str(eol);
+            }
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("t.csv");
+            std::fs::write(&path, &text).unwrap();
+            let mut input = CsvInput::open(Some(&path), InputEncoding::Utf8, &HOUSEHOLD_TAX, None).unwrap();
+            input.chunk_bytes = chunk;
+            let mut got = Vec::new();
+            while let Some(row) = input.next_row().unwrap() {
+                let fields = (0..5).map(|i| String::from_utf8(row.raw(i).to_vec()).unwrap()).collect::<Vec<_>>();
+                got.push((row.line, fields));
+            }
+            prop_assert_eq!(got, expected);
+        }
+    }
 }

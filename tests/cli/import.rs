@@ -536,8 +536,21 @@ fn output_does_not_depend_on_the_number_of_threads() {
         assert_eq!(r.code, 0, "{}", r.stderr);
         outputs.push((r.stdout, std::fs::read(p.join("e.csv")).unwrap(), std::fs::read(p.join("d.csv")).unwrap()));
     }
-    assert!(outputs[0].0.len() > 1_000_000);
+    assert!(outputs[0].0.len() > 1_000_000, "spans several 1 MB chunks");
     assert!(outputs[0] == outputs[1]);
+    // line numbers stay right across chunk boundaries: the error list is exactly what was planted
+    let planted: BTreeSet<String> = records(&read_sjis(&p.join("anomalies.csv")))
+        .into_iter()
+        .filter(|f| f[0] == "insured.csv" && f[3].starts_with('E'))
+        .map(|f| format!("{},{},{}", f[1], f[2], f[3]))
+        .collect();
+    let found: BTreeSet<String> = records(&sjis_to_string(&outputs[0].1))
+        .into_iter()
+        .skip(1)
+        .map(|f| format!("{},{},{}", f[0], f[5], f[6]))
+        .collect();
+    assert!(planted.len() > 100, "{}", planted.len());
+    assert_eq!(found, planted);
 }
 
 #[test]
