@@ -84,6 +84,9 @@ pub enum Error {
     #[error("E012 {loc}: {what}に不正な値があります ({code}: {message})")]
     InvalidReference { loc: Loc, what: &'static str, code: &'static str, message: &'static str },
 
+    #[error("E013 {file}: {first}行目と{second}行目の契約が同じ健診機関・保険者・契約区分で期間が重なっています")]
+    ContractOverlap { file: String, first: u64, second: u64 },
+
     #[error("E900 整合性チェックに失敗しました: {detail}")]
     Integrity { detail: String },
 }
@@ -103,6 +106,7 @@ impl Error {
             Error::DuplicateHeader { .. } => "E010",
             Error::Usage { .. } => "E011",
             Error::InvalidReference { .. } => "E012",
+            Error::ContractOverlap { .. } => "E013",
             Error::Integrity { .. } => "E900",
         }
     }
@@ -151,6 +155,8 @@ pub enum FieldError {
     Future,
     /// E110 too many characters.
     TooLong,
+    /// E111 not an amount in yen (or a count).
+    Amount,
     /// E201 the same person key occurs more than once in one input.
     DuplicateKey,
     /// E202 新規 for a key the master already holds.
@@ -176,6 +182,7 @@ impl FieldError {
             FieldError::DateOrder => "E108",
             FieldError::Future => "E109",
             FieldError::TooLong => "E110",
+            FieldError::Amount => "E111",
             FieldError::DuplicateKey => "E201",
             FieldError::AlreadyExists => "E202",
             FieldError::NotFound => "E203",
@@ -196,6 +203,7 @@ impl FieldError {
             FieldError::DateOrder => "日付の前後関係が正しくありません",
             FieldError::Future => "基準日より後の日付です",
             FieldError::TooLong => "文字数が上限を超えています",
+            FieldError::Amount => "金額または件数として解釈できません",
             FieldError::DuplicateKey => "同じ被保険者キーが入力に複数回あります(全行を保留)",
             FieldError::AlreadyExists => "新規ですが、既にマスタにあるキーです",
             FieldError::NotFound => "変更・喪失ですが、マスタにないキーです",
@@ -244,6 +252,7 @@ mod tests {
             DateOrder,
             Future,
             TooLong,
+            Amount,
             DuplicateKey,
             AlreadyExists,
             NotFound,

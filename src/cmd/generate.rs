@@ -1031,9 +1031,9 @@ fn write_checkup_files(
         ])?;
         if planted {
             let (column, code, what) = match (n / every) % 3 {
-                0 => ("基本単価", "L-BASE", "基本単価が契約より低い(kk-limitcheck用)"),
-                1 => ("窓口負担額", "L-COPAY", "窓口負担額が契約と違う(kk-limitcheck用)"),
-                _ => ("受診券整理番号", "L-DUP", "同じ受診券整理番号の二重請求(kk-limitcheck用)"),
+                0 => ("基本単価", "L103", "基本単価が契約より低い"),
+                1 => ("窓口負担額", "L108", "窓口負担額が契約と違う"),
+                _ => ("受診券整理番号", "L110", "同じ受診券整理番号の二重請求"),
             };
             anomalies.push(Anomaly { file: "claims.csv", line, column, code, what });
         }

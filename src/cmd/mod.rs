@@ -3,6 +3,7 @@
 
 pub mod generate;
 pub mod import;
+pub mod limitcheck;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -101,6 +101,114 @@ pub mod household_tax {
 pub static MASTER_HOUSEHOLDS: Layout =
     Layout { name: "被保険者マスタ", fields: &[req("保険者番号"), req("世帯番号")] };
 
+/// 契約. `*` in 健診機関番号 or 保険者番号 matches any.
+pub static CONTRACTS: Layout = Layout {
+    name: "契約",
+    fields: &[
+        req("健診機関番号"),
+        req("保険者番号"),
+        req("契約区分"),
+        req("開始日"),
+        req("終了日"),
+        req("基本単価"),
+        req("詳細単価"),
+        req("追加単価"),
+        req("追加項目上限数"),
+        opt("追加項目コード"),
+        req("窓口負担種別"),
+        req("窓口負担値"),
+        opt("端数単位"),
+        opt("非課税世帯免除"),
+    ],
+};
+
+/// Column indices of [`CONTRACTS`].
+pub mod contracts {
+    pub const INSTITUTION: usize = 0;
+    pub const INSURER: usize = 1;
+    pub const KIND: usize = 2;
+    pub const START: usize = 3;
+    pub const END: usize = 4;
+    pub const BASE: usize = 5;
+    pub const DETAIL: usize = 6;
+    pub const ADDITIONAL: usize = 7;
+    pub const MAX_ADDITIONAL: usize = 8;
+    pub const ADDITIONAL_CODES: usize = 9;
+    pub const COPAY_TYPE: usize = 10;
+    pub const COPAY_VALUE: usize = 11;
+    pub const ROUNDING: usize = 12;
+    pub const EXEMPT: usize = 13;
+}
+
+/// 請求データ.
+pub static CLAIMS: Layout = Layout {
+    name: "請求データ",
+    fields: &[
+        opt("処理年月"),
+        req("健診機関番号"),
+        req("保険者番号"),
+        req("受診券整理番号"),
+        opt("被保険者証記号"),
+        req("被保険者証番号"),
+        opt("枝番"),
+        req("受診日"),
+        req("契約区分"),
+        req("基本単価"),
+        req("詳細項目数"),
+        req("詳細単価合計"),
+        req("追加項目数"),
+        opt("追加項目コード"),
+        req("追加単価合計"),
+        req("窓口負担額"),
+        req("請求金額"),
+    ],
+};
+
+/// Column indices of [`CLAIMS`].
+pub mod claims {
+    pub const MONTH: usize = 0;
+    pub const INSTITUTION: usize = 1;
+    pub const INSURER: usize = 2;
+    pub const TICKET: usize = 3;
+    pub const KIGO: usize = 4;
+    pub const BANGO: usize = 5;
+    pub const EDABAN: usize = 6;
+    pub const DATE: usize = 7;
+    pub const KIND: usize = 8;
+    pub const BASE: usize = 9;
+    pub const DETAIL_COUNT: usize = 10;
+    pub const DETAIL_TOTAL: usize = 11;
+    pub const ADDITIONAL_COUNT: usize = 12;
+    pub const ADDITIONAL_CODES: usize = 13;
+    pub const ADDITIONAL_TOTAL: usize = 14;
+    pub const COPAY: usize = 15;
+    pub const CLAIM: usize = 16;
+}
+
+/// The part of 健診結果 that kk-limitcheck needs: which items a ticket's results hold.
+pub static RESULT_ITEMS: Layout =
+    Layout { name: "健診結果", fields: &[req("受診券整理番号"), req("項目コード")] };
+
+/// The part of a master that maps a person to a household.
+pub static MASTER_PERSON_HOUSEHOLD: Layout = Layout {
+    name: "被保険者マスタ",
+    fields: &[req("保険者番号"), opt("被保険者証記号"), req("被保険者証番号"), opt("枝番"), req("世帯番号")],
+};
+
+/// チェックリスト (kk-limitcheck).
+pub const LIMIT_CHECKLIST: [&str; 10] = [
+    "行番号",
+    "受診券整理番号",
+    "健診機関番号",
+    "保険者番号",
+    "受診日",
+    "チェックコード",
+    "チェック内容",
+    "期待値",
+    "実際値",
+    "差額",
+];
+
 /// 連携エラーリスト (SPEC §2 "Output layouts").
 pub const ERROR_LIST: [&str; 9] =
     ["行番号", "保険者番号", "被保険者証記号", "被保険者証番号", "枝番", "列名", "エラーコード", "エラー内容", "値"];

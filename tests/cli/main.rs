@@ -2,6 +2,7 @@
 
 mod generate;
 mod import;
+mod limitcheck;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -23,6 +24,7 @@ pub fn bin(name: &str) -> PathBuf {
     match name {
         "kk-import" => PathBuf::from(env!("CARGO_BIN_EXE_kk-import")),
         "kk-gen" => PathBuf::from(env!("CARGO_BIN_EXE_kk-gen")),
+        "kk-limitcheck" => PathBuf::from(env!("CARGO_BIN_EXE_kk-limitcheck")),
         other => panic!("unknown binary {other}"),
     }
 }

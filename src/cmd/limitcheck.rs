@@ -1,0 +1,668 @@
+//! kk-limitcheck — 金額・項目上限チェックリスト (SPEC §3 kk-limitcheck).
+//!
+//! The standard system rejects only claims above its configured upper limits. This tool checks
+//! every claim against the exact contract valid on its 受診日 and lists each mismatch with the
+//! expected and actual amounts, so staff review a short list instead of every claim.
+//!
+//! Contract resolution: the contracts with the claim's 契約区分 valid on 受診日, most specific
+//! first — exact institution and insurer, then institution with any insurer, then insurer with
+//! any institution, then any/any. [I] SPEC ranks "one wildcard" cases equally; when both an
+//! institution-wide and an insurer-wide contract apply, the institution's (its own 個別契約) is
+//! taken. Two contracts with the same institution, insurer and 契約区分 valid on one day are an
+//! error in the contract file (E013), found before any claim is read.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use clap::Parser;
+use jiff::civil::Date;
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::{InputArgs, OutputArgs, RunArgs, check_distinct_outputs};
+use crate::domain::money::{parse_rounding_unit, parse_yen};
+use crate::domain::text::normalize_code;
+use crate::domain::{
+    Copay, FiscalYear, InstitutionNumber, InsurerNumber, PersonKey, expected_copayment, format_date, parse_count,
+    parse_date,
+};
+use crate::error::{Error, FieldError, Loc, Result};
+use crate::io::{CsvInput, CsvOut, InputEncoding, Row, for_each_batch, worker_count};
+use crate::layout::{self, CLAIMS, CONTRACTS, LIMIT_CHECKLIST, claims as c, contracts as k};
+use crate::report::{Console, Progress, Summary, thousands};
+
+pub const TOOL: &str = "kk-limitcheck";
+
+/// 金額・項目上限チェックリスト: 請求を契約と照合し、食い違いを一覧にする
+#[derive(Debug, Parser)]
+#[command(
+    name = "kk-limitcheck",
+    version,
+    after_help = "\
+例:
+  kk-limitcheck --contracts contracts.csv < claims.csv > checklist.csv
+  kk-limitcheck --contracts contracts.csv --master master.csv --household household.csv \\
+      --results results.csv -i claims.csv -o checklist.csv --strict
+
+チェック(コードは docs/errors.md): L101 有効な契約なし / L102・L103 基本単価が契約より高い・低い /
+L104 詳細単価合計 / L105 追加単価合計 / L106 追加項目数が上限超過 / L107 契約対象外の追加項目 /
+L108 窓口負担額 / L109 請求金額の計算 / L110 受診券整理番号の重複 / L111 追加項目数とコード数の不一致 /
+L112・L113 (--results) 請求した追加項目と結果の食い違い / L114 受診券整理番号の年度。
+値が不正な請求は E コードの行になります。非課税世帯の窓口負担免除は --master と --household で判定します。
+終了コード: 0 完了 / 1 --strict で指摘あり / 2 入力を処理できない(契約ファイルの誤り・重複を含む)"
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    /// 契約ファイル
+    #[arg(long, value_name = "FILE")]
+    pub contracts: PathBuf,
+
+    /// 被保険者マスタ (受診者の世帯番号を引く。--household と一緒に指定)
+    #[arg(long, value_name = "FILE", requires = "household")]
+    pub master: Option<PathBuf>,
+
+    /// 世帯課税状況 (kk-import tax の出力。--master と一緒に指定)
+    #[arg(long, value_name = "FILE", requires = "master")]
+    pub household: Option<PathBuf>,
+
+    /// 健診結果 (請求した追加項目が結果にあるかを照合する)
+    #[arg(long, value_name = "FILE")]
+    pub results: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// One validated contract row.
+#[derive(Debug, Clone)]
+struct Contract {
+    line: u64,
+    start: Date,
+    end: Date,
+    base: i64,
+    detail: i64,
+    additional: i64,
+    max_additional: u32,
+    /// None = any additional item is covered.
+    codes: Option<FxHashSet<String>>,
+    copay: Copay,
+    unit: i64,
+    exempt_low_income: bool,
+}
+
+/// Contracts by (institution or `*`, 8-digit insurer or `*`, 契約区分), each list sorted by 開始日
+/// and without overlaps, so the contract valid on a day is a binary search away.
+struct Contracts {
+    by_key: FxHashMap<String, Vec<Contract>>,
+}
+
+fn contract_key(institution: &str, insurer8: &str, kind: &str, out: &mut String) {
+    out.clear();
+    for (i, part) in [institution, insurer8, kind].into_iter().enumerate() {
+        if i > 0 {
+            out.push('\u{1F}');
+        }
+        out.push_str(part);
+    }
+}
+
+impl Contracts {
+    /// Reads and checks the contract file; any bad value or an overlap is fatal.
+    fn load(path: &Path, requested: InputEncoding) -> Result<Contracts> {
+        let l = &CONTRACTS;
+        let mut input = CsvInput::open(Some(path), requested, l, None)?;
+        let name = input.name().to_string();
+        let mut by_key: FxHashMap<String, Vec<Contract>> = FxHashMap::default();
+        while let Some(row) = input.next_row()? {
+            let mut v = Vec::with_capacity(l.fields.len());
+            for field in 0..l.fields.len() {
+                v.push(normalize_code(&row.text(field, l)?).into_owned());
+            }
+            let fail = |field: usize, e: FieldError| Error::InvalidReference {
+                loc: row.loc(l.fields[field].name),
+                what: "契約ファイル",
+                code: e.code(),
+                message: e.message(),
+            };
+            let institution = match v[k::INSTITUTION].as_str() {
+                "*" => "*".to_string(),
+                s => s.parse::<InstitutionNumber>().map_err(|e| fail(k::INSTITUTION, e))?.to_string(),
+            };
+            let insurer = match v[k::INSURER].as_str() {
+                "*" => "*".to_string(),
+                s => s.parse::<InsurerNumber>().map_err(|e| fail(k::INSURER, e))?.padded8(),
+            };
+            if v[k::KIND].is_empty() {
+                return Err(fail(k::KIND, FieldError::Required));
+            }
+            let start = parse_date(&v[k::START]).map_err(|e| fail(k::START, e))?;
+            let end = parse_date(&v[k::END]).map_err(|e| fail(k::END, e))?;
+            if end < start {
+                return Err(fail(k::END, FieldError::DateOrder));
+            }
+            let yen = |field: usize| parse_yen(&v[field]).and_then(non_negative).map_err(|e| fail(field, e));
+            let codes = split_codes(&v[k::ADDITIONAL_CODES]).map_err(|e| fail(k::ADDITIONAL_CODES, e))?;
+            let contract = Contract {
+                line: row.line,
+                start,
+                end,
+                base: yen(k::BASE)?,
+                detail: yen(k::DETAIL)?,
+                additional: yen(k::ADDITIONAL)?,
+                max_additional: parse_count(&v[k::MAX_ADDITIONAL]).map_err(|e| fail(k::MAX_ADDITIONAL, e))?,
+                codes: (!codes.is_empty()).then(|| codes.into_iter().collect()),
+                copay: Copay::parse(&v[k::COPAY_TYPE], &v[k::COPAY_VALUE])
+                    .map_err(|e| fail(if e == FieldError::Code { k::COPAY_TYPE } else { k::COPAY_VALUE }, e))?,
+                unit: parse_rounding_unit(&v[k::ROUNDING]).map_err(|e| fail(k::ROUNDING, e))?,
+                exempt_low_income: match v[k::EXEMPT].as_str() {
+                    "" | "0" => false,
+                    "1" => true,
+                    _ => return Err(fail(k::EXEMPT, FieldError::Code)),
+                },
+            };
+            let mut key = String::new();
+            contract_key(&institution, &insurer, &v[k::KIND], &mut key);
+            by_key.entry(key).or_default().push(contract);
+        }
+        for list in by_key.values_mut() {
+            list.sort_by_key(|c| (c.start, c.line));
+            for pair in list.windows(2) {
+                if pair[1].start <= pair[0].end {
+                    return Err(Error::ContractOverlap { file: name, first: pair[0].line, second: pair[1].line });
+                }
+            }
+        }
+        Ok(Contracts { by_key })
+    }
+
+    /// The most specific contract valid on `date` for a claim.
+    fn find(&self, institution: &str, insurer8: &str, kind: &str, date: Date, key: &mut String) -> Option<&Contract> {
+        for (i, s) in [(institution, insurer8), (institution, "*"), ("*", insurer8), ("*", "*")] {
+            contract_key(i, s, kind, key);
+            if let Some(list) = self.by_key.get(key.as_str()) {
+                let at = list.partition_point(|c| c.start <= date);
+                if let Some(found) = at.checked_sub(1).map(|j| &list[j]).filter(|c| date <= c.end) {
+                    return Some(found);
+                }
+            }
+        }
+        None
+    }
+}
+
+fn non_negative(v: i64) -> std::result::Result<i64, FieldError> {
+    if v < 0 { Err(FieldError::Amount) } else { Ok(v) }
+}
+
+/// 追加項目コード: 17-character JLAC10 codes joined by `;` (empty parts ignored).
+fn split_codes(s: &str) -> std::result::Result<Vec<String>, FieldError> {
+    let codes: Vec<String> = s.split(';').map(str::trim).filter(|c| !c.is_empty()).map(str::to_string).collect();
+    if codes.iter().any(|c| c.chars().count() != 17 || !c.chars().all(|ch| ch.is_ascii_alphanumeric())) {
+        return Err(FieldError::Format);
+    }
+    Ok(codes)
+}
+
+/// Who is exempt from the co-payment: the master's 世帯番号 per person and the household tax file.
+#[derive(Default)]
+struct Households {
+    of_person: FxHashMap<PersonKey, String>,
+    /// (8-digit insurer, 世帯番号, 年度) → 非課税 (課税区分 2), latest 更新日 kept
+    tax_exempt: FxHashMap<(String, String, FiscalYear), (Date, bool)>,
+}
+
+impl Households {
+    fn load(master: &Path, household: &Path, requested: InputEncoding) -> Result<Households> {
+        let mut h = Households::default();
+        let l = &layout::MASTER_PERSON_HOUSEHOLD;
+        let mut input = CsvInput::open(Some(master), requested, l, None)?;
+        while let Some(row) = input.next_row()? {
+            let v = texts(&row, l)?;
+            let fail = |field: usize, e: FieldError| reference_error(&row, l, field, "被保険者マスタ", e);
+            InsurerNumber::check(&v[0]).map_err(|e| fail(0, e))?;
+            if !v[4].is_empty() {
+                h.of_person.insert(PersonKey::from_checked(&v[0], &v[1], &v[2], &v[3]), v[4].clone());
+            }
+        }
+        let l = &layout::HOUSEHOLD_TAX;
+        let mut input = CsvInput::open(Some(household), requested, l, None)?;
+        while let Some(row) = input.next_row()? {
+            let v = texts(&row, l)?;
+            let fail = |field: usize, e: FieldError| reference_error(&row, l, field, "世帯課税状況", e);
+            let insurer = v[0].parse::<InsurerNumber>().map_err(|e| fail(0, e))?;
+            let year = v[2].parse::<FiscalYear>().map_err(|e| fail(2, e))?;
+            let exempt = match v[3].as_str() {
+                "1" => false,
+                "2" => true,
+                "" => return Err(fail(3, FieldError::Required)),
+                _ => return Err(fail(3, FieldError::Code)),
+            };
+            let updated = parse_date(&v[4]).map_err(|e| fail(4, e))?;
+            let slot = h.tax_exempt.entry((insurer.padded8(), v[1].clone(), year)).or_insert((updated, exempt));
+            if updated >= slot.0 {
+                *slot = (updated, exempt);
+            }
+        }
+        Ok(h)
+    }
+
+    /// Whether the person's household is 非課税 in fiscal year `fy`.
+    fn exempt(&self, person: &PersonKey, fy: FiscalYear) -> bool {
+        self.of_person.get(person).is_some_and(|hh| {
+            self.tax_exempt.get(&(person.insurer8().to_string(), hh.clone(), fy)).is_some_and(|(_, e)| *e)
+        })
+    }
+}
+
+fn texts(row: &Row<'_>, l: &layout::Layout) -> Result<Vec<String>> {
+    (0..l.fields.len()).map(|f| row.text(f, l).map(|t| normalize_code(&t).into_owned())).collect()
+}
+
+fn reference_error(row: &Row<'_>, l: &layout::Layout, field: usize, what: &'static str, e: FieldError) -> Error {
+    Error::InvalidReference { loc: row.loc(l.fields[field].name), what, code: e.code(), message: e.message() }
+}
+
+/// The additional items each ticket's results hold.
+fn load_results(path: &Path, requested: InputEncoding) -> Result<FxHashMap<String, FxHashSet<String>>> {
+    let l = &layout::RESULT_ITEMS;
+    let mut input = CsvInput::open(Some(path), requested, l, None)?;
+    let mut items: FxHashMap<String, FxHashSet<String>> = FxHashMap::default();
+    while let Some(row) = input.next_row()? {
+        let v = texts(&row, l)?;
+        items.entry(v[0].clone()).or_default().insert(v[1].clone());
+    }
+    Ok(items)
+}
+
+/// A stable L-code finding (docs/errors.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Check {
+    NoContract,
+    BaseAbove,
+    BaseBelow,
+    DetailTotal,
+    AdditionalTotal,
+    TooManyAdditional,
+    NotCovered,
+    Copay,
+    ClaimAmount,
+    DuplicateTicket,
+    CountVsCodes,
+    NoResult,
+    NotClaimed,
+    TicketYear,
+}
+
+impl Check {
+    fn code(self) -> &'static str {
+        match self {
+            Check::NoContract => "L101",
+            Check::BaseAbove => "L102",
+            Check::BaseBelow => "L103",
+            Check::DetailTotal => "L104",
+            Check::AdditionalTotal => "L105",
+            Check::TooManyAdditional => "L106",
+            Check::NotCovered => "L107",
+            Check::Copay => "L108",
+            Check::ClaimAmount => "L109",
+            Check::DuplicateTicket => "L110",
+            Check::CountVsCodes => "L111",
+            Check::NoResult => "L112",
+            Check::NotClaimed => "L113",
+            Check::TicketYear => "L114",
+        }
+    }
+
+    fn message(self) -> &'static str {
+        match self {
+            Check::NoContract => "受診日に有効な契約がありません",
+            Check::BaseAbove => "基本単価が契約より高い",
+            Check::BaseBelow => "基本単価が契約より低い",
+            Check::DetailTotal => "詳細単価合計が 詳細項目数×契約の詳細単価 と違います",
+            Check::AdditionalTotal => "追加単価合計が 追加項目数×契約の追加単価 と違います",
+            Check::TooManyAdditional => "追加項目数が契約の上限を超えています",
+            Check::NotCovered => "契約の対象外の追加項目です",
+            Check::Copay => "窓口負担額が契約の窓口負担と違います",
+            Check::ClaimAmount => "請求金額が 基本+詳細+追加－窓口負担 と違います",
+            Check::DuplicateTicket => "同じ受診券整理番号の請求が先にあります",
+            Check::CountVsCodes => "追加項目数が追加項目コードの数と違います",
+            Check::NoResult => "請求した追加項目の結果がありません",
+            Check::NotClaimed => "結果にある契約対象の追加項目が請求されていません",
+            Check::TicketYear => "受診券整理番号の年度が受診日の年度と違います",
+        }
+    }
+}
+
+/// One row of the checklist.
+#[derive(Debug, Clone)]
+struct Finding {
+    code: &'static str,
+    message: String,
+    expected: String,
+    actual: String,
+    difference: String,
+}
+
+fn amounts(check: Check, expected: i64, actual: i64) -> Finding {
+    Finding {
+        code: check.code(),
+        message: check.message().to_string(),
+        expected: expected.to_string(),
+        actual: actual.to_string(),
+        difference: (actual - expected).to_string(),
+    }
+}
+
+fn text_finding(check: Check, actual: &str) -> Finding {
+    Finding {
+        code: check.code(),
+        message: check.message().to_string(),
+        expected: String::new(),
+        actual: actual.to_string(),
+        difference: String::new(),
+    }
+}
+
+/// A claim after checking: what the checklist shows of it, and its findings.
+#[derive(Debug)]
+struct Checked {
+    line: u64,
+    /// 受診券整理番号, 健診機関番号, 保険者番号, 受診日 as the checklist shows them
+    shown: [String; 4],
+    /// Some when the ticket is valid (for the duplicate check), with the claimed amount
+    ticket: Option<(String, i64)>,
+    findings: Vec<Finding>,
+    invalid: bool,
+}
+
+/// What workers share, read-only.
+struct Reference {
+    contracts: Contracts,
+    households: Option<Households>,
+    results: Option<FxHashMap<String, FxHashSet<String>>>,
+}
+
+/// Per-worker scratch space.
+#[derive(Default)]
+struct Worker {
+    key: String,
+}
+
+impl Reference {
+    fn check(&self, w: &mut Worker, row: &Row<'_>) -> Result<Checked> {
+        let l = &CLAIMS;
+        let v = texts(row, l)?;
+        let mut findings = Vec::new();
+        let mut bad = |field: usize, e: FieldError| {
+            findings.push(Finding {
+                code: e.code(),
+                message: format!("{}: {}", l.fields[field].name, e.message()),
+                expected: String::new(),
+                actual: v[field].clone(),
+                difference: String::new(),
+            });
+        };
+        let institution = v[c::INSTITUTION].parse::<InstitutionNumber>().map_err(|e| bad(c::INSTITUTION, e)).ok();
+        let insurer = v[c::INSURER].parse::<InsurerNumber>().map_err(|e| bad(c::INSURER, e)).ok();
+        let ticket = &v[c::TICKET];
+        let ticket_ok = ticket.len() == 11 && ticket.bytes().all(|b| b.is_ascii_digit());
+        if !ticket_ok {
+            bad(c::TICKET, if ticket.is_empty() { FieldError::Required } else { FieldError::Format });
+        }
+        if v[c::BANGO].is_empty() {
+            bad(c::BANGO, FieldError::Required);
+        }
+        let date = parse_date(&v[c::DATE]).map_err(|e| bad(c::DATE, e)).ok();
+        if v[c::KIND].is_empty() {
+            bad(c::KIND, FieldError::Required);
+        }
+        let mut yen = |field: usize| parse_yen(&v[field]).and_then(non_negative).map_err(|e| bad(field, e)).ok();
+        let base = yen(c::BASE);
+        let detail_total = yen(c::DETAIL_TOTAL);
+        let additional_total = yen(c::ADDITIONAL_TOTAL);
+        let copay = yen(c::COPAY);
+        let claim = yen(c::CLAIM);
+        let detail_count = parse_count(&v[c::DETAIL_COUNT]).map_err(|e| bad(c::DETAIL_COUNT, e)).ok();
+        let additional_count = parse_count(&v[c::ADDITIONAL_COUNT]).map_err(|e| bad(c::ADDITIONAL_COUNT, e)).ok();
+        let codes = split_codes(&v[c::ADDITIONAL_CODES]).map_err(|e| bad(c::ADDITIONAL_CODES, e)).ok();
+        let shown = [
+            ticket.clone(),
+            v[c::INSTITUTION].clone(),
+            v[c::INSURER].clone(),
+            date.map(format_date).unwrap_or_else(|| v[c::DATE].clone()),
+        ];
+        let invalid = !findings.is_empty();
+        let (
+            Some(institution),
+            Some(insurer),
+            Some(date),
+            Some(base),
+            Some(detail_total),
+            Some(additional_total),
+            Some(copay),
+            Some(claim),
+            Some(detail_count),
+            Some(additional_count),
+            Some(codes),
+        ) = (
+            institution,
+            insurer,
+            date,
+            base,
+            detail_total,
+            additional_total,
+            copay,
+            claim,
+            detail_count,
+            additional_count,
+            codes,
+        )
+        else {
+            return Ok(Checked { line: row.line, shown, ticket: None, findings, invalid });
+        };
+        if invalid {
+            return Ok(Checked { line: row.line, shown, ticket: None, findings, invalid });
+        }
+        let ticket = Some((ticket.clone(), claim));
+        let fy = FiscalYear::of(date);
+        // 受診券整理番号 = 年度(2) + 種別(1) + 連番(8) (DOMAIN.md): the year is a warning only
+        let ticket_year: i64 = v[c::TICKET][..2].parse().unwrap_or(0);
+        if ticket_year != i64::from(fy.0 % 100) {
+            findings.push(amounts(Check::TicketYear, i64::from(fy.0 % 100), ticket_year));
+        }
+        // 請求金額 = 基本 + 詳細 + 追加 − 窓口負担, never below 0 (DOMAIN.md)
+        let arithmetic = (base + detail_total + additional_total - copay).max(0);
+        if claim != arithmetic {
+            findings.push(amounts(Check::ClaimAmount, arithmetic, claim));
+        }
+        if !codes.is_empty() && codes.len() as u32 != additional_count {
+            findings.push(amounts(Check::CountVsCodes, codes.len() as i64, i64::from(additional_count)));
+        }
+        let Some(contract) =
+            self.contracts.find(institution.as_str(), &insurer.padded8(), &v[c::KIND], date, &mut w.key)
+        else {
+            findings.push(text_finding(Check::NoContract, &claim.to_string()));
+            return Ok(Checked { line: row.line, shown, ticket, findings, invalid });
+        };
+        if base > contract.base {
+            findings.push(amounts(Check::BaseAbove, contract.base, base));
+        } else if base < contract.base {
+            findings.push(amounts(Check::BaseBelow, contract.base, base));
+        }
+        let expected_detail = i64::from(detail_count) * contract.detail;
+        if detail_total != expected_detail {
+            findings.push(amounts(Check::DetailTotal, expected_detail, detail_total));
+        }
+        let expected_additional = i64::from(additional_count) * contract.additional;
+        if additional_total != expected_additional {
+            findings.push(amounts(Check::AdditionalTotal, expected_additional, additional_total));
+        }
+        if additional_count > contract.max_additional {
+            findings.push(amounts(
+                Check::TooManyAdditional,
+                i64::from(contract.max_additional),
+                i64::from(additional_count),
+            ));
+        }
+        if let Some(covered) = &contract.codes {
+            for code in codes.iter().filter(|code| !covered.contains(*code)) {
+                findings.push(text_finding(Check::NotCovered, code));
+            }
+        }
+        // the co-payment applies to the 基本 price of the contract; a 非課税 household pays
+        // nothing where the contract says so
+        let person = PersonKey::from_checked(insurer.as_str(), &v[c::KIGO], &v[c::BANGO], &v[c::EDABAN]);
+        let exempt = contract.exempt_low_income && self.households.as_ref().is_some_and(|h| h.exempt(&person, fy));
+        let expected_copay =
+            if exempt { 0 } else { expected_copayment(contract.copay, contract.base, 0, contract.unit) };
+        if copay != expected_copay {
+            findings.push(amounts(Check::Copay, expected_copay, copay));
+        }
+        if let Some(results) = &self.results {
+            let present = results.get(&v[c::TICKET]);
+            for code in &codes {
+                if !present.is_some_and(|p| p.contains(code)) {
+                    findings.push(text_finding(Check::NoResult, code));
+                }
+            }
+            if let (Some(covered), Some(present)) = (&contract.codes, present) {
+                let mut missing: Vec<&String> =
+                    present.iter().filter(|p| covered.contains(*p) && !codes.contains(*p)).collect();
+                missing.sort();
+                for code in missing {
+                    findings.push(text_finding(Check::NotClaimed, code));
+                }
+            }
+        }
+        Ok(Checked { line: row.line, shown, ticket, findings, invalid })
+    }
+}
+
+pub fn run(cli: &Cli) -> Result<u8> {
+    let console = Console { tool: TOOL, quiet: cli.run.quiet };
+    check_distinct_outputs(&[cli.output.output.as_deref(), cli.run.summary_json.as_deref()])?;
+    let requested = cli.input.input_encoding()?;
+    let mapping = cli.input.layout_file()?;
+    // everything the claims are checked against is read and checked first
+    let contracts = Contracts::load(&cli.contracts, requested)?;
+    let households = match (&cli.master, &cli.household) {
+        (Some(m), Some(h)) => Some(Households::load(m, h, requested)?),
+        _ => {
+            console.info("--master と --household がないため、非課税世帯の窓口負担免除は判定しません");
+            None
+        }
+    };
+    let results = cli.results.as_deref().map(|p| load_results(p, requested)).transpose()?;
+    let reference = Reference { contracts, households, results };
+
+    let mut input = CsvInput::open(cli.input.input.as_deref(), requested, &CLAIMS, mapping.as_ref())?;
+    let in_enc = input.encoding();
+    let out_enc = cli.output.output_encoding(in_enc)?;
+    let crlf = cli.output.crlf(out_enc);
+    let input_name = input.name().to_string();
+    let progress = Progress::new(&console, cli.run.progress, "照合中");
+
+    // the first line of each ticket, to flag later claims of the same ticket (in input order)
+    let mut tickets: FxHashMap<String, u64> = FxHashMap::default();
+    let mut rows: Vec<(u64, [String; 4], Finding)> = Vec::new();
+    let (mut claims, mut flagged, mut invalid) = (0u64, 0u64, 0u64);
+    let workers = (0..worker_count()).map(|_| Worker::default()).collect();
+    for_each_batch(
+        &mut input,
+        workers,
+        |w, ctx, chunk| {
+            let mut out = Vec::new();
+            ctx.parse_chunk(chunk, |row| {
+                out.push(reference.check(w, &row)?);
+                Ok(())
+            })?;
+            Ok(out)
+        },
+        |checked: Vec<Checked>| {
+            for mut claim in checked {
+                claims += 1;
+                if let Some((ticket, amount)) = claim.ticket.take() {
+                    if let Some(first) = tickets.get(&ticket) {
+                        let mut f = amounts(Check::DuplicateTicket, 0, amount);
+                        f.message = format!("{}(初回 {first}行目)", f.message);
+                        claim.findings.push(f);
+                    } else {
+                        tickets.insert(ticket, claim.line);
+                    }
+                }
+                invalid += u64::from(claim.invalid);
+                flagged += u64::from(!claim.invalid && !claim.findings.is_empty());
+                for f in claim.findings {
+                    rows.push((claim.line, claim.shown.clone(), f));
+                }
+            }
+            progress.tick_to(claims);
+            Ok(())
+        },
+    )?;
+    progress.finish();
+    drop(input);
+
+    let clean = claims - flagged - invalid;
+    let mut out = CsvOut::new(cli.output.output.as_deref(), out_enc, cli.output.replace_unmappable, crlf)?;
+    out.write_header(&LIMIT_CHECKLIST)?;
+    for (line, shown, f) in &rows {
+        let fields = [
+            line.to_string(),
+            shown[0].clone(),
+            shown[1].clone(),
+            shown[2].clone(),
+            shown[3].clone(),
+            f.code.to_string(),
+            f.message.clone(),
+            f.expected.clone(),
+            f.actual.clone(),
+            f.difference.clone(),
+        ];
+        out.write_texts(&fields, |i| Loc::cell(input_name.clone(), *line, LIMIT_CHECKLIST[i]))?;
+    }
+    let replaced = out.finish()?;
+    let findings = rows.iter().filter(|r| r.2.code.starts_with('L')).count() as u64;
+    let errors = rows.len() as u64 - findings;
+    let exit_code = u8::from(cli.run.strict && !rows.is_empty());
+    if replaced > 0 {
+        console.info(format!("Shift_JISで表せない {} 文字を「〓」に置き換えました", thousands(replaced)));
+    }
+    console.info(format!(
+        "請求 {} 件 = 指摘なし {} 件 + 指摘あり {} 件 + 値の誤り {} 件; 指摘 {} 行, エラー {} 行",
+        thousands(claims),
+        thousands(clean),
+        thousands(flagged),
+        thousands(invalid),
+        thousands(findings),
+        thousands(errors)
+    ));
+    if let Some(p) = &cli.run.summary_json {
+        let mut by_code: BTreeMap<&'static str, u64> = BTreeMap::new();
+        for (_, _, f) in &rows {
+            *by_code.entry(f.code).or_default() += 1;
+        }
+        let mut extra = by_code;
+        extra.insert("claims_clean", clean);
+        extra.insert("claims_flagged", flagged);
+        extra.insert("errors", errors);
+        Summary {
+            tool: TOOL,
+            command: "check",
+            exit_code,
+            input_encoding: in_enc.id(),
+            output_encoding: out_enc.id(),
+            rows_in: claims,
+            rows_out: rows.len() as u64,
+            rows_rejected: invalid,
+            findings,
+            replaced_characters: replaced,
+            extra,
+        }
+        .write_json(p)?;
+    }
+    Ok(exit_code)
+}

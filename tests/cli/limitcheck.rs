@@ -1,0 +1,180 @@
+//! kk-limitcheck: every finding, clean claims that must not be flagged, contract-file errors.
+
+use std::collections::BTreeSet;
+
+use crate::{data, files_in, generated, read_sjis, records, run, run_in, sjis_to_string, tempdir, to_sjis};
+
+fn golden_args(dir: &str) -> Vec<String> {
+    [
+        "--contracts",
+        "contracts.csv",
+        "--master",
+        "master.csv",
+        "--household",
+        "household.csv",
+        "--results",
+        "results.csv",
+        "-i",
+        "claims.csv",
+    ]
+    .iter()
+    .map(|a| if a.ends_with(".csv") { format!("{dir}/{a}") } else { a.to_string() })
+    .collect()
+}
+
+/// The golden claims give one exact checklist, read as UTF-8 or as Shift_JIS.
+#[test]
+fn every_finding_once_and_no_clean_claim_listed() {
+    let src = data("limitcheck");
+    let dir = tempdir();
+    let r = run(
+        dir.path(),
+        "kk-limitcheck",
+        &golden_args(src.to_str().unwrap()).iter().map(String::as_str).collect::<Vec<_>>(),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let utf8 = String::from_utf8(r.stdout).unwrap();
+    insta::assert_snapshot!("limitcheck_golden", utf8);
+    assert!(
+        r.stderr.contains("請求 21 件 = 指摘なし 5 件 + 指摘あり 13 件 + 値の誤り 3 件; 指摘 18 行, エラー 3 行"),
+        "{}",
+        r.stderr
+    );
+    // the clean claims (lines 2–6: collective, exact, 10-yen rate rounding, insurer limit, exempt
+    // household) are not listed
+    let lines: BTreeSet<String> = records(&utf8).into_iter().skip(1).map(|f| f[0].clone()).collect();
+    for clean in ["2", "3", "4", "5", "6"] {
+        assert!(!lines.contains(clean), "line {clean} listed");
+    }
+    // the same files in Shift_JIS give the same list, in Shift_JIS with CRLF
+    let sjis = tempdir();
+    for f in files_in(&src) {
+        let text = std::fs::read_to_string(src.join(&f)).unwrap().replace('\n', "\r\n");
+        std::fs::write(sjis.path().join(&f), to_sjis(&text)).unwrap();
+    }
+    let args = golden_args(sjis.path().to_str().unwrap());
+    let r = run(dir.path(), "kk-limitcheck", &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(sjis_to_string(&r.stdout), utf8.replace('\n', "\r\n"));
+}
+
+#[test]
+fn without_household_data_the_exemption_is_not_assumed() {
+    let src = data("limitcheck");
+    let dir = tempdir();
+    let s = |f: &str| src.join(f).to_str().unwrap().to_string();
+    let r = run(dir.path(), "kk-limitcheck", &["--contracts", &s("contracts.csv"), "-i", &s("claims.csv"), "--strict"]);
+    assert_eq!(r.code, 1, "--strict with findings");
+    assert!(r.stderr.contains("--master と --household がないため、非課税世帯の窓口負担免除は判定しません"));
+    let out = String::from_utf8(r.stdout).unwrap();
+    assert!(
+        out.contains(
+            "\n6,26100000005,6631111116,130013,20260414,L108,窓口負担額が契約の窓口負担と違います,1000,0,-1000\n"
+        ),
+        "{out}"
+    );
+    assert!(!out.contains(",L112,"), "no results file: no result checks");
+}
+
+#[test]
+fn contract_file_errors_stop_before_any_claim() {
+    let src = data("limitcheck");
+    let dir = tempdir();
+    let contracts = std::fs::read_to_string(src.join("contracts.csv")).unwrap();
+    let claims = src.join("claims.csv");
+    let claims = claims.to_str().unwrap();
+    let check = |text: &str, message: &str| {
+        std::fs::write(dir.path().join("c.csv"), text).unwrap();
+        let r = run(dir.path(), "kk-limitcheck", &["--contracts", "c.csv", "-i", claims, "-o", "out.csv"]);
+        assert_eq!(r.code, 2, "{}", r.stderr);
+        assert!(r.stderr.contains(message), "expected «{message}» in {}", r.stderr);
+        assert!(!dir.path().join("out.csv").exists());
+    };
+    // the same institution, insurer and 契約区分 twice with overlapping periods
+    check(
+        &format!("{contracts}*,*,1,20270301,20280331,7700,1980,440,3,,2,1000,1,1\n"),
+        "kk-limitcheck: E013 c.csv: 2行目と7行目の契約が同じ健診機関・保険者・契約区分で期間が重なっています",
+    );
+    // adjoining periods are fine
+    std::fs::write(
+        dir.path().join("ok.csv"),
+        format!("{contracts}*,*,1,20270401,20280331,7700,1980,440,3,,2,1000,1,1\n"),
+    )
+    .unwrap();
+    assert_eq!(run(dir.path(), "kk-limitcheck", &["--contracts", "ok.csv", "-i", claims, "-q"]).code, 0);
+    check(
+        &contracts.replace("2610307411,130013", "2610307412,130013"),
+        "E012 c.csv:4行目 列「健診機関番号」: 契約ファイルに不正な値があります (E103: 検証番号(チェックディジット)が一致しません)",
+    );
+    check(&contracts.replace(",3,10,10,1", ",3,10.5.1,10,1"), "E012 c.csv:3行目 列「窓口負担値」");
+    check(&contracts.replace(",3,10,10,1", ",7,10,10,1"), "E012 c.csv:3行目 列「窓口負担種別」");
+    check(
+        &contracts.replace("R9.3.31", "R8.3.31"),
+        "E012 c.csv:5行目 列「終了日」: 契約ファイルに不正な値があります (E108",
+    );
+    check(&contracts.replace(",基本単価", ",基本"), "E003 c.csv: 必須の列「基本単価」がありません");
+}
+
+#[test]
+fn bad_claim_files_are_fatal_and_leave_nothing() {
+    let src = data("limitcheck");
+    let dir = tempdir();
+    let contracts = src.join("contracts.csv");
+    let mut claims = std::fs::read_to_string(src.join("claims.csv")).unwrap();
+    claims.push_str("202604,6631111116\n");
+    std::fs::write(dir.path().join("claims.csv"), &claims).unwrap();
+    let r = run(
+        dir.path(),
+        "kk-limitcheck",
+        &["--contracts", contracts.to_str().unwrap(), "-i", "claims.csv", "-o", "out.csv"],
+    );
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("kk-limitcheck: E004 claims.csv:23行目: 列数が 2 個です (見出しは 17 個)"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(files_in(dir.path()), ["claims.csv"]);
+    let r = run_in(dir.path(), "kk-limitcheck", &["--contracts", contracts.to_str().unwrap()], Some(b""), &[]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("E005"), "{}", r.stderr);
+}
+
+/// The demo month's planted claim problems, found exactly.
+#[test]
+fn generated_claims_findings_match_the_planted_ones() {
+    let dir = generated(2000);
+    let p = dir.path();
+    for args in [
+        &["master", "-i", "insured.csv", "-o", "m.csv", "-q"][..],
+        &["tax", "--master", "m.csv", "-i", "household-tax.csv", "-o", "hh.csv", "-q"],
+    ] {
+        assert_eq!(run(p, "kk-import", args).code, 0);
+    }
+    let r = run(
+        p,
+        "kk-limitcheck",
+        &[
+            "--contracts",
+            "contracts.csv",
+            "--master",
+            "m.csv",
+            "--household",
+            "hh.csv",
+            "-i",
+            "claims.csv",
+            "-o",
+            "list.csv",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let planted: BTreeSet<String> = records(&read_sjis(&p.join("anomalies.csv")))
+        .into_iter()
+        .filter(|f| f[0] == "claims.csv")
+        .map(|f| format!("{},{}", f[1], f[3]))
+        .collect();
+    let found: BTreeSet<String> =
+        records(&read_sjis(&p.join("list.csv"))).into_iter().skip(1).map(|f| format!("{},{}", f[0], f[5])).collect();
+    assert!(planted.len() >= 3, "{planted:?}");
+    assert_eq!(found, planted);
+}
