@@ -24,6 +24,10 @@ step "3. 世帯課税状況の登録更新"
 "$bin/kk-import" tax --master "$out/master_new.csv" -i "$in/household-tax.csv" -o "$out/household.csv" \
   --errors "$out/errors_tax.csv" --summary-json "$out/import_tax.json"
 
+step "4. 金額・項目上限チェックリスト (請求と契約の照合)"
+"$bin/kk-limitcheck" --contracts "$in/contracts.csv" --master "$out/master_new.csv" --household "$out/household.csv" \
+  --results "$in/results.csv" -i "$in/claims.csv" -o "$out/checklist_limit.csv" --summary-json "$out/limitcheck.json"
+
 echo
 echo "== 出力 ($out)"
 ls -l "$out"
