@@ -72,8 +72,19 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub results: Option<PathBuf>,
 
+    /// 出力形式: csv、または xlsx (Excel。見出し固定・フィルター付き。-o が必要)
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: ListFormat,
+
     #[command(flatten)]
     pub run: RunArgs,
+}
+
+/// The checklist as CSV or as an Excel workbook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListFormat {
+    Csv,
+    Xlsx,
 }
 
 /// One validated contract row.
@@ -546,6 +557,16 @@ pub fn run(cli: &Cli) -> Result<u8> {
     check_distinct_outputs(&[cli.output.output.as_deref(), cli.run.summary_json.as_deref()])?;
     let requested = cli.input.input_encoding()?;
     let mapping = cli.input.layout_file()?;
+    let xlsx_path = match (cli.format, &cli.output.output) {
+        (ListFormat::Csv, _) => None,
+        (ListFormat::Xlsx, Some(p)) if p.as_os_str() != "-" => Some(p.clone()),
+        (ListFormat::Xlsx, _) => {
+            return Err(Error::Usage {
+                option: "--format xlsx",
+                detail: "出力ファイルを -o で指定してください".into(),
+            });
+        }
+    };
     // everything the claims are checked against is read and checked first
     let contracts = Contracts::load(&cli.contracts, requested)?;
     let households = match (&cli.master, &cli.household) {
@@ -607,24 +628,43 @@ pub fn run(cli: &Cli) -> Result<u8> {
     drop(input);
 
     let clean = claims - flagged - invalid;
-    let mut out = CsvOut::new(cli.output.output.as_deref(), out_enc, cli.output.replace_unmappable, crlf)?;
-    out.write_header(&LIMIT_CHECKLIST)?;
-    for (line, shown, f) in &rows {
-        let fields = [
-            line.to_string(),
-            shown[0].clone(),
-            shown[1].clone(),
-            shown[2].clone(),
-            shown[3].clone(),
-            f.code.to_string(),
-            f.message.clone(),
-            f.expected.clone(),
-            f.actual.clone(),
-            f.difference.clone(),
-        ];
-        out.write_texts(&fields, |i| Loc::cell(input_name.clone(), *line, LIMIT_CHECKLIST[i]))?;
-    }
-    let replaced = out.finish()?;
+    let table: Vec<Vec<String>> = rows
+        .iter()
+        .map(|(line, shown, f)| {
+            vec![
+                line.to_string(),
+                shown[0].clone(),
+                shown[1].clone(),
+                shown[2].clone(),
+                shown[3].clone(),
+                f.code.to_string(),
+                f.message.clone(),
+                f.expected.clone(),
+                f.actual.clone(),
+                f.difference.clone(),
+            ]
+        })
+        .collect();
+    let replaced = match &xlsx_path {
+        Some(path) => {
+            use crate::io::xlsx::{Cell, write_sheet};
+            let kinds = [Cell::Number, Cell::Text, Cell::Text, Cell::Text, Cell::Text, Cell::Text, Cell::Text]
+                .into_iter()
+                .chain([Cell::Number; 3])
+                .collect::<Vec<_>>();
+            write_sheet(path, "チェックリスト", &LIMIT_CHECKLIST, &kinds, &table)?;
+            0
+        }
+        None => {
+            let mut out = CsvOut::new(cli.output.output.as_deref(), out_enc, cli.output.replace_unmappable, crlf)?;
+            out.write_header(&LIMIT_CHECKLIST)?;
+            for row in &table {
+                let line: u64 = row[0].parse().unwrap_or(0);
+                out.write_texts(row, |i| Loc::cell(input_name.clone(), line, LIMIT_CHECKLIST[i]))?;
+            }
+            out.finish()?
+        }
+    };
     let findings = rows.iter().filter(|r| r.2.code.starts_with('L')).count() as u64;
     let errors = rows.len() as u64 - findings;
     let exit_code = u8::from(cli.run.strict && !rows.is_empty());

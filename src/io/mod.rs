@@ -11,6 +11,7 @@ pub mod encoding;
 mod output;
 mod pipeline;
 mod store;
+pub mod xlsx;
 
 use std::borrow::Cow;
 use std::fs::File;

@@ -178,3 +178,54 @@ fn generated_claims_findings_match_the_planted_ones() {
     assert!(planted.len() >= 3, "{planted:?}");
     assert_eq!(found, planted);
 }
+
+#[test]
+fn the_checklist_as_an_excel_workbook() {
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let src = data("limitcheck");
+    let dir = tempdir();
+    let mut args = golden_args(src.to_str().unwrap());
+    args.extend(["--format", "xlsx", "-o", "list.xlsx"].map(String::from));
+    let r = run(dir.path(), "kk-limitcheck", &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let path = dir.path().join("list.xlsx");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    let mut book: Xlsx<_> = open_workbook(&path).unwrap();
+    assert_eq!(book.sheet_names(), ["チェックリスト"]);
+    let sheet = book.worksheet_range("チェックリスト").unwrap();
+    assert_eq!(sheet.height(), 22, "header + 21 findings");
+    assert_eq!(sheet.get((0, 6)), Some(&Data::String("チェック内容".into())));
+    // line 9: L103 at 2610307411 / 280081, expected 8805, actual 7700, difference -1105
+    let row = (1..sheet.height()).find(|&r| sheet.get((r, 5)) == Some(&Data::String("L103".into()))).unwrap();
+    assert_eq!(sheet.get((row, 0)), Some(&Data::Float(9.0)));
+    assert_eq!(sheet.get((row, 1)), Some(&Data::String("26100000008".into())), "a key stays text");
+    assert_eq!(sheet.get((row, 3)), Some(&Data::String("280081".into())));
+    assert_eq!(sheet.get((row, 7)), Some(&Data::Float(8805.0)));
+    assert_eq!(sheet.get((row, 9)), Some(&Data::Float(-1105.0)));
+    // a code in 実際値 stays text; empty cells stay empty
+    let row = (1..sheet.height()).find(|&r| sheet.get((r, 5)) == Some(&Data::String("L107".into()))).unwrap();
+    assert_eq!(sheet.get((row, 8)), Some(&Data::String("9A110160700000011".into())));
+    assert!(matches!(sheet.get((row, 7)), None | Some(Data::Empty)));
+    // frozen header, autofilter over the list, widths that fit the full-width 内容 column
+    let xml = std::process::Command::new("unzip")
+        .args(["-p", path.to_str().unwrap(), "xl/worksheets/sheet1.xml"])
+        .output()
+        .unwrap();
+    let xml = String::from_utf8(xml.stdout).unwrap();
+    assert!(xml.contains(r#"<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>"#), "{xml}");
+    assert!(xml.contains(r#"<autoFilter ref="A1:J22"/>"#), "{xml}");
+    assert!(xml.contains(r#"<col min="7" max="7" width="5"#), "内容 column sized for ~50 full-width characters: {xml}");
+    // xlsx needs a file
+    let r = run(
+        dir.path(),
+        "kk-limitcheck",
+        &[&args[..args.len() - 2].iter().map(String::as_str).collect::<Vec<_>>()[..]].concat(),
+    );
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("E011 オプション --format xlsx の値が正しくありません: 出力ファイルを -o で指定してください"),
+        "{}",
+        r.stderr
+    );
+}
