@@ -14,9 +14,12 @@ use crate::error::{Error, Loc, Result};
 
 /// Where output goes. A file is written to a temporary file in the same folder (mode 0600) and
 /// renamed over the target only by [`Sink::commit`]; dropped uncommitted, it leaves nothing.
+/// A device, FIFO or socket (`/dev/null`, `/dev/stdout`, a named pipe) is written in place:
+/// renaming a file over it would replace it.
 pub enum Sink {
     Stdout(BufWriter<io::Stdout>),
     File { tmp: BufWriter<NamedTempFile>, path: PathBuf },
+    Special { file: BufWriter<File>, path: PathBuf },
 }
 
 impl Sink {
@@ -25,6 +28,10 @@ impl Sink {
             return Ok(Sink::Stdout(BufWriter::with_capacity(1 << 17, io::stdout())));
         }
         let path = path.unwrap_or(Path::new("-")).to_path_buf();
+        if std::fs::metadata(&path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+            let file = std::fs::OpenOptions::new().write(true).open(&path).map_err(|e| Error::io(&path, e))?;
+            return Ok(Sink::Special { file: BufWriter::with_capacity(1 << 17, file), path });
+        }
         let dir = match path.parent() {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
@@ -41,7 +48,7 @@ impl Sink {
     pub fn name(&self) -> String {
         match self {
             Sink::Stdout(_) => STDOUT_NAME.to_string(),
-            Sink::File { path, .. } => display_name(Some(path), STDOUT_NAME),
+            Sink::File { path, .. } | Sink::Special { path, .. } => display_name(Some(path), STDOUT_NAME),
         }
     }
 
@@ -50,6 +57,7 @@ impl Sink {
         let name = self.name();
         match self {
             Sink::Stdout(mut w) => w.flush().map_err(|e| Error::io(name, e)),
+            Sink::Special { mut file, path } => file.flush().map_err(|e| Error::io(&path, e)),
             Sink::File { tmp, path } => {
                 let tmp = tmp.into_inner().map_err(|e| Error::io(&path, e.into_error()))?;
                 tmp.as_file().sync_all().map_err(|e| Error::io(&path, e))?;
@@ -68,18 +76,21 @@ impl Write for Sink {
         match self {
             Sink::Stdout(w) => w.write(buf),
             Sink::File { tmp, .. } => tmp.write(buf),
+            Sink::Special { file, .. } => file.write(buf),
         }
     }
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         match self {
             Sink::Stdout(w) => w.write_all(buf),
             Sink::File { tmp, .. } => tmp.write_all(buf),
+            Sink::Special { file, .. } => file.write_all(buf),
         }
     }
     fn flush(&mut self) -> io::Result<()> {
         match self {
             Sink::Stdout(w) => w.flush(),
             Sink::File { tmp, .. } => tmp.flush(),
+            Sink::Special { file, .. } => file.flush(),
         }
     }
 }

@@ -600,3 +600,23 @@ fn tax_counts_characters_replaced_in_its_rows() {
     assert_eq!(r.stdout_sjis(), "保険者番号,世帯番号,年度,課税区分,更新日\r\n130013,H〓,2026,2,20260401\r\n");
     assert!(r.stderr.contains("Shift_JISで表せない 1 文字を「〓」に置き換えました"), "{}", r.stderr);
 }
+
+/// `-o` on a named pipe (like /dev/null or /dev/stdout) writes into it: renaming a temporary file
+/// over it, as for a regular file, would replace the pipe or device.
+#[test]
+fn output_to_a_fifo_or_device_is_written_in_place() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempdir();
+    let fifo = dir.path().join("pipe");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).unwrap())
+    };
+    std::fs::write(dir.path().join("in.csv"), csv(&[HEADER, OK_ROW])).unwrap();
+    let r = run(dir.path(), "kk-import", &["master", "-i", "in.csv", "-o", "pipe", "--summary-json", "pipe.json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(String::from_utf8(reader.join().unwrap()).unwrap(), lf(&[HEADER, OK_ROW]));
+    assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo(), "still a pipe");
+    assert_eq!(files_in(dir.path()), ["in.csv", "pipe", "pipe.json"]);
+}
