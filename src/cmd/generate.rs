@@ -8,14 +8,14 @@
 //!
 //! No real person is in this data: names are drawn from common-name lists, numbers are random.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use clap::Parser;
 use jiff::civil::{Date, date};
 use jiff::{Span, ToSpan};
 
-use crate::domain::{FiscalYear, age_at_fiscal_year_end, format_date, luhn_check_digit};
+use crate::domain::{Copay, FiscalYear, age_at_fiscal_year_end, expected_copayment, format_date, luhn_check_digit};
 use crate::error::{Error, Loc, Result};
 use crate::io::{CsvOut, Encoding};
 use crate::layout::{HOUSEHOLD_TAX, INSURED, INSURED_DIFF};
@@ -63,6 +63,18 @@ pub struct Cli {
     /// 異常を仕込まない
     #[arg(long)]
     pub clean: bool,
+
+    /// 請求の件数 (省略時は対象者の約1/12。指定すると対象者から重複ありで選ぶ)
+    #[arg(long, value_name = "N")]
+    pub claims: Option<usize>,
+
+    /// 健診機関×保険者の個別契約の数 (省略時は1件。ベンチマーク用に 10000 など)
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub contracts: usize,
+
+    /// results.csv を見出しだけにする (大量の請求のベンチマーク用)
+    #[arg(long)]
+    pub no_results: bool,
 }
 
 fn parse_month(s: &str) -> std::result::Result<Date, String> {
@@ -790,7 +802,7 @@ pub fn run(cli: &Cli) -> Result<u8> {
     }
     w.finish()?;
 
-    write_checkup_files(&mut g, dir, enc, &insurers, &master, &exempt, cli.clean, &mut anomalies)?;
+    write_checkup_files(&mut g, dir, enc, &insurers, &master, &exempt, cli, &mut anomalies)?;
 
     let mut w = Writer::create(dir, "anomalies.csv", enc, &["ファイル", "行番号", "列名", "期待コード", "説明"])?;
     for a in &anomalies {
@@ -813,15 +825,10 @@ struct Contract {
     exempt_low_income: bool,
 }
 
-/// 窓口負担 for a 基本 price (DOMAIN.md "Claims and co-payments"): type 1 none, 2 fixed
-/// min(amount, price), 3 rate rounded half up to the yen, 4 price above the insurer's limit.
+/// 窓口負担 for a 基本 price, by the one rule kk-limitcheck checks against.
 fn copayment(c: &Contract, price: i64) -> i64 {
-    match c.copay_type {
-        2 => c.copay_value.parse::<i64>().unwrap_or(0).min(price),
-        3 => (price * c.copay_value.parse::<i64>().unwrap_or(0) + 50) / 100,
-        4 => (price - c.copay_value.parse::<i64>().unwrap_or(0)).max(0),
-        _ => 0,
-    }
+    let copay = Copay::parse(&c.copay_type.to_string(), c.copay_value).unwrap_or(Copay::None);
+    expected_copayment(copay, price, 0, 1)
 }
 
 const ADDITIONAL_ITEMS: &[(&str, &str, &str, i64)] = &[
@@ -838,12 +845,14 @@ fn write_checkup_files(
     insurers: &[Insurer],
     master: &[Person],
     exempt: &HashSet<(usize, String)>,
-    clean: bool,
+    cli: &Cli,
     anomalies: &mut Vec<Anomaly>,
 ) -> Result<()> {
+    let clean = cli.clean;
     let month = g.month;
     let fy = g.fy;
-    let n_inst = (3 + master.len() / 20_000).min(200);
+    // enough institutions for the exact contracts asked for (one per institution × insurer)
+    let n_inst = (3 + master.len() / 20_000).min(200).max(cli.contracts.div_ceil(insurers.len()) + 2);
     let institutions: Vec<String> = (0..n_inst).map(|i| with_check_digit(&format!("131{:06}", 100 + i * 37))).collect();
 
     // contracts.csv: a collective contract for everyone, institution-wide ones, and exact ones.
@@ -869,17 +878,24 @@ fn write_checkup_files(
         copay_value: "10",
         exempt_low_income: true,
     });
-    contracts.push(Contract {
-        institution: institutions[1 % n_inst].clone(),
-        insurer: insurers[0].number.clone(),
-        base: 9900,
-        detail: 2200,
-        additional: 660,
-        max_additional: 3,
-        copay_type: 1,
-        copay_value: "0",
-        exempt_low_income: false,
-    });
+    // exact contracts, one per institution × insurer, from the second institution on
+    let pairs = institutions.iter().skip(1).flat_map(|i| insurers.iter().map(move |s| (i, s)));
+    for (n, (inst, ins)) in pairs.take(cli.contracts).enumerate() {
+        let (copay_type, copay_value) = [(1, "0"), (2, "500"), (3, "30"), (4, "6000")][n % 4];
+        contracts.push(Contract {
+            institution: inst.clone(),
+            insurer: ins.number.clone(),
+            base: 9900 - 110 * (n % 9) as i64,
+            detail: 2200,
+            additional: 660,
+            max_additional: 3,
+            copay_type,
+            copay_value,
+            exempt_low_income: false,
+        });
+    }
+    let contract_at: HashMap<(&str, &str), usize> =
+        contracts.iter().enumerate().map(|(i, c)| ((c.institution.as_str(), c.insurer.as_str()), i)).collect();
     let mut w = Writer::create(
         dir,
         "contracts.csv",
@@ -922,13 +938,17 @@ fn write_checkup_files(
     }
     w.finish()?;
 
-    // Examinees this month: targets of the fiscal year, qualified, about 1 in 12.
-    let examinees: Vec<&Person> = master
+    // Examinees this month: targets of the fiscal year, qualified, about 1 in 12 (or as many
+    // claims as asked for, drawn from them with repeats).
+    let eligible: Vec<&Person> = master
         .iter()
         .filter(|p| p.acquired <= month && p.lost.is_none_or(|l| month < l))
         .filter(|p| (40..=74).contains(&age_at_fiscal_year_end(p.birth, fy)))
-        .filter(|_| g.rng.u8(..12) == 0)
         .collect();
+    let examinees: Vec<&Person> = match cli.claims {
+        Some(n) if !eligible.is_empty() => (0..n).map(|_| eligible[g.rng.usize(..eligible.len())]).collect(),
+        _ => eligible.into_iter().filter(|_| g.rng.u8(..12) == 0).collect(),
+    };
 
     let mut claims = Writer::create(
         dir,
@@ -982,11 +1002,8 @@ fn write_checkup_files(
     for (n, p) in examinees.iter().enumerate() {
         let inst = &institutions[g.rng.usize(..n_inst)];
         let ins = &insurers[p.insurer];
-        let contract = contracts
-            .iter()
-            .find(|c| &c.institution == inst && c.insurer == ins.number)
-            .or_else(|| contracts.iter().find(|c| &c.institution == inst && c.insurer == "*"))
-            .unwrap_or(&contracts[0]);
+        let at = |i: &str, s: &str| contract_at.get(&(i, s)).map(|&k| &contracts[k]);
+        let contract = at(inst, &ins.number).or_else(|| at(inst, "*")).unwrap_or(&contracts[0]);
         let day = g.days_between(month, month.last_of_month());
         let ticket = format!("{:02}1{:08}", fy.0 % 100, n + 1);
         let n_add = g.rng.usize(0..=contract.max_additional.min(2));
@@ -1065,6 +1082,9 @@ fn write_checkup_files(
             ("1A010000000191111", "尿蛋白", (1 + g.rng.u8(..2)).to_string(), ""),
         ];
         let adds_in_results = adds.iter().map(|a| (a.0, a.1, (3 + g.rng.u8(..5)).to_string(), ""));
+        if cli.no_results {
+            continue;
+        }
         for (code, name, value, unit) in items.into_iter().chain(adds_in_results) {
             results.row(&[
                 ticket.clone(),

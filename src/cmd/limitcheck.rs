@@ -11,6 +11,7 @@
 //! taken. Two contracts with the same institution, insurer and 契約区分 valid on one day are an
 //! error in the contract file (E013), found before any claim is read.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -27,7 +28,7 @@ use crate::domain::{
 };
 use crate::error::{Error, FieldError, Loc, Result};
 use crate::io::{CsvInput, CsvOut, InputEncoding, Row, for_each_batch, worker_count};
-use crate::layout::{self, CLAIMS, CONTRACTS, LIMIT_CHECKLIST, claims as c, contracts as k};
+use crate::layout::{self, CLAIMS, CONTRACTS, LIMIT_CHECKLIST, Layout, claims as c, contracts as k};
 use crate::report::{Console, Progress, Summary, thousands};
 
 pub const TOOL: &str = "kk-limitcheck";
@@ -164,7 +165,7 @@ impl Contracts {
                 detail: yen(k::DETAIL)?,
                 additional: yen(k::ADDITIONAL)?,
                 max_additional: parse_count(&v[k::MAX_ADDITIONAL]).map_err(|e| fail(k::MAX_ADDITIONAL, e))?,
-                codes: (!codes.is_empty()).then(|| codes.into_iter().collect()),
+                codes: (!codes.is_empty()).then(|| codes.into_iter().map(str::to_string).collect()),
                 copay: Copay::parse(&v[k::COPAY_TYPE], &v[k::COPAY_VALUE])
                     .map_err(|e| fail(if e == FieldError::Code { k::COPAY_TYPE } else { k::COPAY_VALUE }, e))?,
                 unit: parse_rounding_unit(&v[k::ROUNDING]).map_err(|e| fail(k::ROUNDING, e))?,
@@ -209,81 +210,122 @@ fn non_negative(v: i64) -> std::result::Result<i64, FieldError> {
 }
 
 /// 追加項目コード: 17-character JLAC10 codes joined by `;` (empty parts ignored).
-fn split_codes(s: &str) -> std::result::Result<Vec<String>, FieldError> {
-    let codes: Vec<String> = s.split(';').map(str::trim).filter(|c| !c.is_empty()).map(str::to_string).collect();
+fn split_codes(s: &str) -> std::result::Result<Vec<&str>, FieldError> {
+    let codes: Vec<&str> = s.split(';').map(str::trim).filter(|c| !c.is_empty()).collect();
     if codes.iter().any(|c| c.chars().count() != 17 || !c.chars().all(|ch| ch.is_ascii_alphanumeric())) {
         return Err(FieldError::Format);
     }
     Ok(codes)
 }
 
+/// A code field of a row as text: normalized, borrowed from the row where nothing changes.
+fn code_text<'r>(row: &'r Row<'_>, l: &Layout, field: usize) -> Result<Cow<'r, str>> {
+    Ok(match row.text(field, l)? {
+        Cow::Borrowed(b) => normalize_code(b),
+        Cow::Owned(o) => Cow::Owned(normalize_code(&o).into_owned()),
+    })
+}
+
+fn reference_error(row: &Row<'_>, l: &Layout, field: usize, what: &'static str, e: FieldError) -> Error {
+    Error::InvalidReference { loc: row.loc(l.fields[field].name), what, code: e.code(), message: e.message() }
+}
+
+/// Reads a reference file on the worker pipeline: `each` turns a row into an item, or skips it
+/// (None), or stops everything (a bad value in a reference file is fatal).
+fn read_rows<T: Send>(
+    path: &Path,
+    requested: InputEncoding,
+    l: &'static Layout,
+    each: impl Fn(&Row<'_>) -> Result<Option<T>> + Sync,
+) -> Result<Vec<T>> {
+    let mut input = CsvInput::open(Some(path), requested, l, None)?;
+    let mut out = Vec::new();
+    for_each_batch(
+        &mut input,
+        (0..worker_count()).map(|_| ()).collect(),
+        |_, ctx, chunk| {
+            let mut items = Vec::new();
+            ctx.parse_chunk(chunk, |row| {
+                items.extend(each(&row)?);
+                Ok(())
+            })?;
+            Ok(items)
+        },
+        |items| {
+            out.extend(items);
+            Ok(())
+        },
+    )?;
+    Ok(out)
+}
+
 /// Who is exempt from the co-payment: the master's 世帯番号 per person and the household tax file.
 #[derive(Default)]
 struct Households {
-    of_person: FxHashMap<PersonKey, String>,
-    /// (8-digit insurer, 世帯番号, 年度) → 非課税 (課税区分 2), latest 更新日 kept
-    tax_exempt: FxHashMap<(String, String, FiscalYear), (Date, bool)>,
+    /// person → household key (8-digit insurer ␟ 世帯番号)
+    of_person: FxHashMap<PersonKey, Box<str>>,
+    /// household key → (年度, 更新日, 非課税) as registered
+    status: FxHashMap<Box<str>, Vec<(FiscalYear, Date, bool)>>,
+}
+
+fn household_key(insurer8: &str, household: &str) -> Box<str> {
+    format!("{insurer8}\u{1F}{household}").into_boxed_str()
 }
 
 impl Households {
     fn load(master: &Path, household: &Path, requested: InputEncoding) -> Result<Households> {
-        let mut h = Households::default();
         let l = &layout::MASTER_PERSON_HOUSEHOLD;
-        let mut input = CsvInput::open(Some(master), requested, l, None)?;
-        while let Some(row) = input.next_row()? {
-            let v = texts(&row, l)?;
-            let fail = |field: usize, e: FieldError| reference_error(&row, l, field, "被保険者マスタ", e);
-            InsurerNumber::check(&v[0]).map_err(|e| fail(0, e))?;
-            if !v[4].is_empty() {
-                h.of_person.insert(PersonKey::from_checked(&v[0], &v[1], &v[2], &v[3]), v[4].clone());
-            }
-        }
+        let people = read_rows(master, requested, l, |row| {
+            let insurer = code_text(row, l, 0)?;
+            let (kigo, bango, edaban, hh) =
+                (code_text(row, l, 1)?, code_text(row, l, 2)?, code_text(row, l, 3)?, code_text(row, l, 4)?);
+            let insurer8 = insurer
+                .parse::<InsurerNumber>()
+                .map_err(|e| reference_error(row, l, 0, "被保険者マスタ", e))?
+                .padded8();
+            Ok((!hh.is_empty())
+                .then(|| (PersonKey::from_checked(&insurer, &kigo, &bango, &edaban), household_key(&insurer8, &hh))))
+        })?;
         let l = &layout::HOUSEHOLD_TAX;
-        let mut input = CsvInput::open(Some(household), requested, l, None)?;
-        while let Some(row) = input.next_row()? {
-            let v = texts(&row, l)?;
-            let fail = |field: usize, e: FieldError| reference_error(&row, l, field, "世帯課税状況", e);
-            let insurer = v[0].parse::<InsurerNumber>().map_err(|e| fail(0, e))?;
-            let year = v[2].parse::<FiscalYear>().map_err(|e| fail(2, e))?;
-            let exempt = match v[3].as_str() {
+        let statuses = read_rows(household, requested, l, |row| {
+            let fail = |field: usize, e: FieldError| reference_error(row, l, field, "世帯課税状況", e);
+            let insurer = code_text(row, l, 0)?.parse::<InsurerNumber>().map_err(|e| fail(0, e))?;
+            let year = code_text(row, l, 2)?.parse::<FiscalYear>().map_err(|e| fail(2, e))?;
+            let exempt = match code_text(row, l, 3)?.as_ref() {
                 "1" => false,
                 "2" => true,
                 "" => return Err(fail(3, FieldError::Required)),
                 _ => return Err(fail(3, FieldError::Code)),
             };
-            let updated = parse_date(&v[4]).map_err(|e| fail(4, e))?;
-            let slot = h.tax_exempt.entry((insurer.padded8(), v[1].clone(), year)).or_insert((updated, exempt));
-            if updated >= slot.0 {
-                *slot = (updated, exempt);
-            }
+            let updated = parse_date(&code_text(row, l, 4)?).map_err(|e| fail(4, e))?;
+            Ok(Some((household_key(&insurer.padded8(), &code_text(row, l, 1)?), year, updated, exempt)))
+        })?;
+        let mut h = Households::default();
+        h.of_person.reserve(people.len());
+        h.of_person.extend(people);
+        for (key, year, updated, exempt) in statuses {
+            h.status.entry(key).or_default().push((year, updated, exempt));
         }
         Ok(h)
     }
 
-    /// Whether the person's household is 非課税 in fiscal year `fy`.
-    fn exempt(&self, person: &PersonKey, fy: FiscalYear) -> bool {
-        self.of_person.get(person).is_some_and(|hh| {
-            self.tax_exempt.get(&(person.insurer8().to_string(), hh.clone(), fy)).is_some_and(|(_, e)| *e)
-        })
+    /// Whether the household of the person whose key text is `person` is 非課税 in `fy` (the
+    /// status with the latest 更新日 for that year; the later line on the same day).
+    fn exempt(&self, person: &str, fy: FiscalYear) -> bool {
+        let Some(statuses) = self.of_person.get(person).and_then(|hh| self.status.get(hh)) else { return false };
+        statuses.iter().filter(|s| s.0 == fy).max_by_key(|s| s.1).is_some_and(|s| s.2)
     }
 }
 
-fn texts(row: &Row<'_>, l: &layout::Layout) -> Result<Vec<String>> {
-    (0..l.fields.len()).map(|f| row.text(f, l).map(|t| normalize_code(&t).into_owned())).collect()
-}
-
-fn reference_error(row: &Row<'_>, l: &layout::Layout, field: usize, what: &'static str, e: FieldError) -> Error {
-    Error::InvalidReference { loc: row.loc(l.fields[field].name), what, code: e.code(), message: e.message() }
-}
-
-/// The additional items each ticket's results hold.
+/// The items each ticket's results hold.
 fn load_results(path: &Path, requested: InputEncoding) -> Result<FxHashMap<String, FxHashSet<String>>> {
     let l = &layout::RESULT_ITEMS;
-    let mut input = CsvInput::open(Some(path), requested, l, None)?;
+    let pairs = read_rows(path, requested, l, |row| {
+        Ok(Some((code_text(row, l, 0)?.into_owned(), code_text(row, l, 1)?.into_owned())))
+    })?;
     let mut items: FxHashMap<String, FxHashSet<String>> = FxHashMap::default();
-    while let Some(row) = input.next_row()? {
-        let v = texts(&row, l)?;
-        items.entry(v[0].clone()).or_default().insert(v[1].clone());
+    for (ticket, code) in pairs {
+        items.entry(ticket).or_default().insert(code);
     }
     Ok(items)
 }
@@ -377,14 +419,36 @@ fn text_finding(check: Check, actual: &str) -> Finding {
     }
 }
 
-/// A claim after checking: what the checklist shows of it, and its findings.
+/// What the checklist shows of a claim: 受診券整理番号, 健診機関番号, 保険者番号, 受診日. Kept as
+/// numbers for a valid claim (no allocation for the many claims without findings) and as the
+/// text read for an invalid one.
+#[derive(Debug)]
+enum Shown {
+    Valid { ticket: u64, institution: u64, insurer: u32, insurer_digits: u8, date: Date },
+    Raw(Box<[String; 4]>),
+}
+
+impl Shown {
+    fn texts(&self) -> [String; 4] {
+        match self {
+            Shown::Valid { ticket, institution, insurer, insurer_digits, date } => [
+                format!("{ticket:011}"),
+                format!("{institution:010}"),
+                format!("{insurer:0width$}", width = usize::from(*insurer_digits)),
+                format_date(*date),
+            ],
+            Shown::Raw(t) => (**t).clone(),
+        }
+    }
+}
+
+/// A claim after checking.
 #[derive(Debug)]
 struct Checked {
     line: u64,
-    /// 受診券整理番号, 健診機関番号, 保険者番号, 受診日 as the checklist shows them
-    shown: [String; 4],
-    /// Some when the ticket is valid (for the duplicate check), with the claimed amount
-    ticket: Option<(String, i64)>,
+    shown: Shown,
+    /// The ticket and claimed amount of a valid claim, for the duplicate check.
+    ticket: Option<(u64, i64)>,
     findings: Vec<Finding>,
     invalid: bool,
 }
@@ -396,31 +460,37 @@ struct Reference {
     results: Option<FxHashMap<String, FxHashSet<String>>>,
 }
 
-/// Per-worker scratch space.
+/// Per-worker scratch space, reused from claim to claim.
 #[derive(Default)]
 struct Worker {
     key: String,
+    person: String,
+    insurer8: String,
+    bufs: [String; 17],
 }
 
 impl Reference {
     fn check(&self, w: &mut Worker, row: &Row<'_>) -> Result<Checked> {
         let l = &CLAIMS;
-        let v = texts(row, l)?;
+        let Worker { key, person, insurer8, bufs } = w;
+        let mut v: [Cow<'_, str>; 17] = Default::default();
+        for (field, buf) in bufs.iter_mut().enumerate() {
+            v[field] = normalize_code(row.text_in(field, l, buf)?.1);
+        }
         let mut findings = Vec::new();
         let mut bad = |field: usize, e: FieldError| {
             findings.push(Finding {
                 code: e.code(),
                 message: format!("{}: {}", l.fields[field].name, e.message()),
                 expected: String::new(),
-                actual: v[field].clone(),
+                actual: v[field].to_string(),
                 difference: String::new(),
             });
         };
-        let institution = v[c::INSTITUTION].parse::<InstitutionNumber>().map_err(|e| bad(c::INSTITUTION, e)).ok();
-        let insurer = v[c::INSURER].parse::<InsurerNumber>().map_err(|e| bad(c::INSURER, e)).ok();
-        let ticket = &v[c::TICKET];
-        let ticket_ok = ticket.len() == 11 && ticket.bytes().all(|b| b.is_ascii_digit());
-        if !ticket_ok {
+        let _ = InstitutionNumber::check(&v[c::INSTITUTION]).map_err(|e| bad(c::INSTITUTION, e));
+        let _ = InsurerNumber::check(&v[c::INSURER]).map_err(|e| bad(c::INSURER, e));
+        let ticket = v[c::TICKET].as_ref();
+        if !(ticket.len() == 11 && ticket.bytes().all(|b| b.is_ascii_digit())) {
             bad(c::TICKET, if ticket.is_empty() { FieldError::Required } else { FieldError::Format });
         }
         if v[c::BANGO].is_empty() {
@@ -439,16 +509,9 @@ impl Reference {
         let detail_count = parse_count(&v[c::DETAIL_COUNT]).map_err(|e| bad(c::DETAIL_COUNT, e)).ok();
         let additional_count = parse_count(&v[c::ADDITIONAL_COUNT]).map_err(|e| bad(c::ADDITIONAL_COUNT, e)).ok();
         let codes = split_codes(&v[c::ADDITIONAL_CODES]).map_err(|e| bad(c::ADDITIONAL_CODES, e)).ok();
-        let shown = [
-            ticket.clone(),
-            v[c::INSTITUTION].clone(),
-            v[c::INSURER].clone(),
-            date.map(format_date).unwrap_or_else(|| v[c::DATE].clone()),
-        ];
-        let invalid = !findings.is_empty();
+        // every value that failed above added a finding: a claim with none is fully valid
         let (
-            Some(institution),
-            Some(insurer),
+            true,
             Some(date),
             Some(base),
             Some(detail_total),
@@ -459,8 +522,7 @@ impl Reference {
             Some(additional_count),
             Some(codes),
         ) = (
-            institution,
-            insurer,
+            findings.is_empty(),
             date,
             base,
             detail_total,
@@ -472,15 +534,25 @@ impl Reference {
             codes,
         )
         else {
-            return Ok(Checked { line: row.line, shown, ticket: None, findings, invalid });
+            let raw = |f: usize| v[f].to_string();
+            let shown_date = date.map(format_date).unwrap_or_else(|| raw(c::DATE));
+            let shown = Shown::Raw(Box::new([raw(c::TICKET), raw(c::INSTITUTION), raw(c::INSURER), shown_date]));
+            return Ok(Checked { line: row.line, shown, ticket: None, findings, invalid: true });
         };
-        if invalid {
-            return Ok(Checked { line: row.line, shown, ticket: None, findings, invalid });
-        }
-        let ticket = Some((ticket.clone(), claim));
+        // all validated as digits above: the numbers cannot fail to parse
+        let ticket_no: u64 = ticket.parse().unwrap_or(0);
+        let insurer = v[c::INSURER].as_ref();
+        let shown = Shown::Valid {
+            ticket: ticket_no,
+            institution: v[c::INSTITUTION].parse().unwrap_or(0),
+            insurer: insurer.parse().unwrap_or(0),
+            insurer_digits: insurer.len() as u8,
+            date,
+        };
+        let ticket = Some((ticket_no, claim));
         let fy = FiscalYear::of(date);
         // 受診券整理番号 = 年度(2) + 種別(1) + 連番(8) (DOMAIN.md): the year is a warning only
-        let ticket_year: i64 = v[c::TICKET][..2].parse().unwrap_or(0);
+        let ticket_year = (ticket_no / 1_000_000_000) as i64;
         if ticket_year != i64::from(fy.0 % 100) {
             findings.push(amounts(Check::TicketYear, i64::from(fy.0 % 100), ticket_year));
         }
@@ -492,11 +564,14 @@ impl Reference {
         if !codes.is_empty() && codes.len() as u32 != additional_count {
             findings.push(amounts(Check::CountVsCodes, codes.len() as i64, i64::from(additional_count)));
         }
-        let Some(contract) =
-            self.contracts.find(institution.as_str(), &insurer.padded8(), &v[c::KIND], date, &mut w.key)
-        else {
+        insurer8.clear();
+        for _ in insurer.len()..8 {
+            insurer8.push('0');
+        }
+        insurer8.push_str(insurer);
+        let Some(contract) = self.contracts.find(&v[c::INSTITUTION], insurer8, &v[c::KIND], date, key) else {
             findings.push(text_finding(Check::NoContract, &claim.to_string()));
-            return Ok(Checked { line: row.line, shown, ticket, findings, invalid });
+            return Ok(Checked { line: row.line, shown, ticket, findings, invalid: false });
         };
         if base > contract.base {
             findings.push(amounts(Check::BaseAbove, contract.base, base));
@@ -519,36 +594,39 @@ impl Reference {
             ));
         }
         if let Some(covered) = &contract.codes {
-            for code in codes.iter().filter(|code| !covered.contains(*code)) {
+            for code in codes.iter().filter(|code| !covered.contains(**code)) {
                 findings.push(text_finding(Check::NotCovered, code));
             }
         }
         // the co-payment applies to the 基本 price of the contract; a 非課税 household pays
         // nothing where the contract says so
-        let person = PersonKey::from_checked(insurer.as_str(), &v[c::KIGO], &v[c::BANGO], &v[c::EDABAN]);
-        let exempt = contract.exempt_low_income && self.households.as_ref().is_some_and(|h| h.exempt(&person, fy));
+        let exempt = contract.exempt_low_income
+            && self.households.as_ref().is_some_and(|h| {
+                PersonKey::join_into(insurer, &v[c::KIGO], &v[c::BANGO], &v[c::EDABAN], person);
+                h.exempt(person, fy)
+            });
         let expected_copay =
             if exempt { 0 } else { expected_copayment(contract.copay, contract.base, 0, contract.unit) };
         if copay != expected_copay {
             findings.push(amounts(Check::Copay, expected_copay, copay));
         }
         if let Some(results) = &self.results {
-            let present = results.get(&v[c::TICKET]);
+            let present = results.get(v[c::TICKET].as_ref());
             for code in &codes {
-                if !present.is_some_and(|p| p.contains(code)) {
+                if !present.is_some_and(|p| p.contains(*code)) {
                     findings.push(text_finding(Check::NoResult, code));
                 }
             }
             if let (Some(covered), Some(present)) = (&contract.codes, present) {
                 let mut missing: Vec<&String> =
-                    present.iter().filter(|p| covered.contains(*p) && !codes.contains(*p)).collect();
+                    present.iter().filter(|p| covered.contains(*p) && !codes.contains(&p.as_str())).collect();
                 missing.sort();
                 for code in missing {
                     findings.push(text_finding(Check::NotClaimed, code));
                 }
             }
         }
-        Ok(Checked { line: row.line, shown, ticket, findings, invalid })
+        Ok(Checked { line: row.line, shown, ticket, findings, invalid: false })
     }
 }
 
@@ -587,7 +665,7 @@ pub fn run(cli: &Cli) -> Result<u8> {
     let progress = Progress::new(&console, cli.run.progress, "照合中");
 
     // the first line of each ticket, to flag later claims of the same ticket (in input order)
-    let mut tickets: FxHashMap<String, u64> = FxHashMap::default();
+    let mut tickets: FxHashMap<u64, u64> = FxHashMap::default();
     let mut rows: Vec<(u64, [String; 4], Finding)> = Vec::new();
     let (mut claims, mut flagged, mut invalid) = (0u64, 0u64, 0u64);
     let workers = (0..worker_count()).map(|_| Worker::default()).collect();
@@ -616,8 +694,11 @@ pub fn run(cli: &Cli) -> Result<u8> {
                 }
                 invalid += u64::from(claim.invalid);
                 flagged += u64::from(!claim.invalid && !claim.findings.is_empty());
-                for f in claim.findings {
-                    rows.push((claim.line, claim.shown.clone(), f));
+                if !claim.findings.is_empty() {
+                    let shown = claim.shown.texts();
+                    for f in claim.findings {
+                        rows.push((claim.line, shown.clone(), f));
+                    }
                 }
             }
             progress.tick_to(claims);

@@ -91,9 +91,9 @@ impl InstitutionNumber {
     }
 }
 
-impl FromStr for InstitutionNumber {
-    type Err = FieldError;
-    fn from_str(s: &str) -> Result<Self, FieldError> {
+impl InstitutionNumber {
+    /// Validates without building.
+    pub fn check(s: &str) -> Result<(), FieldError> {
         if s.is_empty() {
             return Err(FieldError::Required);
         }
@@ -103,7 +103,14 @@ impl FromStr for InstitutionNumber {
         if !check_digit_matches(s) || DUMMY_INSTITUTIONS.contains(&s) {
             return Err(FieldError::CheckDigit);
         }
-        Ok(InstitutionNumber(s.to_string()))
+        Ok(())
+    }
+}
+
+impl FromStr for InstitutionNumber {
+    type Err = FieldError;
+    fn from_str(s: &str) -> Result<Self, FieldError> {
+        InstitutionNumber::check(s).map(|()| InstitutionNumber(s.to_string()))
     }
 }
 

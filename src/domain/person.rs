@@ -20,20 +20,35 @@ impl PersonKey {
     /// From an insurer number already validated by [`InsurerNumber::check`] (6 or 8 digits).
     pub fn from_checked(insurer: &str, kigo: &str, bango: &str, edaban: &str) -> PersonKey {
         let mut joined = String::with_capacity(8 + kigo.len() + bango.len() + edaban.len() + 3);
-        for _ in insurer.len()..8 {
-            joined.push('0');
-        }
-        joined.push_str(insurer);
-        for part in [kigo, bango, edaban] {
-            joined.push('\u{1F}');
-            joined.push_str(part);
-        }
+        PersonKey::join_into(insurer, kigo, bango, edaban, &mut joined);
         PersonKey { joined }
+    }
+
+    /// Writes the key's text into `out` (cleared first), to look a key up in a map of
+    /// [`PersonKey`]s without building one (`PersonKey: Borrow<str>`).
+    pub fn join_into(insurer: &str, kigo: &str, bango: &str, edaban: &str, out: &mut String) {
+        out.clear();
+        for _ in insurer.len()..8 {
+            out.push('0');
+        }
+        out.push_str(insurer);
+        for part in [kigo, bango, edaban] {
+            out.push('\u{1F}');
+            out.push_str(part);
+        }
     }
 
     /// The 8-digit insurer number.
     pub fn insurer8(&self) -> &str {
         &self.joined[..8]
+    }
+}
+
+/// A key hashes as its text, so a map of keys can be searched with a `&str` from
+/// [`PersonKey::join_into`].
+impl std::borrow::Borrow<str> for PersonKey {
+    fn borrow(&self) -> &str {
+        &self.joined
     }
 }
 
@@ -54,6 +69,10 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a.insurer8(), "00280081");
         assert_eq!(a.to_string(), "00280081/131/1234/01");
+        let mut text = String::new();
+        PersonKey::join_into("280081", "131", "1234", "01", &mut text);
+        let map: std::collections::HashMap<PersonKey, u8> = [(a, 1)].into();
+        assert_eq!(map.get(text.as_str()), Some(&1));
     }
 
     #[test]
