@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
-# kk-import master on a generated CP932 master against `iconv -f CP932 -t UTF-8` on the same
-# file (the issue's yardstick). Best of 3 runs each; peak memory from /usr/bin/time if present.
-# Usage: scripts/bench.sh BIN_DIR [PERSONS]
+# The issues' yardsticks, on generated CP932 data: kk-import master on a PERSONS-row master and
+# kk-limitcheck on PERSONS claims against 10,000 contracts with that master, each against
+# `iconv -f CP932 -t UTF-8` over the same input. Best of 5 runs each; peak memory from
+# /usr/bin/time if present. Usage: scripts/bench.sh BIN_DIR [PERSONS]
 set -euo pipefail
 bin=${1:-target/release}
 persons=${2:-1000000}
 dir=${BENCH_DIR:-out/bench}
 mkdir -p "$dir"
-if [ ! -f "$dir/insured-$persons.csv" ]; then
-  "$bin/kk-gen" --persons "$persons" --seed 1 --out "$dir/gen" >/dev/null
-  mv "$dir/gen/insured.csv" "$dir/insured-$persons.csv"
-  rm -rf "$dir/gen"
+gen="$dir/gen-$persons"
+if [ ! -f "$gen/claims.csv" ]; then
+  "$bin/kk-gen" --persons "$persons" --claims "$persons" --contracts 10000 --no-results --seed 1 --out "$gen" >/dev/null
 fi
-input="$dir/insured-$persons.csv"
+input="$gen/insured.csv"
 rows=$(($(wc -l < "$input") - 1))
 size=$(stat -c %s "$input")
 
@@ -49,3 +49,18 @@ echo "|---|---|---|---|"
 echo "| ファイル | ${iconv_file} s | ${kk_file} s | $(echo "scale=2; $kk_file / $iconv_file" | bc)× |"
 echo "| /dev/null | ${iconv_null} s | ${kk_null} s (1スレッド ${kk1_null} s) | $(echo "scale=2; $kk_null / $iconv_null" | bc)× |"
 echo "最大メモリ ${kk_mem} MB; $(echo "$rows / $kk_file" | bc) 行/s, $(echo "$size / 1000000 / $kk_file" | bc) MB/s (ファイル出力)"
+
+# kk-limitcheck: the master and household files it reads are made first (not timed)
+"$bin/kk-import" master -i "$input" -o "$gen/master.csv" -q
+"$bin/kk-import" tax --master "$gen/master.csv" -i "$gen/household-tax.csv" -o "$gen/household.csv" -q
+claims="$gen/claims.csv"
+lc=("$bin/kk-limitcheck" --contracts "$gen/contracts.csv" --master "$gen/master.csv" --household "$gen/household.csv" -i "$claims" -q)
+iconv_c=$(best iconv -f CP932 -t UTF-8 -o "$dir/iconv.out" "$claims")
+lc_file=$(best "${lc[@]}" -o "$dir/checklist.csv")
+lc_mem=$(peak "${lc[@]}" -o "$dir/checklist.csv")
+crows=$(($(wc -l < "$claims") - 1))
+echo
+echo "kk-limitcheck: 請求 $crows 件 ($(($(stat -c %s "$claims") / 1000000)) MB), 契約 $(($(wc -l < "$gen/contracts.csv") - 1)) 件, マスタ $rows 行 (best of 5)"
+echo "| iconv CP932→UTF-8 (請求ファイル) | kk-limitcheck | 比 | 最大メモリ |"
+echo "|---|---|---|---|"
+echo "| ${iconv_c} s | ${lc_file} s | $(echo "scale=2; $lc_file / $iconv_c" | bc)× | ${lc_mem} MB |"

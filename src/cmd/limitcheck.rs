@@ -231,15 +231,16 @@ fn reference_error(row: &Row<'_>, l: &Layout, field: usize, what: &'static str, 
 }
 
 /// Reads a reference file on the worker pipeline: `each` turns a row into an item, or skips it
-/// (None), or stops everything (a bad value in a reference file is fatal).
+/// (None), or stops everything (a bad value in a reference file is fatal); `keep` receives the
+/// items in file order on the reading thread while workers parse the next chunks.
 fn read_rows<T: Send>(
     path: &Path,
     requested: InputEncoding,
     l: &'static Layout,
     each: impl Fn(&Row<'_>) -> Result<Option<T>> + Sync,
-) -> Result<Vec<T>> {
+    mut keep: impl FnMut(T),
+) -> Result<()> {
     let mut input = CsvInput::open(Some(path), requested, l, None)?;
-    let mut out = Vec::new();
     for_each_batch(
         &mut input,
         (0..worker_count()).map(|_| ()).collect(),
@@ -251,12 +252,12 @@ fn read_rows<T: Send>(
             })?;
             Ok(items)
         },
-        |items| {
-            out.extend(items);
+        |items: Vec<T>| {
+            items.into_iter().for_each(&mut keep);
             Ok(())
         },
     )?;
-    Ok(out)
+    Ok(())
 }
 
 /// Who is exempt from the co-payment: the master's 世帯番号 per person and the household tax file.
@@ -268,44 +269,60 @@ struct Households {
     status: FxHashMap<Box<str>, Vec<(FiscalYear, Date, bool)>>,
 }
 
-fn household_key(insurer8: &str, household: &str) -> Box<str> {
-    format!("{insurer8}\u{1F}{household}").into_boxed_str()
+/// 8-digit insurer ␟ 世帯番号, from a validated 6- or 8-digit insurer number.
+fn household_key(insurer: &str, household: &str) -> Box<str> {
+    let mut key = String::with_capacity(9 + household.len());
+    for _ in insurer.len()..8 {
+        key.push('0');
+    }
+    key.push_str(insurer);
+    key.push('\u{1F}');
+    key.push_str(household);
+    key.into_boxed_str()
 }
 
 impl Households {
     fn load(master: &Path, household: &Path, requested: InputEncoding) -> Result<Households> {
-        let l = &layout::MASTER_PERSON_HOUSEHOLD;
-        let people = read_rows(master, requested, l, |row| {
-            let insurer = code_text(row, l, 0)?;
-            let (kigo, bango, edaban, hh) =
-                (code_text(row, l, 1)?, code_text(row, l, 2)?, code_text(row, l, 3)?, code_text(row, l, 4)?);
-            let insurer8 = insurer
-                .parse::<InsurerNumber>()
-                .map_err(|e| reference_error(row, l, 0, "被保険者マスタ", e))?
-                .padded8();
-            Ok((!hh.is_empty())
-                .then(|| (PersonKey::from_checked(&insurer, &kigo, &bango, &edaban), household_key(&insurer8, &hh))))
-        })?;
-        let l = &layout::HOUSEHOLD_TAX;
-        let statuses = read_rows(household, requested, l, |row| {
-            let fail = |field: usize, e: FieldError| reference_error(row, l, field, "世帯課税状況", e);
-            let insurer = code_text(row, l, 0)?.parse::<InsurerNumber>().map_err(|e| fail(0, e))?;
-            let year = code_text(row, l, 2)?.parse::<FiscalYear>().map_err(|e| fail(2, e))?;
-            let exempt = match code_text(row, l, 3)?.as_ref() {
-                "1" => false,
-                "2" => true,
-                "" => return Err(fail(3, FieldError::Required)),
-                _ => return Err(fail(3, FieldError::Code)),
-            };
-            let updated = parse_date(&code_text(row, l, 4)?).map_err(|e| fail(4, e))?;
-            Ok(Some((household_key(&insurer.padded8(), &code_text(row, l, 1)?), year, updated, exempt)))
-        })?;
         let mut h = Households::default();
-        h.of_person.reserve(people.len());
-        h.of_person.extend(people);
-        for (key, year, updated, exempt) in statuses {
-            h.status.entry(key).or_default().push((year, updated, exempt));
-        }
+        h.of_person.reserve(CsvInput::file_size(Some(master)) / 100);
+        let l = &layout::MASTER_PERSON_HOUSEHOLD;
+        read_rows(
+            master,
+            requested,
+            l,
+            |row| {
+                let insurer = code_text(row, l, 0)?;
+                let (kigo, bango, edaban, hh) =
+                    (code_text(row, l, 1)?, code_text(row, l, 2)?, code_text(row, l, 3)?, code_text(row, l, 4)?);
+                InsurerNumber::check(&insurer).map_err(|e| reference_error(row, l, 0, "被保険者マスタ", e))?;
+                Ok((!hh.is_empty())
+                    .then(|| (PersonKey::from_checked(&insurer, &kigo, &bango, &edaban), household_key(&insurer, &hh))))
+            },
+            |(person, hh)| {
+                h.of_person.insert(person, hh);
+            },
+        )?;
+        let l = &layout::HOUSEHOLD_TAX;
+        read_rows(
+            household,
+            requested,
+            l,
+            |row| {
+                let fail = |field: usize, e: FieldError| reference_error(row, l, field, "世帯課税状況", e);
+                let insurer = code_text(row, l, 0)?;
+                InsurerNumber::check(&insurer).map_err(|e| fail(0, e))?;
+                let year = code_text(row, l, 2)?.parse::<FiscalYear>().map_err(|e| fail(2, e))?;
+                let exempt = match code_text(row, l, 3)?.as_ref() {
+                    "1" => false,
+                    "2" => true,
+                    "" => return Err(fail(3, FieldError::Required)),
+                    _ => return Err(fail(3, FieldError::Code)),
+                };
+                let updated = parse_date(&code_text(row, l, 4)?).map_err(|e| fail(4, e))?;
+                Ok(Some((household_key(&insurer, &code_text(row, l, 1)?), year, updated, exempt)))
+            },
+            |(key, year, updated, exempt)| h.status.entry(key).or_default().push((year, updated, exempt)),
+        )?;
         Ok(h)
     }
 
@@ -320,13 +337,16 @@ impl Households {
 /// The items each ticket's results hold.
 fn load_results(path: &Path, requested: InputEncoding) -> Result<FxHashMap<String, FxHashSet<String>>> {
     let l = &layout::RESULT_ITEMS;
-    let pairs = read_rows(path, requested, l, |row| {
-        Ok(Some((code_text(row, l, 0)?.into_owned(), code_text(row, l, 1)?.into_owned())))
-    })?;
     let mut items: FxHashMap<String, FxHashSet<String>> = FxHashMap::default();
-    for (ticket, code) in pairs {
-        items.entry(ticket).or_default().insert(code);
-    }
+    read_rows(
+        path,
+        requested,
+        l,
+        |row| Ok(Some((code_text(row, l, 0)?.into_owned(), code_text(row, l, 1)?.into_owned()))),
+        |(ticket, code)| {
+            items.entry(ticket).or_default().insert(code);
+        },
+    )?;
     Ok(items)
 }
 
@@ -655,7 +675,9 @@ pub fn run(cli: &Cli) -> Result<u8> {
         }
     };
     let results = cli.results.as_deref().map(|p| load_results(p, requested)).transpose()?;
-    let reference = Reference { contracts, households, results };
+    // read-only from here to the end of the run: not dropped at exit (freeing millions of keys
+    // one by one costs more than the rest of the run's end; the OS takes the memory back at once)
+    let reference: &'static Reference = Box::leak(Box::new(Reference { contracts, households, results }));
 
     let mut input = CsvInput::open(cli.input.input.as_deref(), requested, &CLAIMS, mapping.as_ref())?;
     let in_enc = input.encoding();

@@ -21,11 +21,19 @@ pub fn parse_yen(s: &str) -> Result<i64, FieldError> {
             return Err(FieldError::Amount);
         }
     }
-    let plain: String = digits.chars().filter(|c| *c != ',').collect();
-    if plain.is_empty() || !plain.bytes().all(|b| b.is_ascii_digit()) || plain.len() > 15 {
+    // digits accumulated in place (no copy without the commas): at most 15 digits, so no overflow
+    let mut v: i64 = 0;
+    let mut n = 0;
+    for b in digits.bytes().filter(|b| *b != b',') {
+        if !b.is_ascii_digit() || n == 15 {
+            return Err(FieldError::Amount);
+        }
+        v = v * 10 + i64::from(b - b'0');
+        n += 1;
+    }
+    if n == 0 {
         return Err(FieldError::Amount);
     }
-    let v: i64 = plain.parse().map_err(|_| FieldError::Amount)?;
     Ok(if neg { -v } else { v })
 }
 
