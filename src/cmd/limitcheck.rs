@@ -809,3 +809,42 @@ pub fn run(cli: &Cli) -> Result<u8> {
     }
     Ok(exit_code)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_split_on_semicolons_and_must_be_17_characters() {
+        assert_eq!(
+            split_codes(" 3C020000002327101 ;;2A030000001930101"),
+            Ok(vec!["3C020000002327101", "2A030000001930101"])
+        );
+        assert_eq!(split_codes(""), Ok(vec![]));
+        assert_eq!(split_codes("3C02"), Err(FieldError::Format));
+    }
+
+    #[test]
+    fn the_latest_status_of_a_year_decides() {
+        let mut h = Households::default();
+        let key = PersonKey::from_checked("130013", "1", "2", "01");
+        h.of_person.insert(key.clone(), "00130013\u{1F}H1".into());
+        let day = |d| jiff::civil::date(2026, 4, d);
+        h.status.insert(
+            "00130013\u{1F}H1".into(),
+            vec![
+                (FiscalYear(2026), day(1), true),
+                (FiscalYear(2026), day(20), false),
+                (FiscalYear(2025), day(1), true),
+            ],
+        );
+        let mut text = String::new();
+        PersonKey::join_into("130013", "1", "2", "01", &mut text);
+        assert!(!h.exempt(&text, FiscalYear(2026)), "課税 from 20 April");
+        assert!(h.exempt(&text, FiscalYear(2025)));
+        assert!(!h.exempt(&text, FiscalYear(2024)));
+        // the same day: the later line wins
+        h.status.get_mut("00130013\u{1F}H1").unwrap().push((FiscalYear(2026), day(20), true));
+        assert!(h.exempt(&text, FiscalYear(2026)));
+    }
+}
