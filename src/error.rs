@@ -87,6 +87,11 @@ pub enum Error {
     #[error("E013 {file}: {first}行目と{second}行目の契約が同じ健診機関・保険者・契約区分で期間が重なっています")]
     ContractOverlap { file: String, first: u64, second: u64 },
 
+    #[error(
+        "E014 {file}: {first}行目と{second}行目の契約(健診機関ごとと保険者ごと)がどちらも使える期間があります。その健診機関と保険者の契約を追加してください"
+    )]
+    ContractTie { file: String, first: u64, second: u64 },
+
     #[error("E900 整合性チェックに失敗しました: {detail}")]
     Integrity { detail: String },
 }
@@ -107,6 +112,7 @@ impl Error {
             Error::Usage { .. } => "E011",
             Error::InvalidReference { .. } => "E012",
             Error::ContractOverlap { .. } => "E013",
+            Error::ContractTie { .. } => "E014",
             Error::Integrity { .. } => "E900",
         }
     }

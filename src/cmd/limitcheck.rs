@@ -4,12 +4,12 @@
 //! every claim against the exact contract valid on its 受診日 and lists each mismatch with the
 //! expected and actual amounts, so staff review a short list instead of every claim.
 //!
-//! Contract resolution: the contracts with the claim's 契約区分 valid on 受診日, most specific
-//! first — exact institution and insurer, then institution with any insurer, then insurer with
-//! any institution, then any/any. [I] SPEC ranks "one wildcard" cases equally; when both an
-//! institution-wide and an insurer-wide contract apply, the institution's (its own 個別契約) is
-//! taken. Two contracts with the same institution, insurer and 契約区分 valid on one day are an
-//! error in the contract file (E013), found before any claim is read.
+//! Contract resolution (SPEC §2 contracts): among the contracts with the claim's 契約区分 valid
+//! on 受診日, the most specific applies — exact institution and insurer beat one wildcard, which
+//! beats two. Two equally specific contracts that could both apply on one day are an error in
+//! the contract file, found before any claim is read: the same institution, insurer and 契約区分
+//! with overlapping periods (E013), or an institution-wide `(A,*)` and an insurer-wide `(*,B)`
+//! contract overlapping where no exact `(A,B)` contract covers the overlap (E014).
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
@@ -187,7 +187,40 @@ impl Contracts {
                 }
             }
         }
-        Ok(Contracts { by_key })
+        let contracts = Contracts { by_key };
+        contracts.check_one_wildcard_ties(&name)?;
+        Ok(contracts)
+    }
+
+    /// `(A,*)` and `(*,B)` contracts of one 契約区分 are equally specific: where both are valid,
+    /// a claim at A for B has no single contract unless an exact `(A,B)` one covers those days.
+    fn check_one_wildcard_ties(&self, file: &str) -> Result<()> {
+        let split = |key: &str| -> Option<(String, String, String)> {
+            let mut parts = key.split('\u{1F}');
+            Some((parts.next()?.to_string(), parts.next()?.to_string(), parts.next()?.to_string()))
+        };
+        let keys: Vec<(String, String, String)> = self.by_key.keys().filter_map(|k| split(k)).collect();
+        let mut key = String::new();
+        for (a, star, kind) in keys.iter().filter(|(i, s, _)| i != "*" && s == "*") {
+            for (_, b, _) in keys.iter().filter(|(i, s, k)| i == "*" && s != "*" && k == kind) {
+                contract_key(a, star, kind, &mut key);
+                let by_institution = &self.by_key[key.as_str()];
+                contract_key("*", b, kind, &mut key);
+                let by_insurer = &self.by_key[key.as_str()];
+                contract_key(a, b, kind, &mut key);
+                let exact = self.by_key.get(key.as_str()).map_or(&[][..], Vec::as_slice);
+                for x in by_institution {
+                    for y in by_insurer {
+                        let (from, to) = (x.start.max(y.start), x.end.min(y.end));
+                        if from <= to && !covers(exact, from, to) {
+                            let (first, second) = (x.line.min(y.line), x.line.max(y.line));
+                            return Err(Error::ContractTie { file: file.to_string(), first, second });
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The most specific contract valid on `date` for a claim.
@@ -203,6 +236,24 @@ impl Contracts {
         }
         None
     }
+}
+
+/// Whether contracts sorted by 開始日 (not overlapping) cover every day from `from` to `to`.
+fn covers(contracts: &[Contract], from: Date, to: Date) -> bool {
+    let mut next = from;
+    for c in contracts.iter().filter(|c| c.end >= from) {
+        if c.start > next {
+            return false;
+        }
+        if c.end >= to {
+            return true;
+        }
+        match c.end.tomorrow() {
+            Ok(d) => next = d,
+            Err(_) => return true,
+        }
+    }
+    false
 }
 
 fn non_negative(v: i64) -> std::result::Result<i64, FieldError> {
@@ -813,6 +864,37 @@ pub fn run(cli: &Cli) -> Result<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn contract(start: Date, end: Date) -> Contract {
+        Contract {
+            line: 0,
+            start,
+            end,
+            base: 0,
+            detail: 0,
+            additional: 0,
+            max_additional: 0,
+            codes: None,
+            copay: Copay::None,
+            unit: 1,
+            exempt_low_income: false,
+        }
+    }
+
+    #[test]
+    fn exact_contracts_must_cover_every_day_of_an_overlap() {
+        use jiff::civil::date;
+        let apr_sep = contract(date(2026, 4, 1), date(2026, 9, 30));
+        let oct_mar = contract(date(2026, 10, 1), date(2027, 3, 31));
+        let nov_mar = contract(date(2026, 11, 1), date(2027, 3, 31));
+        let (from, to) = (date(2026, 4, 1), date(2027, 3, 31));
+        assert!(covers(&[apr_sep.clone(), oct_mar.clone()], from, to), "adjoining periods cover");
+        assert!(!covers(&[apr_sep.clone(), nov_mar], from, to), "October is missing");
+        assert!(!covers(std::slice::from_ref(&apr_sep), from, to));
+        assert!(covers(&[apr_sep], date(2026, 5, 1), date(2026, 6, 1)));
+        assert!(!covers(&[], from, to));
+        assert!(!covers(&[oct_mar], from, to), "April to September is missing");
+    }
 
     #[test]
     fn codes_split_on_semicolons_and_must_be_17_characters() {

@@ -93,7 +93,7 @@ fn contract_file_errors_stop_before_any_claim() {
     // the same institution, insurer and 契約区分 twice with overlapping periods
     check(
         &format!("{contracts}*,*,1,20270301,20280331,7700,1980,440,3,,2,1000,1,1\n"),
-        "kk-limitcheck: E013 c.csv: 2行目と7行目の契約が同じ健診機関・保険者・契約区分で期間が重なっています",
+        "kk-limitcheck: E013 c.csv: 2行目と8行目の契約が同じ健診機関・保険者・契約区分で期間が重なっています",
     );
     // adjoining periods are fine
     std::fs::write(
@@ -102,6 +102,19 @@ fn contract_file_errors_stop_before_any_claim() {
     )
     .unwrap();
     assert_eq!(run(dir.path(), "kk-limitcheck", &["--contracts", "ok.csv", "-i", claims, "-q"]).code, 0);
+    // (2610307411,*) on line 3 and (*,06132013) on line 5 are equally specific: without the
+    // exact contract of line 7, or with one covering only part of their common year, no single
+    // contract applies to 2610307411 × 06132013
+    let without_exact: String =
+        contracts.lines().filter(|l| !l.starts_with("2610307411,06132013")).map(|l| format!("{l}\n")).collect();
+    check(
+        &without_exact,
+        "kk-limitcheck: E014 c.csv: 3行目と5行目の契約(健診機関ごとと保険者ごと)がどちらも使える期間があります",
+    );
+    check(
+        &contracts.replace("2610307411,06132013,1,20260401,20270331", "2610307411,06132013,1,20260401,20260930"),
+        "E014 c.csv: 3行目と5行目",
+    );
     check(
         &contracts.replace("2610307411,130013", "2610307412,130013"),
         "E012 c.csv:4行目 列「健診機関番号」: 契約ファイルに不正な値があります (E103: 検証番号(チェックディジット)が一致しません)",
