@@ -28,6 +28,12 @@ impl Console {
     pub fn error(&self, msg: impl std::fmt::Display) {
         eprintln!("{}: {msg}", self.tool);
     }
+    /// Says how many characters `--replace-unmappable` replaced by 〓 (SPEC §1), if any.
+    pub fn replaced(&self, count: u64) {
+        if count > 0 {
+            self.info(format!("Shift_JISで表せない {} 文字を「〓」に置き換えました", thousands(count)));
+        }
+    }
 }
 
 /// A row counter with rows/s, shown only on a terminal (or with `--progress`), never with `-q`.

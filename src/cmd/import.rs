@@ -795,9 +795,7 @@ fn master(args: &MasterArgs) -> Result<u8> {
 
     let findings = (kind2.len() + kind3.len()) as u64;
     let exit_code = u8::from(args.run.strict && (rows_rejected > 0 || findings > 0));
-    if replaced > 0 {
-        console.info(format!("Shift_JISで表せない {} 文字を「〓」に置き換えました", thousands(replaced)));
-    }
+    console.replaced(replaced);
     let mut line = format!(
         "入力 {} 行 = 反映 {} 行 + 却下 {} 行 (エラー {} 件); 出力 {} 行",
         thousands(rows_in),
@@ -1019,9 +1017,7 @@ fn tax(args: &TaxArgs) -> Result<u8> {
     }
     replaced += out.finish()?;
     let exit_code = u8::from(args.run.strict && rows_rejected > 0);
-    if replaced > 0 {
-        console.info(format!("Shift_JISで表せない {} 文字を「〓」に置き換えました", thousands(replaced)));
-    }
+    console.replaced(replaced);
     console.info(format!(
         "入力 {} 行 = 出力 {} 行 + 却下 {} 行 (エラー {} 件) + 新しい更新日の行で置換 {} 行",
         thousands(rows_in),

@@ -822,9 +822,7 @@ pub fn run(cli: &Cli) -> Result<u8> {
     let findings = rows.iter().filter(|r| r.2.code.starts_with('L')).count() as u64;
     let errors = rows.len() as u64 - findings;
     let exit_code = u8::from(cli.run.strict && !rows.is_empty());
-    if replaced > 0 {
-        console.info(format!("Shift_JISで表せない {} 文字を「〓」に置き換えました", thousands(replaced)));
-    }
+    console.replaced(replaced);
     console.info(format!(
         "請求 {} 件 = 指摘なし {} 件 + 指摘あり {} 件 + 値の誤り {} 件; 指摘 {} 行, エラー {} 行",
         thousands(claims),
