@@ -11,7 +11,7 @@
 //! with overlapping periods (E013), or an institution-wide `(A,*)` and an insurer-wide `(*,B)`
 //! contract overlapping where no exact `(A,B)` contract covers the overlap (E014).
 
-use std::borrow::Cow;
+use std::borrow::{Borrow, Cow};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -288,17 +288,17 @@ fn read_rows<T: Send>(
     path: &Path,
     requested: InputEncoding,
     l: &'static Layout,
-    each: impl Fn(&Row<'_>) -> Result<Option<T>> + Sync,
+    each: impl Fn(&Row<'_>, &mut String) -> Result<Option<T>> + Sync,
     mut keep: impl FnMut(T),
 ) -> Result<()> {
     let mut input = CsvInput::open(Some(path), requested, l, None)?;
     for_each_batch(
         &mut input,
-        (0..worker_count()).map(|_| ()).collect(),
-        |_, ctx, chunk| {
+        (0..worker_count()).map(|_| String::new()).collect(),
+        |scratch, ctx, chunk| {
             let mut items = Vec::new();
             ctx.parse_chunk(chunk, |row| {
-                items.extend(each(&row)?);
+                items.extend(each(&row, scratch)?);
                 Ok(())
             })?;
             Ok(items)
@@ -311,7 +311,8 @@ fn read_rows<T: Send>(
     Ok(())
 }
 
-/// Who is exempt from the co-payment: the master's 世帯番号 per person and the household tax file.
+/// Who is exempt from the co-payment, for the persons it matters for: their 世帯番号 from the
+/// master and their households' 課税区分 from the household tax file.
 #[derive(Default)]
 struct Households {
     /// person → household key (8-digit insurer ␟ 世帯番号)
@@ -333,32 +334,41 @@ fn household_key(insurer: &str, household: &str) -> Box<str> {
 }
 
 impl Households {
-    fn load(master: &Path, household: &Path, requested: InputEncoding) -> Result<Households> {
+    /// Reads the master keeping only the persons in `wanted`, then the statuses of their
+    /// households. Every row is still checked: a bad value in either file is fatal.
+    fn load(
+        master: &Path,
+        household: &Path,
+        requested: InputEncoding,
+        wanted: &FxHashSet<PersonKey>,
+    ) -> Result<Households> {
         let mut h = Households::default();
-        h.of_person.reserve(CsvInput::file_size(Some(master)) / 100);
         let l = &layout::MASTER_PERSON_HOUSEHOLD;
         read_rows(
             master,
             requested,
             l,
-            |row| {
+            |row, key| {
                 let insurer = code_text(row, l, 0)?;
                 let (kigo, bango, edaban, hh) =
                     (code_text(row, l, 1)?, code_text(row, l, 2)?, code_text(row, l, 3)?, code_text(row, l, 4)?);
                 InsurerNumber::check(&insurer).map_err(|e| reference_error(row, l, 0, "被保険者マスタ", e))?;
-                Ok((!hh.is_empty())
+                PersonKey::join_into(&insurer, &kigo, &bango, &edaban, key);
+                Ok((!hh.is_empty() && wanted.contains(key.as_str()))
                     .then(|| (PersonKey::from_checked(&insurer, &kigo, &bango, &edaban), household_key(&insurer, &hh))))
             },
             |(person, hh)| {
                 h.of_person.insert(person, hh);
             },
         )?;
+        let households: FxHashSet<&str> = h.of_person.values().map(|hh| hh.as_ref()).collect();
+        let mut status: FxHashMap<Box<str>, Vec<(FiscalYear, Date, bool)>> = FxHashMap::default();
         let l = &layout::HOUSEHOLD_TAX;
         read_rows(
             household,
             requested,
             l,
-            |row| {
+            |row, _| {
                 let fail = |field: usize, e: FieldError| reference_error(row, l, field, "世帯課税状況", e);
                 let insurer = code_text(row, l, 0)?;
                 InsurerNumber::check(&insurer).map_err(|e| fail(0, e))?;
@@ -370,10 +380,12 @@ impl Households {
                     _ => return Err(fail(3, FieldError::Code)),
                 };
                 let updated = parse_date(&code_text(row, l, 4)?).map_err(|e| fail(4, e))?;
-                Ok(Some((household_key(&insurer, &code_text(row, l, 1)?), year, updated, exempt)))
+                let key = household_key(&insurer, &code_text(row, l, 1)?);
+                Ok(households.contains(key.as_ref()).then_some((key, year, updated, exempt)))
             },
-            |(key, year, updated, exempt)| h.status.entry(key).or_default().push((year, updated, exempt)),
+            |(key, year, updated, exempt)| status.entry(key).or_default().push((year, updated, exempt)),
         )?;
+        h.status = status;
         Ok(h)
     }
 
@@ -393,7 +405,7 @@ fn load_results(path: &Path, requested: InputEncoding) -> Result<FxHashMap<Strin
         path,
         requested,
         l,
-        |row| Ok(Some((code_text(row, l, 0)?.into_owned(), code_text(row, l, 1)?.into_owned()))),
+        |row, _| Ok(Some((code_text(row, l, 0)?.into_owned(), code_text(row, l, 1)?.into_owned()))),
         |(ticket, code)| {
             items.entry(ticket).or_default().insert(code);
         },
@@ -521,21 +533,34 @@ struct Checked {
     /// The ticket and claimed amount of a valid claim, for the duplicate check.
     ticket: Option<(u64, i64)>,
     findings: Vec<Finding>,
+    pending: Option<PendingCopay>,
     invalid: bool,
 }
 
 /// What workers share, read-only.
 struct Reference {
     contracts: Contracts,
-    households: Option<Households>,
+    /// `--master` and `--household` were given: co-payments that depend on a 非課税 household
+    /// are decided after the claims, for just those claimants.
+    exemption: bool,
     results: Option<FxHashMap<String, FxHashSet<String>>>,
+}
+
+/// A co-payment check that waits for the claimant's household: the claimed amount, what the
+/// contract gives a taxed household, and where in the claim's findings an L108 goes.
+#[derive(Debug)]
+struct PendingCopay {
+    person: PersonKey,
+    fy: FiscalYear,
+    taxed: i64,
+    claimed: i64,
+    at: usize,
 }
 
 /// Per-worker scratch space, reused from claim to claim.
 #[derive(Default)]
 struct Worker {
     key: String,
-    person: String,
     insurer8: String,
     bufs: [String; 17],
 }
@@ -543,7 +568,7 @@ struct Worker {
 impl Reference {
     fn check(&self, w: &mut Worker, row: &Row<'_>) -> Result<Checked> {
         let l = &CLAIMS;
-        let Worker { key, person, insurer8, bufs } = w;
+        let Worker { key, insurer8, bufs } = w;
         let mut v: [Cow<'_, str>; 17] = Default::default();
         for (field, buf) in bufs.iter_mut().enumerate() {
             v[field] = normalize_code(row.text_in(field, l, buf)?.1);
@@ -608,7 +633,7 @@ impl Reference {
             let raw = |f: usize| v[f].to_string();
             let shown_date = date.map(format_date).unwrap_or_else(|| raw(c::DATE));
             let shown = Shown::Raw(Box::new([raw(c::TICKET), raw(c::INSTITUTION), raw(c::INSURER), shown_date]));
-            return Ok(Checked { line: row.line, shown, ticket: None, findings, invalid: true });
+            return Ok(Checked { line: row.line, shown, ticket: None, findings, pending: None, invalid: true });
         };
         // all validated as digits above: the numbers cannot fail to parse
         let ticket_no: u64 = ticket.parse().unwrap_or(0);
@@ -642,7 +667,7 @@ impl Reference {
         insurer8.push_str(insurer);
         let Some(contract) = self.contracts.find(&v[c::INSTITUTION], insurer8, &v[c::KIND], date, key) else {
             findings.push(text_finding(Check::NoContract, &claim.to_string()));
-            return Ok(Checked { line: row.line, shown, ticket, findings, invalid: false });
+            return Ok(Checked { line: row.line, shown, ticket, findings, pending: None, invalid: false });
         };
         if base > contract.base {
             findings.push(amounts(Check::BaseAbove, contract.base, base));
@@ -671,15 +696,13 @@ impl Reference {
         }
         // the co-payment applies to the 基本 price of the contract; a 非課税 household pays
         // nothing where the contract says so
-        let exempt = contract.exempt_low_income
-            && self.households.as_ref().is_some_and(|h| {
-                PersonKey::join_into(insurer, &v[c::KIGO], &v[c::BANGO], &v[c::EDABAN], person);
-                h.exempt(person, fy)
-            });
-        let expected_copay =
-            if exempt { 0 } else { expected_copayment(contract.copay, contract.base, 0, contract.unit) };
-        if copay != expected_copay {
-            findings.push(amounts(Check::Copay, expected_copay, copay));
+        let taxed = expected_copayment(contract.copay, contract.base, 0, contract.unit);
+        let mut pending = None;
+        if contract.exempt_low_income && self.exemption && taxed != 0 {
+            let person = PersonKey::from_checked(insurer, &v[c::KIGO], &v[c::BANGO], &v[c::EDABAN]);
+            pending = Some(PendingCopay { person, fy, taxed, claimed: copay, at: findings.len() });
+        } else if copay != taxed {
+            findings.push(amounts(Check::Copay, taxed, copay));
         }
         if let Some(results) = &self.results {
             let present = results.get(v[c::TICKET].as_ref());
@@ -697,7 +720,7 @@ impl Reference {
                 }
             }
         }
-        Ok(Checked { line: row.line, shown, ticket, findings, invalid: false })
+        Ok(Checked { line: row.line, shown, ticket, findings, pending, invalid: false })
     }
 }
 
@@ -718,8 +741,8 @@ pub fn run(cli: &Cli) -> Result<u8> {
     };
     // everything the claims are checked against is read and checked first
     let contracts = Contracts::load(&cli.contracts, requested)?;
-    let households = match (&cli.master, &cli.household) {
-        (Some(m), Some(h)) => Some(Households::load(m, h, requested)?),
+    let exemption = match (&cli.master, &cli.household) {
+        (Some(m), Some(h)) => Some((m, h)),
         _ => {
             console.info("--master と --household がないため、非課税世帯の窓口負担免除は判定しません");
             None
@@ -728,7 +751,8 @@ pub fn run(cli: &Cli) -> Result<u8> {
     let results = cli.results.as_deref().map(|p| load_results(p, requested)).transpose()?;
     // read-only from here to the end of the run: not dropped at exit (freeing millions of keys
     // one by one costs more than the rest of the run's end; the OS takes the memory back at once)
-    let reference: &'static Reference = Box::leak(Box::new(Reference { contracts, households, results }));
+    let reference: &'static Reference =
+        Box::leak(Box::new(Reference { contracts, exemption: exemption.is_some(), results }));
 
     let mut input = CsvInput::open(cli.input.input.as_deref(), requested, &CLAIMS, mapping.as_ref())?;
     let in_enc = input.encoding();
@@ -739,8 +763,9 @@ pub fn run(cli: &Cli) -> Result<u8> {
 
     // the first line of each ticket, to flag later claims of the same ticket (in input order)
     let mut tickets: FxHashMap<u64, u64> = FxHashMap::default();
-    let mut rows: Vec<(u64, [String; 4], Finding)> = Vec::new();
-    let (mut claims, mut flagged, mut invalid) = (0u64, 0u64, 0u64);
+    // the claims with findings, or whose co-payment waits for their household
+    let mut listed: Vec<Checked> = Vec::new();
+    let mut claims = 0u64;
     let workers = (0..worker_count()).map(|_| Worker::default()).collect();
     for_each_batch(
         &mut input,
@@ -765,13 +790,8 @@ pub fn run(cli: &Cli) -> Result<u8> {
                         tickets.insert(ticket, claim.line);
                     }
                 }
-                invalid += u64::from(claim.invalid);
-                flagged += u64::from(!claim.invalid && !claim.findings.is_empty());
-                if !claim.findings.is_empty() {
-                    let shown = claim.shown.texts();
-                    for f in claim.findings {
-                        rows.push((claim.line, shown.clone(), f));
-                    }
+                if !claim.findings.is_empty() || claim.pending.is_some() {
+                    listed.push(claim);
                 }
             }
             progress.tick_to(claims);
@@ -781,7 +801,31 @@ pub fn run(cli: &Cli) -> Result<u8> {
     progress.finish();
     drop(input);
 
+    // 非課税 exemptions: the master is read once for just the claimants whose co-payment
+    // depends on their household (a claim file is usually far smaller than the master)
+    if let Some((master, household)) = exemption {
+        let wanted: FxHashSet<PersonKey> =
+            listed.iter().filter_map(|c| c.pending.as_ref().map(|p| p.person.clone())).collect();
+        let households = Households::load(master, household, requested, &wanted)?;
+        for claim in &mut listed {
+            if let Some(p) = claim.pending.take() {
+                let expected = if households.exempt(p.person.borrow(), p.fy) { 0 } else { p.taxed };
+                if p.claimed != expected {
+                    claim.findings.insert(p.at, amounts(Check::Copay, expected, p.claimed));
+                }
+            }
+        }
+    }
+    let invalid = listed.iter().filter(|c| c.invalid).count() as u64;
+    let flagged = listed.iter().filter(|c| !c.invalid && !c.findings.is_empty()).count() as u64;
     let clean = claims - flagged - invalid;
+    let mut rows: Vec<(u64, [String; 4], Finding)> = Vec::new();
+    for claim in listed.into_iter().filter(|c| !c.findings.is_empty()) {
+        let shown = claim.shown.texts();
+        for f in claim.findings {
+            rows.push((claim.line, shown.clone(), f));
+        }
+    }
     let table: Vec<Vec<String>> = rows
         .iter()
         .map(|(line, shown, f)| {
