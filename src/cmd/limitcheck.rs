@@ -99,27 +99,38 @@ struct Contract {
     additional: i64,
     max_additional: u32,
     /// None = any additional item is covered.
-    codes: Option<FxHashSet<String>>,
+    codes: Option<Vec<Code>>,
     copay: Copay,
     unit: i64,
     exempt_low_income: bool,
 }
 
-/// Contracts by (institution or `*`, 8-digit insurer or `*`, 契約区分), each list sorted by 開始日
-/// and without overlaps, so the contract valid on a day is a binary search away.
-struct Contracts {
-    by_key: FxHashMap<String, Vec<Contract>>,
-}
+/// A 17-character item code as two integers: compared without a string comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Code(u128, u8);
 
-fn contract_key(institution: &str, insurer8: &str, kind: &str, out: &mut String) {
-    out.clear();
-    for (i, part) in [institution, insurer8, kind].into_iter().enumerate() {
-        if i > 0 {
-            out.push('\u{1F}');
-        }
-        out.push_str(part);
+impl Code {
+    /// From a code [`split_codes`] accepted (17 ASCII characters).
+    fn new(s: &str) -> Option<Code> {
+        let b: &[u8; 17] = s.as_bytes().try_into().ok()?;
+        let (head, last) = b.split_at(16);
+        Some(Code(u128::from_le_bytes(head.try_into().ok()?), last[0]))
     }
 }
+
+/// `*` in a contract's 健診機関番号 or 保険者番号.
+const ANY_INSTITUTION: u64 = u64::MAX;
+const ANY_INSURER: u32 = u32::MAX;
+
+/// Contracts by (健診機関番号 or `*`, 保険者番号 or `*`) as numbers — the 6- and 8-digit forms of
+/// one insurer are one number — then by 契約区分, each list sorted by 開始日 and without
+/// overlaps, so the contract valid on a day is a binary search away.
+struct Contracts {
+    by_key: FxHashMap<(u64, u32), ByKind>,
+}
+
+/// The contracts of one (institution, insurer) by 契約区分 (usually one or two kinds).
+type ByKind = Vec<(Box<str>, Vec<Contract>)>;
 
 impl Contracts {
     /// Reads and checks the contract file; any bad value or an overlap is fatal.
@@ -127,7 +138,7 @@ impl Contracts {
         let l = &CONTRACTS;
         let mut input = CsvInput::open(Some(path), requested, l, None)?;
         let name = input.name().to_string();
-        let mut by_key: FxHashMap<String, Vec<Contract>> = FxHashMap::default();
+        let mut by_key: FxHashMap<(u64, u32), ByKind> = FxHashMap::default();
         while let Some(row) = input.next_row()? {
             let mut v = Vec::with_capacity(l.fields.len());
             for field in 0..l.fields.len() {
@@ -140,12 +151,14 @@ impl Contracts {
                 message: e.message(),
             };
             let institution = match v[k::INSTITUTION].as_str() {
-                "*" => "*".to_string(),
-                s => s.parse::<InstitutionNumber>().map_err(|e| fail(k::INSTITUTION, e))?.to_string(),
+                "*" => ANY_INSTITUTION,
+                s => {
+                    InstitutionNumber::check(s).map(|()| s.parse().unwrap_or(0)).map_err(|e| fail(k::INSTITUTION, e))?
+                }
             };
             let insurer = match v[k::INSURER].as_str() {
-                "*" => "*".to_string(),
-                s => s.parse::<InsurerNumber>().map_err(|e| fail(k::INSURER, e))?.padded8(),
+                "*" => ANY_INSURER,
+                s => InsurerNumber::check(s).map(|()| s.parse().unwrap_or(0)).map_err(|e| fail(k::INSURER, e))?,
             };
             if v[k::KIND].is_empty() {
                 return Err(fail(k::KIND, FieldError::Required));
@@ -165,7 +178,7 @@ impl Contracts {
                 detail: yen(k::DETAIL)?,
                 additional: yen(k::ADDITIONAL)?,
                 max_additional: parse_count(&v[k::MAX_ADDITIONAL]).map_err(|e| fail(k::MAX_ADDITIONAL, e))?,
-                codes: (!codes.is_empty()).then(|| codes.into_iter().map(str::to_string).collect()),
+                codes: (!codes.is_empty()).then(|| codes.into_iter().filter_map(Code::new).collect()),
                 copay: Copay::parse(&v[k::COPAY_TYPE], &v[k::COPAY_VALUE])
                     .map_err(|e| fail(if e == FieldError::Code { k::COPAY_TYPE } else { k::COPAY_VALUE }, e))?,
                 unit: parse_rounding_unit(&v[k::ROUNDING]).map_err(|e| fail(k::ROUNDING, e))?,
@@ -175,11 +188,13 @@ impl Contracts {
                     _ => return Err(fail(k::EXEMPT, FieldError::Code)),
                 },
             };
-            let mut key = String::new();
-            contract_key(&institution, &insurer, &v[k::KIND], &mut key);
-            by_key.entry(key).or_default().push(contract);
+            let kinds = by_key.entry((institution, insurer)).or_default();
+            match kinds.iter_mut().find(|(kind, _)| kind.as_ref() == v[k::KIND]) {
+                Some((_, list)) => list.push(contract),
+                None => kinds.push((v[k::KIND].as_str().into(), vec![contract])),
+            }
         }
-        for list in by_key.values_mut() {
+        for list in by_key.values_mut().flat_map(|kinds| kinds.iter_mut().map(|(_, list)| list)) {
             list.sort_by_key(|c| (c.start, c.line));
             for pair in list.windows(2) {
                 if pair[1].start <= pair[0].end {
@@ -195,22 +210,23 @@ impl Contracts {
     /// `(A,*)` and `(*,B)` contracts of one 契約区分 are equally specific: where both are valid,
     /// a claim at A for B has no single contract unless an exact `(A,B)` one covers those days.
     fn check_one_wildcard_ties(&self, file: &str) -> Result<()> {
-        let split = |key: &str| -> Option<(String, String, String)> {
-            let mut parts = key.split('\u{1F}');
-            Some((parts.next()?.to_string(), parts.next()?.to_string(), parts.next()?.to_string()))
+        let lists = |wanted: fn(&(u64, u32)) -> bool| -> Vec<((u64, u32), &str, &[Contract])> {
+            let mut v: Vec<_> = self
+                .by_key
+                .iter()
+                .filter(|(key, _)| wanted(key))
+                .flat_map(|(key, kinds)| kinds.iter().map(move |(kind, list)| (*key, kind.as_ref(), list.as_slice())))
+                .collect();
+            v.sort_by_key(|(key, kind, _)| (*key, *kind));
+            v
         };
-        let keys: Vec<(String, String, String)> = self.by_key.keys().filter_map(|k| split(k)).collect();
-        let mut key = String::new();
-        for (a, star, kind) in keys.iter().filter(|(i, s, _)| i != "*" && s == "*") {
-            for (_, b, _) in keys.iter().filter(|(i, s, k)| i == "*" && s != "*" && k == kind) {
-                contract_key(a, star, kind, &mut key);
-                let by_institution = &self.by_key[key.as_str()];
-                contract_key("*", b, kind, &mut key);
-                let by_insurer = &self.by_key[key.as_str()];
-                contract_key(a, b, kind, &mut key);
-                let exact = self.by_key.get(key.as_str()).map_or(&[][..], Vec::as_slice);
-                for x in by_institution {
-                    for y in by_insurer {
+        let institution_wide = lists(|&(i, s)| i != ANY_INSTITUTION && s == ANY_INSURER);
+        let insurer_wide = lists(|&(i, s)| i == ANY_INSTITUTION && s != ANY_INSURER);
+        for ((a, _), kind, by_institution) in &institution_wide {
+            for ((_, b), _, by_insurer) in insurer_wide.iter().filter(|(_, k, _)| k == kind) {
+                let exact = self.list(*a, *b, kind);
+                for x in *by_institution {
+                    for y in *by_insurer {
                         let (from, to) = (x.start.max(y.start), x.end.min(y.end));
                         if from <= to && !covers(exact, from, to) {
                             let (first, second) = (x.line.min(y.line), x.line.max(y.line));
@@ -223,18 +239,25 @@ impl Contracts {
         Ok(())
     }
 
+    /// The contracts of one (institution, insurer, 契約区分), sorted by 開始日.
+    fn list(&self, institution: u64, insurer: u32, kind: &str) -> &[Contract] {
+        let kinds = self.by_key.get(&(institution, insurer));
+        kinds.and_then(|kinds| kinds.iter().find(|(k, _)| k.as_ref() == kind)).map_or(&[], |(_, list)| list)
+    }
+
     /// The most specific contract valid on `date` for a claim.
-    fn find(&self, institution: &str, insurer8: &str, kind: &str, date: Date, key: &mut String) -> Option<&Contract> {
-        for (i, s) in [(institution, insurer8), (institution, "*"), ("*", insurer8), ("*", "*")] {
-            contract_key(i, s, kind, key);
-            if let Some(list) = self.by_key.get(key.as_str()) {
-                let at = list.partition_point(|c| c.start <= date);
-                if let Some(found) = at.checked_sub(1).map(|j| &list[j]).filter(|c| date <= c.end) {
-                    return Some(found);
-                }
-            }
-        }
-        None
+    fn find(&self, institution: u64, insurer: u32, kind: &str, date: Date) -> Option<&Contract> {
+        let keys = [
+            (institution, insurer),
+            (institution, ANY_INSURER),
+            (ANY_INSTITUTION, insurer),
+            (ANY_INSTITUTION, ANY_INSURER),
+        ];
+        keys.into_iter().find_map(|(i, s)| {
+            let list = self.list(i, s, kind);
+            let at = list.partition_point(|c| c.start <= date);
+            at.checked_sub(1).map(|j| &list[j]).filter(|c| date <= c.end)
+        })
     }
 }
 
@@ -560,15 +583,13 @@ struct PendingCopay {
 /// Per-worker scratch space, reused from claim to claim.
 #[derive(Default)]
 struct Worker {
-    key: String,
-    insurer8: String,
     bufs: [String; 17],
 }
 
 impl Reference {
     fn check(&self, w: &mut Worker, row: &Row<'_>) -> Result<Checked> {
         let l = &CLAIMS;
-        let Worker { key, insurer8, bufs } = w;
+        let Worker { bufs } = w;
         let mut v: [Cow<'_, str>; 17] = Default::default();
         for (field, buf) in bufs.iter_mut().enumerate() {
             v[field] = normalize_code(row.text_in(field, l, buf)?.1);
@@ -660,12 +681,8 @@ impl Reference {
         if !codes.is_empty() && codes.len() as u32 != additional_count {
             findings.push(amounts(Check::CountVsCodes, codes.len() as i64, i64::from(additional_count)));
         }
-        insurer8.clear();
-        for _ in insurer.len()..8 {
-            insurer8.push('0');
-        }
-        insurer8.push_str(insurer);
-        let Some(contract) = self.contracts.find(&v[c::INSTITUTION], insurer8, &v[c::KIND], date, key) else {
+        let (institution_no, insurer_no) = (v[c::INSTITUTION].parse().unwrap_or(0), insurer.parse().unwrap_or(0));
+        let Some(contract) = self.contracts.find(institution_no, insurer_no, &v[c::KIND], date) else {
             findings.push(text_finding(Check::NoContract, &claim.to_string()));
             return Ok(Checked { line: row.line, shown, ticket, findings, pending: None, invalid: false });
         };
@@ -690,7 +707,7 @@ impl Reference {
             ));
         }
         if let Some(covered) = &contract.codes {
-            for code in codes.iter().filter(|code| !covered.contains(**code)) {
+            for code in codes.iter().filter(|code| Code::new(code).is_none_or(|c| !covered.contains(&c))) {
                 findings.push(text_finding(Check::NotCovered, code));
             }
         }
@@ -712,8 +729,10 @@ impl Reference {
                 }
             }
             if let (Some(covered), Some(present)) = (&contract.codes, present) {
-                let mut missing: Vec<&String> =
-                    present.iter().filter(|p| covered.contains(*p) && !codes.contains(&p.as_str())).collect();
+                let mut missing: Vec<&String> = present
+                    .iter()
+                    .filter(|p| Code::new(p).is_some_and(|c| covered.contains(&c)) && !codes.contains(&p.as_str()))
+                    .collect();
                 missing.sort();
                 for code in missing {
                     findings.push(text_finding(Check::NotClaimed, code));
