@@ -122,15 +122,17 @@ impl Code {
 const ANY_INSTITUTION: u64 = u64::MAX;
 const ANY_INSURER: u32 = u32::MAX;
 
-/// Contracts by (健診機関番号 or `*`, 保険者番号 or `*`) as numbers — the 6- and 8-digit forms of
-/// one insurer are one number — then by 契約区分, each list sorted by 開始日 and without
-/// overlaps, so the contract valid on a day is a binary search away.
+/// Contracts by (健診機関番号 or `*`, 保険者番号 or `*`, 契約区分) as numbers — the 6- and
+/// 8-digit forms of one insurer are one number, and each 契約区分 in the file gets a small
+/// number — each list sorted by 開始日 and without overlaps, so the contract valid on a day is
+/// one hash probe and a binary search away.
 struct Contracts {
-    by_key: FxHashMap<(u64, u32), ByKind>,
+    kinds: Vec<Box<str>>,
+    by_key: FxHashMap<ContractKey, Vec<Contract>>,
 }
 
-/// The contracts of one (institution, insurer) by 契約区分 (usually one or two kinds).
-type ByKind = Vec<(Box<str>, Vec<Contract>)>;
+/// (健診機関番号 or [`ANY_INSTITUTION`], 保険者番号 or [`ANY_INSURER`], 契約区分 number).
+type ContractKey = (u64, u32, u16);
 
 impl Contracts {
     /// Reads and checks the contract file; any bad value or an overlap is fatal.
@@ -138,7 +140,8 @@ impl Contracts {
         let l = &CONTRACTS;
         let mut input = CsvInput::open(Some(path), requested, l, None)?;
         let name = input.name().to_string();
-        let mut by_key: FxHashMap<(u64, u32), ByKind> = FxHashMap::default();
+        let mut by_key: FxHashMap<ContractKey, Vec<Contract>> = FxHashMap::default();
+        let mut kinds: Vec<Box<str>> = Vec::new();
         while let Some(row) = input.next_row()? {
             let mut v = Vec::with_capacity(l.fields.len());
             for field in 0..l.fields.len() {
@@ -188,13 +191,16 @@ impl Contracts {
                     _ => return Err(fail(k::EXEMPT, FieldError::Code)),
                 },
             };
-            let kinds = by_key.entry((institution, insurer)).or_default();
-            match kinds.iter_mut().find(|(kind, _)| kind.as_ref() == v[k::KIND]) {
-                Some((_, list)) => list.push(contract),
-                None => kinds.push((v[k::KIND].as_str().into(), vec![contract])),
-            }
+            let kind = match kinds.iter().position(|kind| kind.as_ref() == v[k::KIND]) {
+                Some(i) => i,
+                None => {
+                    kinds.push(v[k::KIND].as_str().into());
+                    kinds.len() - 1
+                }
+            };
+            by_key.entry((institution, insurer, kind as u16)).or_default().push(contract);
         }
-        for list in by_key.values_mut().flat_map(|kinds| kinds.iter_mut().map(|(_, list)| list)) {
+        for list in by_key.values_mut() {
             list.sort_by_key(|c| (c.start, c.line));
             for pair in list.windows(2) {
                 if pair[1].start <= pair[0].end {
@@ -202,7 +208,7 @@ impl Contracts {
                 }
             }
         }
-        let contracts = Contracts { by_key };
+        let contracts = Contracts { kinds, by_key };
         contracts.check_one_wildcard_ties(&name)?;
         Ok(contracts)
     }
@@ -210,21 +216,21 @@ impl Contracts {
     /// `(A,*)` and `(*,B)` contracts of one 契約区分 are equally specific: where both are valid,
     /// a claim at A for B has no single contract unless an exact `(A,B)` one covers those days.
     fn check_one_wildcard_ties(&self, file: &str) -> Result<()> {
-        let lists = |wanted: fn(&(u64, u32)) -> bool| -> Vec<((u64, u32), &str, &[Contract])> {
+        let lists = |wanted: fn(u64, u32) -> bool| -> Vec<(ContractKey, &[Contract])> {
             let mut v: Vec<_> = self
                 .by_key
                 .iter()
-                .filter(|(key, _)| wanted(key))
-                .flat_map(|(key, kinds)| kinds.iter().map(move |(kind, list)| (*key, kind.as_ref(), list.as_slice())))
+                .filter(|((i, s, _), _)| wanted(*i, *s))
+                .map(|(key, list)| (*key, list.as_slice()))
                 .collect();
-            v.sort_by_key(|(key, kind, _)| (*key, *kind));
+            v.sort_by_key(|(key, _)| *key);
             v
         };
-        let institution_wide = lists(|&(i, s)| i != ANY_INSTITUTION && s == ANY_INSURER);
-        let insurer_wide = lists(|&(i, s)| i == ANY_INSTITUTION && s != ANY_INSURER);
-        for ((a, _), kind, by_institution) in &institution_wide {
-            for ((_, b), _, by_insurer) in insurer_wide.iter().filter(|(_, k, _)| k == kind) {
-                let exact = self.list(*a, *b, kind);
+        let institution_wide = lists(|i, s| i != ANY_INSTITUTION && s == ANY_INSURER);
+        let insurer_wide = lists(|i, s| i == ANY_INSTITUTION && s != ANY_INSURER);
+        for ((a, _, kind), by_institution) in &institution_wide {
+            for ((_, b, _), by_insurer) in insurer_wide.iter().filter(|((_, _, k), _)| k == kind) {
+                let exact = self.list(*a, *b, *kind);
                 for x in *by_institution {
                     for y in *by_insurer {
                         let (from, to) = (x.start.max(y.start), x.end.min(y.end));
@@ -239,14 +245,14 @@ impl Contracts {
         Ok(())
     }
 
-    /// The contracts of one (institution, insurer, 契約区分), sorted by 開始日.
-    fn list(&self, institution: u64, insurer: u32, kind: &str) -> &[Contract] {
-        let kinds = self.by_key.get(&(institution, insurer));
-        kinds.and_then(|kinds| kinds.iter().find(|(k, _)| k.as_ref() == kind)).map_or(&[], |(_, list)| list)
+    /// The contracts of one (institution, insurer, 契約区分 number), sorted by 開始日.
+    fn list(&self, institution: u64, insurer: u32, kind: u16) -> &[Contract] {
+        self.by_key.get(&(institution, insurer, kind)).map_or(&[], Vec::as_slice)
     }
 
     /// The most specific contract valid on `date` for a claim.
     fn find(&self, institution: u64, insurer: u32, kind: &str, date: Date) -> Option<&Contract> {
+        let kind = self.kinds.iter().position(|k| k.as_ref() == kind)? as u16;
         let keys = [
             (institution, insurer),
             (institution, ANY_INSURER),
