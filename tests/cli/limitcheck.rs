@@ -242,3 +242,15 @@ fn the_checklist_as_an_excel_workbook() {
         r.stderr
     );
 }
+
+#[test]
+fn help_has_examples_and_names_every_check() {
+    let dir = tempdir();
+    let r = run(dir.path(), "kk-limitcheck", &["--help"]);
+    assert_eq!(r.code, 0);
+    let help = String::from_utf8(r.stdout).unwrap();
+    assert!(help.contains("例:") && help.contains("--format"), "{help}");
+    for code in ["L101", "L102", "L104", "L105", "L106", "L107", "L108", "L109", "L110", "L111", "L112", "L114"] {
+        assert!(help.contains(code), "{code} missing from --help");
+    }
+}
