@@ -620,3 +620,37 @@ fn output_to_a_fifo_or_device_is_written_in_place() {
     assert!(std::fs::metadata(&fifo).unwrap().file_type().is_fifo(), "still a pipe");
     assert_eq!(files_in(dir.path()), ["in.csv", "pipe", "pipe.json"]);
 }
+
+/// KK_ENCODING sets both defaults (SPEC §1); flags still win.
+#[test]
+fn kk_encoding_sets_the_defaults() {
+    let dir = tempdir();
+    std::fs::write(dir.path().join("in.csv"), to_sjis(&csv(&[HEADER, OK_ROW]))).unwrap();
+    // read as CP932 and written as UTF-8 with a BOM
+    let r = run_in(
+        dir.path(),
+        "kk-import",
+        &["master", "-i", "in.csv", "--encoding", "sjis"],
+        None,
+        &[("KK_ENCODING", "utf8-bom")],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.starts_with(b"\xEF\xBB\xBF"), "BOM first");
+    assert_eq!(std::str::from_utf8(&r.stdout[3..]).unwrap(), lf(&[HEADER, OK_ROW]));
+    // KK_ENCODING=utf8 makes a CP932 file undecodable unless --encoding says otherwise
+    let r = run_in(dir.path(), "kk-import", &["master", "-i", "in.csv"], None, &[("KK_ENCODING", "utf8")]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("E002 in.csv:1行目: UTF-8として読めないバイト列があります"), "{}", r.stderr);
+    let r = run_in(
+        dir.path(),
+        "kk-import",
+        &["master", "-i", "in.csv", "--encoding", "auto", "--output-encoding", "sjis"],
+        None,
+        &[("KK_ENCODING", "utf8")],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stdout_sjis(), csv(&[HEADER, OK_ROW]));
+    let r = run_in(dir.path(), "kk-import", &["master", "-i", "in.csv"], None, &[("KK_ENCODING", "latin1")]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("kk-import: E011 オプション KK_ENCODING の値が正しくありません: latin1"), "{}", r.stderr);
+}
