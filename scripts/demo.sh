@@ -28,6 +28,10 @@ step "4. 金額・項目上限チェックリスト (請求と契約の照合)"
 "$bin/kk-limitcheck" --contracts "$in/contracts.csv" --master "$out/master_new.csv" --household "$out/household.csv" \
   --results "$in/results.csv" -i "$in/claims.csv" -o "$out/checklist_limit.csv" --summary-json "$out/limitcheck.json"
 
+step "5. 財務連動ファイルと請求書一覧"
+"$bin/kk-finance" --insurers "$in/insurers.csv" --config fixtures/finance.toml -i "$in/decided.csv" \
+  --issue-date 2026-05-10 --ledger "$out/ledger.csv" --invoices "$out/invoices"
+
 echo
 echo "== 出力 ($out)"
 ls -l "$out"

@@ -92,6 +92,18 @@ pub enum Error {
     )]
     ContractTie { file: String, first: u64, second: u64 },
 
+    #[error("E015 {path}: 設定ファイルが正しくありません: {detail}", path = .path.display())]
+    Config { path: PathBuf, detail: String },
+
+    #[error("E016 {loc}: 値が正しくありません ({code}: {message})")]
+    InvalidValue { loc: Loc, code: &'static str, message: &'static str },
+
+    #[error("E017 {loc}: 保険者一覧にない保険者です")]
+    UnknownInsurer { loc: Loc },
+
+    #[error("E018 {loc}: 処理年月が1つのファイルの中で違います")]
+    MixedMonths { loc: Loc },
+
     #[error("E900 整合性チェックに失敗しました: {detail}")]
     Integrity { detail: String },
 }
@@ -113,6 +125,10 @@ impl Error {
             Error::InvalidReference { .. } => "E012",
             Error::ContractOverlap { .. } => "E013",
             Error::ContractTie { .. } => "E014",
+            Error::Config { .. } => "E015",
+            Error::InvalidValue { .. } => "E016",
+            Error::UnknownInsurer { .. } => "E017",
+            Error::MixedMonths { .. } => "E018",
             Error::Integrity { .. } => "E900",
         }
     }

@@ -125,6 +125,37 @@ pub fn format_date(d: Date) -> String {
     format!("{:04}{:02}{:02}", d.year(), d.month(), d.day())
 }
 
+/// The era a date falls in (明治 from 1868-01-01).
+pub fn era_of(d: Date) -> Option<Era> {
+    ERAS.iter().rev().find(|e| e.first_day <= d).copied()
+}
+
+/// `令和8年4月1日`, `令和元年5月1日`: the date as invoices and letters write it.
+pub fn format_wareki(d: Date) -> String {
+    match era_of(d) {
+        Some(era) => {
+            let year = d.year() - era.first_day.year() + 1;
+            let year = if year == 1 { "元".to_string() } else { year.to_string() };
+            format!("{}{year}年{}月{}日", era.kanji, d.month(), d.day())
+        }
+        None => format!("{}年{}月{}日", d.year(), d.month(), d.day()),
+    }
+}
+
+/// The last day of the month after `d`'s, moved back over Saturdays, Sundays and `holidays` to
+/// the previous business day (the customary 翌月末 due date).
+/// [I] Japanese public holidays are not built in: they come from the caller's configuration.
+pub fn end_of_next_month_business_day(d: Date, holidays: &[Date]) -> Date {
+    let next = d.first_of_month().checked_add(jiff::Span::new().months(1)).unwrap_or(d);
+    let mut due = next.last_of_month();
+    while matches!(due.weekday(), jiff::civil::Weekday::Saturday | jiff::civil::Weekday::Sunday)
+        || holidays.contains(&due)
+    {
+        due = due.yesterday().unwrap_or(due);
+    }
+    due
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,6 +229,29 @@ mod tests {
         }
         assert_eq!(parse_date(""), Err(FieldError::Required));
         assert_eq!(ok("2024-02-29"), "20240229");
+    }
+
+    #[test]
+    fn wareki_for_documents() {
+        assert_eq!(format_wareki(date(2026, 4, 1)), "令和8年4月1日");
+        assert_eq!(format_wareki(date(2019, 5, 1)), "令和元年5月1日");
+        assert_eq!(format_wareki(date(2019, 4, 30)), "平成31年4月30日");
+        assert_eq!(format_wareki(date(1989, 1, 8)), "平成元年1月8日");
+        assert_eq!(format_wareki(date(1989, 1, 7)), "昭和64年1月7日");
+    }
+
+    #[test]
+    fn due_dates_move_to_the_previous_business_day() {
+        // 2026-05-31 is a Sunday → Friday 2026-05-29
+        assert_eq!(end_of_next_month_business_day(date(2026, 4, 15), &[]), date(2026, 5, 29));
+        // 2026-06-30 is a Tuesday
+        assert_eq!(end_of_next_month_business_day(date(2026, 5, 1), &[]), date(2026, 6, 30));
+        // a configured holiday on the last day moves it back once more
+        assert_eq!(end_of_next_month_business_day(date(2026, 5, 1), &[date(2026, 6, 30)]), date(2026, 6, 29));
+        // December → 31 January (Sunday in 2027 → Friday 29th)
+        assert_eq!(end_of_next_month_business_day(date(2026, 12, 10), &[]), date(2027, 1, 29));
+        // from 31 January the next month is February
+        assert_eq!(end_of_next_month_business_day(date(2028, 1, 31), &[]), date(2028, 2, 29));
     }
 
     #[test]

@@ -209,6 +209,56 @@ pub const LIMIT_CHECKLIST: [&str; 10] = [
     "差額",
 ];
 
+/// 決定データ (monthly, per insurer × institution × category).
+pub static DECIDED: Layout = Layout {
+    name: "決定データ",
+    fields: &[
+        req("処理年月"),
+        req("保険者番号"),
+        req("健診機関番号"),
+        req("区分"),
+        req("件数"),
+        req("請求金額"),
+        req("窓口負担額"),
+        req("保険者負担額"),
+        req("事務手数料"),
+    ],
+};
+
+/// Column indices of [`DECIDED`].
+pub mod decided {
+    pub const MONTH: usize = 0;
+    pub const INSURER: usize = 1;
+    pub const INSTITUTION: usize = 2;
+    pub const CATEGORY: usize = 3;
+    pub const COUNT: usize = 4;
+    pub const BILLED: usize = 5;
+    pub const COPAY: usize = 6;
+    pub const INSURER_SHARE: usize = 7;
+    pub const FEE: usize = 8;
+}
+
+/// 保険者一覧.
+pub static INSURERS: Layout = Layout {
+    name: "保険者一覧",
+    fields: &[req("保険者番号"), req("保険者名"), opt("郵便番号"), opt("住所"), opt("担当部署")],
+};
+
+/// 請求書一覧 (kk-finance `invoices.csv`).
+pub const INVOICE_LIST: [&str; 11] = [
+    "請求書番号",
+    "保険者番号",
+    "保険者名",
+    "処理年月",
+    "発行日",
+    "支払期限",
+    "件数",
+    "保険者負担額",
+    "事務手数料",
+    "消費税",
+    "請求額",
+];
+
 /// 連携エラーリスト (SPEC §2 "Output layouts").
 pub const ERROR_LIST: [&str; 9] =
     ["行番号", "保険者番号", "被保険者証記号", "被保険者証番号", "枝番", "列名", "エラーコード", "エラー内容", "値"];

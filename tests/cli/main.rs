@@ -1,5 +1,6 @@
 //! Integration tests: the real binaries on real files, exact outputs, exit codes and messages.
 
+mod finance;
 mod generate;
 mod import;
 mod limitcheck;
@@ -25,6 +26,7 @@ pub fn bin(name: &str) -> PathBuf {
         "kk-import" => PathBuf::from(env!("CARGO_BIN_EXE_kk-import")),
         "kk-gen" => PathBuf::from(env!("CARGO_BIN_EXE_kk-gen")),
         "kk-limitcheck" => PathBuf::from(env!("CARGO_BIN_EXE_kk-limitcheck")),
+        "kk-finance" => PathBuf::from(env!("CARGO_BIN_EXE_kk-finance")),
         other => panic!("unknown binary {other}"),
     }
 }

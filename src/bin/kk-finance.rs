@@ -1,0 +1,7 @@
+use clap::Parser;
+use kk::cmd::{self, finance};
+
+fn main() -> std::process::ExitCode {
+    let cli = finance::Cli::parse();
+    cmd::exit(finance::TOOL, finance::run(&cli))
+}

@@ -1,0 +1,169 @@
+//! kk-finance: ledger and invoice list to the yen, control totals, bad input.
+
+use std::collections::BTreeMap;
+
+use crate::{data, files_in, read_sjis, records, run, tempdir};
+
+fn args<'a>(dir: &'a str, extra: &[&'a str]) -> Vec<String> {
+    let mut v: Vec<String> = ["--insurers", "insurers.csv", "--config", "finance.toml", "-i", "decided.csv"]
+        .iter()
+        .map(|a| if a.ends_with(".csv") || a.ends_with(".toml") { format!("{dir}/{a}") } else { a.to_string() })
+        .collect();
+    v.extend(extra.iter().map(|s| s.to_string()));
+    v
+}
+
+fn kk(dir: &std::path::Path, args: &[String]) -> crate::Run {
+    run(dir, "kk-finance", &args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+#[test]
+fn ledger_and_invoices_agree_with_an_independent_sum() {
+    let src = data("finance");
+    let dir = tempdir();
+    let r = kk(
+        dir.path(),
+        &args(src.to_str().unwrap(), &["--ledger", "ledger.csv", "--invoices", "inv", "--issue-date", "R8.5.10"]),
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // the sums, made here from the decided rows (8-digit insurer, negative corrections included)
+    let mut expected: BTreeMap<String, (i64, i64, i64)> = BTreeMap::new();
+    for f in records(&std::fs::read_to_string(src.join("decided.csv")).unwrap()).into_iter().skip(1) {
+        let e = expected.entry(format!("{:0>8}", f[1])).or_default();
+        e.0 += f[4].parse::<i64>().unwrap();
+        e.1 += f[7].parse::<i64>().unwrap();
+        e.2 += f[8].parse::<i64>().unwrap();
+    }
+    assert_eq!(expected["00130013"], (6, 65_900, 1_050));
+    let ledger = read_sjis(&dir.path().join("ledger.csv"));
+    assert_eq!(
+        ledger,
+        "伝票日付,勘定科目,補助科目(保険者番号),金額,摘要\r\n\
+         2026/05/10,4110,130013,65900,202604 特定健診等 保険者負担額 千代田区国民健康保険\r\n\
+         2026/05/10,4120,130013,1050,202604 特定健診等 事務手数料 千代田区国民健康保険\r\n\
+         2026/05/10,4110,06132013,28000,202604 特定健診等 保険者負担額 東京都架空健康保険組合\r\n\
+         2026/05/10,4120,06132013,440,202604 特定健診等 事務手数料 東京都架空健康保険組合\r\n"
+    );
+    let mut from_ledger: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    for f in records(&ledger).into_iter().skip(1) {
+        let e = from_ledger.entry(format!("{:0>8}", f[2])).or_default();
+        match f[1].as_str() {
+            "4110" => e.0 += f[3].parse::<i64>().unwrap(),
+            _ => e.1 += f[3].parse::<i64>().unwrap(),
+        }
+    }
+    let invoices = records(&read_sjis(&dir.path().join("inv/invoices.csv")));
+    assert_eq!(invoices.len(), 1 + expected.len(), "one invoice per insurer");
+    for f in invoices.iter().skip(1) {
+        let key = format!("{:0>8}", f[1]);
+        let (count, share, fee) = expected[&key];
+        assert_eq!(
+            (f[6].parse::<i64>().unwrap(), f[7].parse::<i64>().unwrap(), f[8].parse::<i64>().unwrap()),
+            (count, share, fee)
+        );
+        assert_eq!(f[10].parse::<i64>().unwrap(), share + fee, "total = 保険者負担額 + 事務手数料");
+        assert_eq!(from_ledger[&key], (share, fee));
+        // issue date from the flag, due at the end of the next month (2026-06-30, a Tuesday)
+        assert_eq!((f[4].as_str(), f[5].as_str()), ("20260510", "20260630"));
+    }
+    assert_eq!(invoices[1][0], "2026-130013-202604");
+    assert!(
+        r.stderr.contains(
+            "保険者 2 件, 保険者負担額 93,900 円 + 事務手数料 1,490 円 (消費税 0 円) = 請求額 95,390 円; 財務連動 4 行"
+        ),
+        "{}",
+        r.stderr
+    );
+    // a re-run gives the same bytes
+    let first = (
+        std::fs::read(dir.path().join("ledger.csv")).unwrap(),
+        std::fs::read(dir.path().join("inv/invoices.csv")).unwrap(),
+    );
+    assert_eq!(
+        kk(
+            dir.path(),
+            &args(
+                src.to_str().unwrap(),
+                &["--ledger", "ledger.csv", "--invoices", "inv", "--issue-date", "2026-05-10"]
+            )
+        )
+        .code,
+        0
+    );
+    assert_eq!(
+        first,
+        (
+            std::fs::read(dir.path().join("ledger.csv")).unwrap(),
+            std::fs::read(dir.path().join("inv/invoices.csv")).unwrap()
+        )
+    );
+}
+
+#[test]
+fn fixed_width_ledger_with_tax_on_the_fee() {
+    let src = data("finance");
+    let dir = tempdir();
+    for f in ["decided.csv", "insurers.csv"] {
+        std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
+    }
+    let config = std::fs::read_to_string(src.join("finance.toml"))
+        .unwrap()
+        .replace("format = \"csv\"", "format = \"fixed\"")
+        .replace("date_format = \"%Y/%m/%d\"", "date_format = \"%Y%m%d\"")
+        .replace(
+            "  { field = \"伝票日付\" },\n  { field = \"勘定科目\" },\n  { field = \"補助科目\", header = \"補助科目(保険者番号)\" },\n  { field = \"金額\" },\n  { field = \"摘要\" },",
+            "  { field = \"伝票日付\", width = 8 },\n  { field = \"勘定科目\", width = 4 },\n  { field = \"補助科目\", width = 8, align = \"right\", pad = \"0\" },\n  { field = \"金額\", width = 10, align = \"right\", pad = \"0\" },\n  { field = \"摘要\", width = 20 },",
+        )
+        .replace("description = \"{yyyymm} 特定健診等 {account_name} {insurer_name}\"", "description = \"{account_name}\"")
+        .replace("# fee_tax = \"2190\"", "fee_tax = \"2190\"")
+        .replace("fee_tax_percent = 0", "fee_tax_percent = 10");
+    std::fs::write(dir.path().join("finance.toml"), config).unwrap();
+    // a negative fee for one insurer: its tax is negative too, rounded toward zero
+    let decided = std::fs::read_to_string(dir.path().join("decided.csv"))
+        .unwrap()
+        .replace("6631111116,1,4,32000,4000,28000,440", "6631111116,1,4,32000,4000,28000,-445");
+    std::fs::write(dir.path().join("decided.csv"), decided).unwrap();
+    let d = dir.path().to_str().unwrap();
+    let r = kk(dir.path(), &args(d, &["--ledger", "ledger.txt", "--invoices", "inv", "--issue-date", "2026-05-10"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let ledger = read_sjis(&dir.path().join("ledger.txt"));
+    // 伝票日付 8 | 勘定科目 4 | 補助科目 8 (zero-padded) | 金額 10 (sign before the zeros) | 摘要 20 bytes
+    assert_eq!(
+        ledger,
+        "20260510|4110|00130013|0000065900|保険者負担額        \r\n\
+         20260510|4120|00130013|0000001050|事務手数料          \r\n\
+         20260510|2190|00130013|0000000105|消費税              \r\n\
+         20260510|4110|06132013|0000028000|保険者負担額        \r\n\
+         20260510|4120|06132013|-000000445|事務手数料          \r\n\
+         20260510|2190|06132013|-000000044|消費税              \r\n"
+            .replace('|', "")
+    );
+    let invoices = records(&read_sjis(&dir.path().join("inv/invoices.csv")));
+    assert_eq!(invoices[1][9..], ["105", "67055"]);
+    assert_eq!(invoices[2][9..], ["-44", "27511"]);
+}
+
+#[test]
+fn bad_input_stops_with_a_clear_error_and_writes_nothing() {
+    let src = data("finance");
+    let check = |edit: &dyn Fn(&str) -> String, file: &str, code: i32, message: &str| {
+        let dir = tempdir();
+        for f in ["decided.csv", "insurers.csv", "finance.toml"] {
+            let text = std::fs::read_to_string(src.join(f)).unwrap();
+            std::fs::write(dir.path().join(f), if f == file { edit(&text) } else { text }).unwrap();
+        }
+        let d = dir.path().to_str().unwrap();
+        let r = kk(dir.path(), &args(d, &["--ledger", "ledger.csv", "--invoices", "inv"]));
+        assert_eq!(r.code, code, "{}", r.stderr);
+        assert!(r.stderr.contains(message), "expected «{message}» in {}", r.stderr);
+        assert_eq!(files_in(dir.path()), ["decided.csv", "finance.toml", "insurers.csv"], "nothing written");
+    };
+    check(&|t| t.replace("130013,千代田区", "130021,千代田区"), "insurers.csv", 2, "kk-finance: E017");
+    check(&|t| t.replace("06132013,6631111116,1,4,32000", "06132013,6631111116,1,4,32,000"), "decided.csv", 2, "E004");
+    check(&|t| t.replace("28000,500", "28000円,500"), "decided.csv", 2, "kk-finance: E016");
+    check(&|t| t.replace(",事務手数料\n", ",手数料\n"), "decided.csv", 2, "E003");
+    check(&|t| t.replacen("202604,00130013", "202605,00130013", 1), "decided.csv", 2, "E018");
+    check(&|t| t.replace("130013,2610307411,2", "130013,2610307411,3"), "decided.csv", 2, "E016");
+    check(&|t| t.replace("fee_tax_percent = 0", "fee_tax_percent = 8"), "finance.toml", 2, "E015");
+    check(&|t| t.replace("due = \"end_of_next_month\"", "due = \"now\""), "finance.toml", 2, "E015");
+}
