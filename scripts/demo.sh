@@ -28,9 +28,16 @@ step "4. 金額・項目上限チェックリスト (請求と契約の照合)"
 "$bin/kk-limitcheck" --contracts "$in/contracts.csv" --master "$out/master_new.csv" --household "$out/household.csv" \
   --results "$in/results.csv" -i "$in/claims.csv" -o "$out/checklist_limit.csv" --summary-json "$out/limitcheck.json"
 
-step "5. 財務連動ファイルと請求書一覧"
-"$bin/kk-finance" --insurers "$in/insurers.csv" --config fixtures/finance.toml -i "$in/decided.csv" \
-  --issue-date 2026-05-10 --ledger "$out/ledger.csv" --invoices "$out/invoices"
+step "5. 財務連動ファイルと請求書 (PDF)"
+finance=("$bin/kk-finance" --insurers "$in/insurers.csv" --config fixtures/finance.toml -i "$in/decided.csv"
+  --issue-date 2026-05-10 --ledger "$out/ledger.csv")
+if [ -n "${KK_FONT:-}" ] || [ -f /usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf ] ||
+   [ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ]; then
+  "${finance[@]}" --invoices "$out/invoices"
+else
+  "${finance[@]}"
+  echo "(日本語フォントがないため請求書 PDF は作りません: apt-get install fonts-ipaexfont-gothic)"
+fi
 
 echo
 echo "== 出力 ($out)"

@@ -104,6 +104,11 @@ pub enum Error {
     #[error("E018 {loc}: 処理年月が1つのファイルの中で違います")]
     MixedMonths { loc: Loc },
 
+    #[error(
+        "E019 請求書用の日本語フォントが見つかりません。apt-get install fonts-ipaexfont-gothic でインストールするか、--font または KK_FONT で TrueType/OpenType フォントを指定してください"
+    )]
+    NoFont,
+
     #[error("E900 整合性チェックに失敗しました: {detail}")]
     Integrity { detail: String },
 }
@@ -129,6 +134,7 @@ impl Error {
             Error::InvalidValue { .. } => "E016",
             Error::UnknownInsurer { .. } => "E017",
             Error::MixedMonths { .. } => "E018",
+            Error::NoFont => "E019",
             Error::Integrity { .. } => "E900",
         }
     }

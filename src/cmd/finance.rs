@@ -1,8 +1,7 @@
 //! kk-finance — 財務連動ファイル・請求書 (SPEC §3 kk-finance).
 //!
 //! From the month's 決定データ: the journal lines the federation's accounting system imports
-//! (`--ledger`) and one invoice per insurer (`--invoices DIR`: `invoices.csv` now; the PDF invoices
-//! are the next step of issue 4). Every value is checked and the control totals — Σ保険者負担額
+//! (`--ledger`) and one invoice per insurer (`--invoices DIR`: a PDF each and `invoices.csv`). Every value is checked and the control totals — Σ保険者負担額
 //! and Σ事務手数料 in = ledger = invoices, per insurer and overall — reconciled before anything is
 //! written. Dates come from `--issue-date` or the month, never from the clock, so a re-run gives
 //! the same bytes.
@@ -57,9 +56,13 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub ledger: Option<PathBuf>,
 
-    /// 請求書の出力フォルダ (invoices.csv を書く)
+    /// 請求書の出力フォルダ (保険者ごとの PDF と一覧 invoices.csv を書く)
     #[arg(long, value_name = "DIR")]
     pub invoices: Option<PathBuf>,
+
+    /// 請求書 PDF のフォント (TrueType/OpenType)。省略時は KK_FONT、次に IPAexゴシック・Noto Sans CJK の標準の場所
+    #[arg(long, value_name = "FILE")]
+    pub font: Option<PathBuf>,
 
     /// 発行日 (省略時は処理年月の末日)
     #[arg(long, value_name = "DATE")]
@@ -445,6 +448,18 @@ pub fn run(cli: &Cli) -> Result<u8> {
 
     check_control_totals(&months, &ledger, &invoices, &config)?;
 
+    // every PDF is made before anything is written
+    let pdfs: Vec<(String, Vec<u8>)> = match &cli.invoices {
+        Some(_) => {
+            let face = super::invoice_pdf::Typeface::load(&super::invoice_pdf::find_font(cli.font.as_deref())?)?;
+            invoices
+                .iter()
+                .map(|inv| Ok((pdf_name(&inv.number), super::invoice_pdf::render(inv, &config, &month, &face)?)))
+                .collect::<Result<_>>()?
+        }
+        None => Vec::new(),
+    };
+
     // write everything, then commit
     let mut outputs: Vec<Sink> = Vec::new();
     if let Some(path) = &cli.ledger {
@@ -452,6 +467,12 @@ pub fn run(cli: &Cli) -> Result<u8> {
     }
     if let Some(dir) = &cli.invoices {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        for (name, bytes) in &pdfs {
+            let path = dir.join(name);
+            let mut sink = Sink::create(Some(&path))?;
+            std::io::Write::write_all(&mut sink, bytes).map_err(|e| Error::io(&path, e))?;
+            outputs.push(sink);
+        }
         let mut out = CsvOut::new(Some(&dir.join("invoices.csv")), Encoding::Sjis, false, true)?;
         out.write_header(&INVOICE_LIST)?;
         for inv in &invoices {
@@ -507,6 +528,15 @@ pub fn run(cli: &Cli) -> Result<u8> {
         .write_json(p)?;
     }
     Ok(0)
+}
+
+/// `請求書_<number>.pdf`, with characters Windows cannot have in a file name replaced.
+fn pdf_name(number: &str) -> String {
+    let safe: String = number
+        .chars()
+        .map(|c| if matches!(c, '\\' | '/' | ':' | '*' | '?' | '"' | '<' | '>' | '|') { '_' } else { c })
+        .collect();
+    format!("請求書_{safe}.pdf")
 }
 
 fn thousands_signed(n: i64) -> String {

@@ -4,6 +4,7 @@
 pub mod finance;
 pub mod generate;
 pub mod import;
+pub mod invoice_pdf;
 pub mod limitcheck;
 
 use std::path::{Path, PathBuf};

@@ -167,3 +167,117 @@ fn bad_input_stops_with_a_clear_error_and_writes_nothing() {
     check(&|t| t.replace("fee_tax_percent = 0", "fee_tax_percent = 8"), "finance.toml", 2, "E015");
     check(&|t| t.replace("due = \"end_of_next_month\"", "due = \"now\""), "finance.toml", 2, "E015");
 }
+
+fn pdftotext(path: &std::path::Path, first: u32, last: u32) -> String {
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", "-f", &first.to_string(), "-l", &last.to_string()])
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils, installed by .ci/run)");
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// One A4 PDF per insurer: the text holds the insurer, the total, the dates and every
+/// breakdown line; the font is embedded as a subset; a re-run gives the same bytes.
+#[test]
+fn one_pdf_invoice_per_insurer_with_every_line() {
+    let src = data("finance");
+    let dir = tempdir();
+    let r = kk(dir.path(), &args(src.to_str().unwrap(), &["--invoices", "inv", "--issue-date", "2026-05-10"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let inv = dir.path().join("inv");
+    assert_eq!(files_in(&inv), ["invoices.csv", "請求書_2026-06132013-202604.pdf", "請求書_2026-130013-202604.pdf"]);
+    let pdf = inv.join("請求書_2026-130013-202604.pdf");
+    let text = pdftotext(&pdf, 1, 99);
+    for expected in [
+        "千代田区国民健康保険",
+        "御中",
+        "請求書番号 2026-130013-202604",
+        "令和8年5月10日 (2026年5月10日)",
+        "令和8年6月30日 (2026年6月30日)",
+        "￥66,950",
+        "架空県国民健康保険団体連合会",
+        "登録番号 T0000000000000",
+        "架空銀行",
+    ] {
+        assert!(text.contains(expected), "«{expected}» not in:\n{text}");
+    }
+    // every breakdown line: category, institution, count and amounts (the correction is netted)
+    let squeeze = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
+    let lines: Vec<String> = text.lines().map(squeeze).collect();
+    for row in [
+        "特定健診 2610307411 2 19,800 2,000 17,800 220",
+        "特定健診 5521111111 2 15,400 2,000 13,400 220",
+        "特定健診 6631111116 1 7,700 1,000 6,700 110",
+        "特定保健指導 2610307411 1 28,000 0 28,000 500",
+        "合計 6 70,900 5,000 65,900 1,050",
+    ] {
+        assert!(lines.iter().any(|l| l == row), "«{row}» not in:\n{text}");
+    }
+    let fonts = std::process::Command::new("pdffonts").arg(&pdf).output().unwrap();
+    let fonts = String::from_utf8(fonts.stdout).unwrap();
+    assert!(
+        fonts.lines().any(|l| l.contains("CID TrueType") && l.contains("yes yes yes")),
+        "embedded subset with ToUnicode: {fonts}"
+    );
+    let first = std::fs::read(&pdf).unwrap();
+    assert_eq!(
+        kk(dir.path(), &args(src.to_str().unwrap(), &["--invoices", "inv", "--issue-date", "2026-05-10"])).code,
+        0
+    );
+    assert_eq!(std::fs::read(&pdf).unwrap(), first, "same inputs, same bytes");
+    // a --font that does not exist stops before anything is written
+    let r = kk(dir.path(), &args(src.to_str().unwrap(), &["--invoices", "inv2", "--font", "nofont.ttf"]));
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("E001 nofont.ttf"), "{}", r.stderr);
+    assert!(!dir.path().join("inv2").exists());
+}
+
+/// A long breakdown continues on further pages with the running totals carried.
+#[test]
+fn long_breakdowns_break_pages_and_carry_the_totals() {
+    let src = data("finance");
+    let dir = tempdir();
+    for f in ["insurers.csv", "finance.toml"] {
+        std::fs::copy(src.join(f), dir.path().join(f)).unwrap();
+    }
+    // 40 institutions (valid check digits) for one insurer
+    let mut decided =
+        String::from("処理年月,保険者番号,健診機関番号,区分,件数,請求金額,窓口負担額,保険者負担額,事務手数料\n");
+    let mut total = 0;
+    for i in 0..40u32 {
+        let body = format!("131{:06}", 100 + i);
+        let digits: Vec<u32> = body.bytes().map(|b| u32::from(b - b'0')).collect();
+        let sum: u32 = digits
+            .iter()
+            .rev()
+            .enumerate()
+            .map(|(k, d)| {
+                let v = d * if k % 2 == 0 { 2 } else { 1 };
+                v / 10 + v % 10
+            })
+            .sum();
+        let institution = format!("{body}{}", (10 - sum % 10) % 10);
+        let share = 7000 + i64::from(i);
+        total += share;
+        decided.push_str(&format!("202604,130013,{institution},1,1,{share},0,{share},100\n"));
+    }
+    std::fs::write(dir.path().join("decided.csv"), decided).unwrap();
+    let r = kk(dir.path(), &args(dir.path().to_str().unwrap(), &["--invoices", "inv"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let pdf = dir.path().join("inv/請求書_2026-130013-202604.pdf");
+    let page1 = pdftotext(&pdf, 1, 1);
+    let page2 = pdftotext(&pdf, 2, 2);
+    let nospace = |s: &str| s.replace([' ', '\u{3000}'], "");
+    assert!(nospace(&page1).contains("1/2") && nospace(&page2).contains("2/2"), "{page1}\n{page2}");
+    let carried = page1.lines().find(|l| l.contains("次頁へ繰越")).expect("carried at the foot of page 1");
+    let brought = page2.lines().find(|l| l.contains("前頁より繰越")).expect("brought forward on page 2");
+    let squeeze = |s: &str| s.split_whitespace().skip(1).collect::<Vec<_>>().join(" ");
+    assert_eq!(squeeze(carried), squeeze(brought));
+    let last = page2.lines().find(|l| l.trim_start().starts_with("合計")).unwrap();
+    assert!(last.contains(&kk::cmd::invoice_pdf::yen(total)), "{last} / {total}");
+    // issue date defaults to the month's last day
+    assert!(page1.contains("令和8年4月30日 (2026年4月30日)"), "{page1}");
+}
