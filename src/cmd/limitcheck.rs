@@ -19,7 +19,7 @@ use clap::Parser;
 use jiff::civil::Date;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::{InputArgs, OutputArgs, RunArgs, check_distinct_outputs};
+use super::{InputArgs, OutputArgs, RunArgs, check_distinct_outputs, code_text, read_rows, reference_error};
 use crate::domain::money::{parse_rounding_unit, parse_yen};
 use crate::domain::text::normalize_code;
 use crate::domain::{
@@ -28,7 +28,7 @@ use crate::domain::{
 };
 use crate::error::{Error, FieldError, Loc, Result};
 use crate::io::{CsvInput, CsvOut, InputEncoding, Row, for_each_batch, worker_count};
-use crate::layout::{self, CLAIMS, CONTRACTS, LIMIT_CHECKLIST, Layout, claims as c, contracts as k};
+use crate::layout::{self, CLAIMS, CONTRACTS, LIMIT_CHECKLIST, claims as c, contracts as k};
 use crate::report::{Console, Progress, Summary, thousands};
 
 pub const TOOL: &str = "kk-limitcheck";
@@ -296,48 +296,6 @@ fn split_codes(s: &str) -> std::result::Result<Vec<&str>, FieldError> {
         return Err(FieldError::Format);
     }
     Ok(codes)
-}
-
-/// A code field of a row as text: normalized, borrowed from the row where nothing changes.
-fn code_text<'r>(row: &'r Row<'_>, l: &Layout, field: usize) -> Result<Cow<'r, str>> {
-    Ok(match row.text(field, l)? {
-        Cow::Borrowed(b) => normalize_code(b),
-        Cow::Owned(o) => Cow::Owned(normalize_code(&o).into_owned()),
-    })
-}
-
-fn reference_error(row: &Row<'_>, l: &Layout, field: usize, what: &'static str, e: FieldError) -> Error {
-    Error::InvalidReference { loc: row.loc(l.fields[field].name), what, code: e.code(), message: e.message() }
-}
-
-/// Reads a reference file on the worker pipeline: `each` turns a row into an item, or skips it
-/// (None), or stops everything (a bad value in a reference file is fatal); `keep` receives the
-/// items in file order on the reading thread while workers parse the next chunks.
-fn read_rows<T: Send>(
-    path: &Path,
-    requested: InputEncoding,
-    l: &'static Layout,
-    each: impl Fn(&Row<'_>, &mut String) -> Result<Option<T>> + Sync,
-    mut keep: impl FnMut(T),
-) -> Result<()> {
-    let mut input = CsvInput::open(Some(path), requested, l, None)?;
-    for_each_batch(
-        &mut input,
-        (0..worker_count()).map(|_| String::new()).collect(),
-        |scratch, ctx, chunk| {
-            let mut items = Vec::new();
-            ctx.parse_chunk(chunk, |row| {
-                items.extend(each(&row, scratch)?);
-                Ok(())
-            })?;
-            Ok(items)
-        },
-        |items: Vec<T>| {
-            items.into_iter().for_each(&mut keep);
-            Ok(())
-        },
-    )?;
-    Ok(())
 }
 
 /// Who is exempt from the co-payment, for the persons it matters for: their 世帯番号 from the

@@ -10,9 +10,12 @@ pub mod limitcheck;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use crate::error::{Error, Result};
-use crate::io::{Encoding, InputEncoding};
-use crate::layout::LayoutFile;
+use std::borrow::Cow;
+
+use crate::domain::text::normalize_code;
+use crate::error::{Error, FieldError, Result};
+use crate::io::{CsvInput, Encoding, InputEncoding, Row, for_each_batch, worker_count};
+use crate::layout::{Layout, LayoutFile};
 
 /// Input options every tool shares.
 #[derive(Debug, Clone, clap::Args)]
@@ -116,6 +119,48 @@ pub struct RunArgs {
     /// エラー以外のメッセージを出さない
     #[arg(short = 'q', long)]
     pub quiet: bool,
+}
+
+/// A code field of a row as text: normalized, borrowed from the row where nothing changes.
+pub(crate) fn code_text<'r>(row: &'r Row<'_>, l: &Layout, field: usize) -> Result<Cow<'r, str>> {
+    Ok(match row.text(field, l)? {
+        Cow::Borrowed(b) => normalize_code(b),
+        Cow::Owned(o) => Cow::Owned(normalize_code(&o).into_owned()),
+    })
+}
+
+pub(crate) fn reference_error(row: &Row<'_>, l: &Layout, field: usize, what: &'static str, e: FieldError) -> Error {
+    Error::InvalidReference { loc: row.loc(l.fields[field].name), what, code: e.code(), message: e.message() }
+}
+
+/// Reads a reference file on the worker pipeline: `each` turns a row into an item, or skips it
+/// (None), or stops everything (a bad value in a reference file is fatal); `keep` receives the
+/// items in file order on the reading thread while workers parse the next chunks.
+pub(crate) fn read_rows<T: Send>(
+    path: &Path,
+    requested: InputEncoding,
+    l: &'static Layout,
+    each: impl Fn(&Row<'_>, &mut String) -> Result<Option<T>> + Sync,
+    mut keep: impl FnMut(T),
+) -> Result<()> {
+    let mut input = CsvInput::open(Some(path), requested, l, None)?;
+    for_each_batch(
+        &mut input,
+        (0..worker_count()).map(|_| String::new()).collect(),
+        |scratch, ctx, chunk| {
+            let mut items = Vec::new();
+            ctx.parse_chunk(chunk, |row| {
+                items.extend(each(&row, scratch)?);
+                Ok(())
+            })?;
+            Ok(items)
+        },
+        |items: Vec<T>| {
+            items.into_iter().for_each(&mut keep);
+            Ok(())
+        },
+    )?;
+    Ok(())
 }
 
 /// Maps a tool's result to its exit code: the error's message on stderr and 2 (or 3), a closed
