@@ -39,6 +39,10 @@ else
   echo "(日本語フォントがないため請求書 PDF は作りません: apt-get install fonts-ipaexfont-gothic)"
 fi
 
+step "6. 健診未受診者リスト"
+"$bin/kk-unexamined" list --fy 2026 --as-of 2026-04-30 --master "$out/master_new.csv" --results "$in/results.csv" \
+  --exclusions "$in/exclusions.csv" -o "$out/unexamined.csv"
+
 echo
 echo "== 出力 ($out)"
 ls -l "$out"

@@ -6,6 +6,7 @@ pub mod generate;
 pub mod import;
 pub mod invoice_pdf;
 pub mod limitcheck;
+pub mod unexamined;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -37,17 +38,22 @@ pub struct InputArgs {
 impl InputArgs {
     /// `--encoding`, else `KK_ENCODING`, else auto.
     pub fn input_encoding(&self) -> Result<InputEncoding> {
-        if let Some(e) = self.encoding {
-            return Ok(e);
-        }
-        match std::env::var("KK_ENCODING") {
-            Ok(v) if !v.is_empty() => v.parse().map_err(|detail| Error::Usage { option: "KK_ENCODING", detail }),
-            _ => Ok(InputEncoding::Auto),
-        }
+        resolve_input_encoding(self.encoding)
     }
 
     pub fn layout_file(&self) -> Result<Option<(LayoutFile, PathBuf)>> {
         self.layout.as_ref().map(|p| LayoutFile::load(p).map(|lf| (lf, p.clone()))).transpose()
+    }
+}
+
+/// An `--encoding` flag's value, else `KK_ENCODING`, else auto.
+pub fn resolve_input_encoding(flag: Option<InputEncoding>) -> Result<InputEncoding> {
+    if let Some(e) = flag {
+        return Ok(e);
+    }
+    match std::env::var("KK_ENCODING") {
+        Ok(v) if !v.is_empty() => v.parse().map_err(|detail| Error::Usage { option: "KK_ENCODING", detail }),
+        _ => Ok(InputEncoding::Auto),
     }
 }
 

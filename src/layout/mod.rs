@@ -259,6 +259,26 @@ pub const INVOICE_LIST: [&str; 11] = [
     "請求額",
 ];
 
+/// The part of 健診結果 that tells who was examined when.
+pub static RESULT_PERSONS: Layout = Layout {
+    name: "健診結果",
+    fields: &[req("保険者番号"), opt("被保険者証記号"), req("被保険者証番号"), opt("枝番"), req("受診日")],
+};
+
+/// 除外事由.
+pub static EXCLUSIONS: Layout = Layout {
+    name: "除外事由",
+    fields: &[
+        req("保険者番号"),
+        opt("被保険者証記号"),
+        req("被保険者証番号"),
+        opt("枝番"),
+        req("除外事由"),
+        req("開始日"),
+        opt("終了日"),
+    ],
+};
+
 /// 連携エラーリスト (SPEC §2 "Output layouts").
 pub const ERROR_LIST: [&str; 9] =
     ["行番号", "保険者番号", "被保険者証記号", "被保険者証番号", "枝番", "列名", "エラーコード", "エラー内容", "値"];

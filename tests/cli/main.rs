@@ -4,6 +4,7 @@ mod finance;
 mod generate;
 mod import;
 mod limitcheck;
+mod unexamined;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -27,6 +28,7 @@ pub fn bin(name: &str) -> PathBuf {
         "kk-gen" => PathBuf::from(env!("CARGO_BIN_EXE_kk-gen")),
         "kk-limitcheck" => PathBuf::from(env!("CARGO_BIN_EXE_kk-limitcheck")),
         "kk-finance" => PathBuf::from(env!("CARGO_BIN_EXE_kk-finance")),
+        "kk-unexamined" => PathBuf::from(env!("CARGO_BIN_EXE_kk-unexamined")),
         other => panic!("unknown binary {other}"),
     }
 }

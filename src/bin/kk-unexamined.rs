@@ -1,0 +1,7 @@
+use clap::Parser;
+use kk::cmd::{self, unexamined};
+
+fn main() -> std::process::ExitCode {
+    let cli = unexamined::Cli::parse();
+    cmd::exit(unexamined::TOOL, unexamined::run(&cli))
+}
