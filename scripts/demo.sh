@@ -43,6 +43,10 @@ step "6. 健診未受診者リスト"
 "$bin/kk-unexamined" list --fy 2026 --as-of 2026-04-30 --master "$out/master_new.csv" --results "$in/results.csv" \
   --exclusions "$in/exclusions.csv" -o "$out/unexamined.csv"
 
+step "7. 未受診者のマスタ等チェックリスト"
+"$bin/kk-unexamined" check --master "$out/master_new.csv" --results "$in/results.csv" -i "$in/info-status.csv" \
+  -o "$out/checklist_unexamined.csv"
+
 echo
 echo "== 出力 ($out)"
 ls -l "$out"

@@ -6,7 +6,9 @@
 //! year and under 75 on the as-of date (`domain::is_tokutei_target`), and not excluded by a 告示
 //! period overlapping the fiscal year. The results are streamed and only the examined persons
 //! kept; the master is streamed and only the listed rows kept, then sorted by person key.
-//! (`check`, the 未受診者のマスタ等チェックリスト, is the next step of issue 5.)
+//!
+//! `check`: the 未受診者のマスタ等チェックリスト, one row per disagreement between the
+//! information-provision system's view (info-status) and the master and registered results.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -49,6 +51,46 @@ pub enum Command {
 年度内(4月1日〜3月31日)の受診日の結果が1件でもあれば受診済みです。出力は被保険者マスタの列 + 年度末年齢、
 被保険者キーの順。")]
     List(ListArgs),
+
+    /// 情報提供票等データ管理システムの出力を、マスタと健診結果に照らして食い違いを一覧にする
+    #[command(after_help = "\
+例:
+  kk-unexamined check --master master.csv --results results.csv < info-status.csv > checklist.csv
+  kk-unexamined check --master master.csv --results results.csv --fy 2026 --as-of 2026-11-01 -i info.csv -o check.csv
+
+チェック(コードは docs/errors.md): U101 有資格と表示だがマスタでは資格なし / U102 喪失と表示だが資格あり /
+U103 未登録と表示だが年度内の結果あり / U104 登録済と表示だが結果なし / U105 マスタにない人 /
+U106 カナ氏名の違い / U107 生年月日の違い / U108 対象者なのに連携先にない。値の誤りは E コードの行。
+基準日は --as-of、なければ入力の基準日列。年度は --fy、なければ基準日の年度。")]
+    Check(CheckArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    #[command(flatten)]
+    pub input: super::InputArgs,
+
+    /// 被保険者マスタ
+    #[arg(long, value_name = "FILE")]
+    pub master: PathBuf,
+
+    /// 健診結果
+    #[arg(long, value_name = "FILE")]
+    pub results: PathBuf,
+
+    /// 年度 (省略時は基準日の年度)
+    #[arg(long, value_name = "YEAR")]
+    pub fy: Option<String>,
+
+    /// 基準日 (省略時は入力の基準日列)
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<String>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -87,6 +129,7 @@ pub struct ListArgs {
 pub fn run(cli: &Cli) -> Result<u8> {
     match &cli.command {
         Command::List(a) => list(a),
+        Command::Check(a) => check(a),
     }
 }
 
@@ -108,6 +151,32 @@ fn date_field(row: &crate::io::Row<'_>, l: &Layout, field: usize, what: &'static
     parse_date(&text).map(Some).map_err(|e| reference_error(row, l, field, what, e))
 }
 
+/// The persons with a result dated in `fy` (the results streamed, only their keys kept), and the
+/// number of result rows read.
+fn examined_in(
+    path: &std::path::Path,
+    requested: InputEncoding,
+    fy: FiscalYear,
+) -> Result<(FxHashSet<PersonKey>, u64)> {
+    let mut examined: FxHashSet<PersonKey> = FxHashSet::default();
+    let mut rows = 0u64;
+    read_rows(
+        path,
+        requested,
+        &RESULT_PERSONS,
+        |row, _| {
+            let key = person_key(row, &RESULT_PERSONS, "健診結果")?;
+            let day = date_field(row, &RESULT_PERSONS, 4, "健診結果")?;
+            Ok(Some(day.is_some_and(|d| fy.contains(d)).then_some(key)))
+        },
+        |key| {
+            rows += 1;
+            examined.extend(key);
+        },
+    )?;
+    Ok((examined, rows))
+}
+
 /// 告示 exclusion codes (DOMAIN.md).
 const EXCLUSION_CODES: [&str; 7] = ["1", "2", "3", "4", "5", "6", "9"];
 
@@ -121,23 +190,7 @@ fn list(args: &ListArgs) -> Result<u8> {
         .map_err(|e| Error::Usage { option: "--as-of", detail: e.message().to_string() })?;
     let requested = resolve_input_encoding(args.encoding)?;
 
-    // the persons examined in the fiscal year (streamed; only their keys kept)
-    let mut examined: FxHashSet<PersonKey> = FxHashSet::default();
-    let mut result_rows = 0u64;
-    read_rows(
-        &args.results,
-        requested,
-        &RESULT_PERSONS,
-        |row, _| {
-            let key = person_key(row, &RESULT_PERSONS, "健診結果")?;
-            let day = date_field(row, &RESULT_PERSONS, 4, "健診結果")?;
-            Ok(Some(day.is_some_and(|d| fy.contains(d)).then_some(key)))
-        },
-        |key| {
-            result_rows += 1;
-            examined.extend(key);
-        },
-    )?;
+    let (examined, result_rows) = examined_in(&args.results, requested, fy)?;
 
     // the persons with a 告示 exclusion period overlapping the fiscal year
     let mut excluded: FxHashSet<PersonKey> = FxHashSet::default();
@@ -299,4 +352,306 @@ mod tests {
         assert!(!excludes(date(2026, 4, 1), None, fy), "from the next year");
         assert!(excludes(date(2020, 1, 1), None, fy), "open-ended");
     }
+}
+
+/// What the check needs of a master record.
+struct MasterPerson {
+    /// 保険者番号, 記号, 番号, 枝番 as written
+    key_texts: [String; 4],
+    kana: String,
+    birth: Date,
+    acquired: Date,
+    lost: Option<Date>,
+}
+
+impl MasterPerson {
+    fn qualified(&self, on: Date) -> bool {
+        self.acquired <= on && self.lost.is_none_or(|l| on < l)
+    }
+}
+
+/// A stable U-code finding (docs/errors.md).
+#[derive(Debug, Clone, Copy)]
+enum UCheck {
+    ListedButLost,
+    LostButQualified,
+    ResultsButUnregistered,
+    RegisteredButNoResults,
+    Unknown,
+    Kana,
+    Birth,
+    MissingTarget,
+}
+
+impl UCheck {
+    fn code(self) -> &'static str {
+        match self {
+            UCheck::ListedButLost => "U101",
+            UCheck::LostButQualified => "U102",
+            UCheck::ResultsButUnregistered => "U103",
+            UCheck::RegisteredButNoResults => "U104",
+            UCheck::Unknown => "U105",
+            UCheck::Kana => "U106",
+            UCheck::Birth => "U107",
+            UCheck::MissingTarget => "U108",
+        }
+    }
+    fn message(self) -> &'static str {
+        match self {
+            UCheck::ListedButLost => "有資格と表示されていますが、マスタでは基準日に資格がありません",
+            UCheck::LostButQualified => "喪失と表示されていますが、マスタでは基準日に資格があります",
+            UCheck::ResultsButUnregistered => "未登録と表示されていますが、年度内の健診結果があります",
+            UCheck::RegisteredButNoResults => "登録済と表示されていますが、年度内の健診結果がありません",
+            UCheck::Unknown => "マスタにない人です",
+            UCheck::Kana => "カナ氏名がマスタと違います",
+            UCheck::Birth => "生年月日がマスタと違います",
+            UCheck::MissingTarget => "対象者ですが、連携先のデータにありません",
+        }
+    }
+}
+
+fn check(args: &CheckArgs) -> Result<u8> {
+    use crate::domain::text::{kana_for_matching, normalize_name};
+    use crate::layout::{INFO_STATUS, UNEXAMINED_CHECKLIST};
+    let console = Console { tool: TOOL, quiet: args.run.quiet };
+    check_distinct_outputs(&[args.output.output.as_deref(), args.run.summary_json.as_deref()])?;
+    let requested = args.input.input_encoding()?;
+    let option_date = |v: &Option<String>, option: &'static str| -> Result<Option<Date>> {
+        v.as_ref()
+            .map(|s| {
+                parse_date(&normalize_code(s)).map_err(|e| Error::Usage { option, detail: e.message().to_string() })
+            })
+            .transpose()
+    };
+    let mut as_of = option_date(&args.as_of, "--as-of")?;
+    let fy_flag: Option<FiscalYear> = args
+        .fy
+        .as_ref()
+        .map(|s| {
+            normalize_code(s)
+                .parse()
+                .map_err(|e: FieldError| Error::Usage { option: "--fy", detail: e.message().to_string() })
+        })
+        .transpose()?;
+
+    // the other system's rows, read first: their 基準日 is the default as-of date
+    struct Info {
+        line: u64,
+        key_texts: [String; 4],
+        key: Option<PersonKey>,
+        kana: String,
+        birth: String,
+        listed: bool,
+        registered: bool,
+        errors: Vec<(&'static str, FieldError, String)>,
+    }
+    let l = &INFO_STATUS;
+    let mapping = args.input.layout_file()?;
+    let mut input = CsvInput::open(args.input.input.as_deref(), requested, l, mapping.as_ref())?;
+    let in_enc = input.encoding();
+    let input_name = input.name().to_string();
+    let mut infos: Vec<Info> = Vec::new();
+    while let Some(row) = input.next_row()? {
+        let text = |f: usize| -> Result<String> { Ok(code_text(&row, l, f)?.into_owned()) };
+        let key_texts = [text(0)?, text(1)?, text(2)?, text(3)?];
+        let mut errors = Vec::new();
+        let mut bad = |f: usize, e: FieldError, v: &str| errors.push((l.fields[f].name, e, v.to_string()));
+        let key_ok = match InsurerNumber::check(&key_texts[0]) {
+            Ok(()) if !key_texts[2].is_empty() => true,
+            Ok(()) => {
+                bad(2, FieldError::Required, "");
+                false
+            }
+            Err(e) => {
+                bad(0, e, &key_texts[0]);
+                false
+            }
+        };
+        let kana_raw = row.text(4, l)?;
+        let kana = {
+            let mut k = String::new();
+            kana_for_matching(&normalize_name(&kana_raw), &mut k);
+            k
+        };
+        let birth = text(5)?;
+        if let Err(e) = parse_date(&birth) {
+            bad(5, e, &birth);
+        }
+        let status = text(6)?;
+        let listed = match status.as_str() {
+            "1" => true,
+            "2" => false,
+            _ => {
+                bad(6, FieldError::Code, &status);
+                false
+            }
+        };
+        let reg = text(7)?;
+        let registered = match reg.as_str() {
+            "1" => true,
+            "0" => false,
+            _ => {
+                bad(7, FieldError::Code, &reg);
+                false
+            }
+        };
+        let base = text(8)?;
+        if !base.is_empty() {
+            match parse_date(&base) {
+                Ok(d) => as_of = as_of.or(Some(d)),
+                Err(e) => bad(8, e, &base),
+            }
+        }
+        let key = key_ok.then(|| PersonKey::from_checked(&key_texts[0], &key_texts[1], &key_texts[2], &key_texts[3]));
+        infos.push(Info { line: row.line, key_texts, key, kana, birth, listed, registered, errors });
+    }
+    drop(input);
+    let as_of = as_of.ok_or_else(|| Error::Usage {
+        option: "--as-of",
+        detail: "基準日を --as-of か入力の基準日列で指定してください".into(),
+    })?;
+    let fy = fy_flag.unwrap_or(FiscalYear::of(as_of));
+
+    // the master and the examined persons
+    let mut master: rustc_hash::FxHashMap<PersonKey, MasterPerson> = rustc_hash::FxHashMap::default();
+    read_rows(
+        &args.master,
+        requested,
+        &INSURED,
+        |row, _| {
+            let l = &INSURED;
+            let key = person_key(row, l, "被保険者マスタ")?;
+            let key_texts = [0, 1, 2, 3].map(|f| code_text(row, l, f).map(|t| t.into_owned()).unwrap_or_default());
+            let mut kana = String::new();
+            kana_for_matching(&normalize_name(&row.text(f::KANA, l)?), &mut kana);
+            let birth = date_field(row, l, f::BIRTH, "被保険者マスタ")?.unwrap_or(as_of);
+            let acquired = date_field(row, l, f::ACQUIRED, "被保険者マスタ")?.unwrap_or(as_of);
+            let lost = date_field(row, l, f::LOST, "被保険者マスタ")?;
+            Ok(Some((key, MasterPerson { key_texts, kana, birth, acquired, lost })))
+        },
+        |(key, person)| {
+            master.insert(key, person);
+        },
+    )?;
+    let (examined, _) = examined_in(&args.results, requested, fy)?;
+
+    let mut rows: Vec<[String; 9]> = Vec::new();
+    let mut push = |line: String, k: &[String; 4], code: &str, message: &str, ours: String, theirs: String| {
+        rows.push([
+            line,
+            k[0].clone(),
+            k[1].clone(),
+            k[2].clone(),
+            k[3].clone(),
+            code.into(),
+            message.into(),
+            ours,
+            theirs,
+        ]);
+    };
+    let mut seen: FxHashSet<PersonKey> = FxHashSet::default();
+    let (mut findings, mut errors) = (0u64, 0u64);
+    for info in &infos {
+        let line = info.line.to_string();
+        for (column, e, value) in &info.errors {
+            errors += 1;
+            push(
+                line.clone(),
+                &info.key_texts,
+                e.code(),
+                &format!("{column}: {}", e.message()),
+                String::new(),
+                value.clone(),
+            );
+        }
+        let Some(key) = info.key.as_ref().filter(|_| info.errors.is_empty()) else { continue };
+        seen.insert(key.clone());
+        let mut found = |c: UCheck, ours: String, theirs: String| {
+            findings += 1;
+            push(line.clone(), &info.key_texts, c.code(), c.message(), ours, theirs);
+        };
+        let Some(m) = master.get(key) else {
+            found(UCheck::Unknown, String::new(), String::new());
+            continue;
+        };
+        let qualified = m.qualified(as_of);
+        let shown = |listed: bool| if listed { "1 有資格".to_string() } else { "2 喪失".to_string() };
+        let ours = || match m.lost {
+            _ if qualified => "資格あり".to_string(),
+            Some(l) if l <= as_of => format!("資格喪失日 {}", crate::domain::format_date(l)),
+            _ => format!("資格取得日 {}", crate::domain::format_date(m.acquired)),
+        };
+        if info.listed && !qualified {
+            found(UCheck::ListedButLost, ours(), shown(true));
+        } else if !info.listed && qualified {
+            found(UCheck::LostButQualified, ours(), shown(false));
+        }
+        let has_results = examined.contains(key);
+        if has_results && !info.registered {
+            found(UCheck::ResultsButUnregistered, "結果あり".into(), "0 未登録".into());
+        } else if !has_results && info.registered {
+            found(UCheck::RegisteredButNoResults, "結果なし".into(), "1 登録済".into());
+        }
+        if m.kana != info.kana {
+            found(UCheck::Kana, m.kana.clone(), info.kana.clone());
+        }
+        let birth = crate::domain::format_date(m.birth);
+        if parse_date(&info.birth).map(crate::domain::format_date).ok().as_deref() != Some(birth.as_str()) {
+            found(UCheck::Birth, birth, info.birth.clone());
+        }
+    }
+    // the reverse: targets of the year that the other system does not hold
+    let mut missing: Vec<(&PersonKey, &MasterPerson)> = master
+        .iter()
+        .filter(|(k, m)| !seen.contains(*k) && m.qualified(as_of) && is_tokutei_target(m.birth, fy, as_of))
+        .collect();
+    missing.sort_by(|a, b| a.0.cmp(b.0));
+    for (_, m) in missing {
+        findings += 1;
+        push(
+            String::new(),
+            &m.key_texts,
+            UCheck::MissingTarget.code(),
+            UCheck::MissingTarget.message(),
+            "対象者".into(),
+            String::new(),
+        );
+    }
+
+    let out_enc = args.output.output_encoding(in_enc)?;
+    let mut out =
+        CsvOut::new(args.output.output.as_deref(), out_enc, args.output.replace_unmappable, args.output.crlf(out_enc))?;
+    out.write_header(&UNEXAMINED_CHECKLIST)?;
+    for r in &rows {
+        let line: u64 = r[0].parse().unwrap_or(0);
+        out.write_texts(r, |i| Loc::cell(input_name.clone(), line, UNEXAMINED_CHECKLIST[i]))?;
+    }
+    let replaced = out.finish()?;
+    console.replaced(replaced);
+    console.info(format!(
+        "{}年度 基準日 {}: 連携先 {} 行, マスタ {} 人; 指摘 {} 行, エラー {} 行",
+        fy,
+        crate::domain::format_date(as_of),
+        thousands(infos.len() as u64),
+        thousands(master.len() as u64),
+        thousands(findings),
+        thousands(errors)
+    ));
+    if let Some(p) = &args.run.summary_json {
+        Summary {
+            tool: TOOL,
+            command: "check",
+            exit_code: u8::from(args.run.strict && !rows.is_empty()),
+            input_encoding: in_enc.id(),
+            output_encoding: out_enc.id(),
+            rows_in: infos.len() as u64,
+            rows_out: rows.len() as u64,
+            rows_rejected: errors,
+            findings,
+            replaced_characters: replaced,
+            extra: BTreeMap::new(),
+        }
+        .write_json(p)?;
+    }
+    Ok(u8::from(args.run.strict && !rows.is_empty()))
 }

@@ -279,6 +279,35 @@ pub static EXCLUSIONS: Layout = Layout {
     ],
 };
 
+/// 情報提供票等データ管理システム出力.
+pub static INFO_STATUS: Layout = Layout {
+    name: "情報提供票等データ管理システム出力",
+    fields: &[
+        req("保険者番号"),
+        opt("被保険者証記号"),
+        req("被保険者証番号"),
+        opt("枝番"),
+        req("氏名カナ"),
+        req("生年月日"),
+        req("資格状態"),
+        req("結果登録状態"),
+        opt("基準日"),
+    ],
+};
+
+/// チェックリスト (kk-unexamined check).
+pub const UNEXAMINED_CHECKLIST: [&str; 9] = [
+    "行番号",
+    "保険者番号",
+    "被保険者証記号",
+    "被保険者証番号",
+    "枝番",
+    "チェックコード",
+    "チェック内容",
+    "当システム値",
+    "連携先値",
+];
+
 /// 連携エラーリスト (SPEC §2 "Output layouts").
 pub const ERROR_LIST: [&str; 9] =
     ["行番号", "保険者番号", "被保険者証記号", "被保険者証番号", "枝番", "列名", "エラーコード", "エラー内容", "値"];

@@ -144,3 +144,85 @@ fn bad_reference_files_stop_with_line_and_column() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("E011 オプション --fy の値が正しくありません"), "{}", r.stderr);
 }
+
+/// Every U-code once, on a small master, results and info-status; clean rows not listed.
+#[test]
+fn the_check_list_names_every_disagreement() {
+    let dir = tempdir();
+    let p = dir.path();
+    write(
+        p,
+        "m.csv",
+        &[
+            HEADER.to_string(),
+            person("1", "19700101", "20080401", ""), // agrees everywhere: not listed
+            person("2", "19700101", "20080401", "20260101"), // lost, shown 有資格 → U101
+            person("3", "19700101", "20080401", ""), // shown 喪失 → U102
+            person("4", "19700101", "20080401", ""), // results, shown 未登録 → U103
+            person("5", "19700101", "20080401", ""), // no results, shown 登録済 → U104
+            person("7", "19700101", "20080401", ""), // kana differs → U106
+            person("8", "19700101", "20080401", ""), // birth differs → U107
+            person("9", "19600101", "20080401", ""), // a target the other system lacks → U108
+            person("10", "19900101", "20080401", ""), // 36: not a target, absent: fine
+        ],
+    );
+    let result = |bango: &str| {
+        format!("26100000001,130013,101,{bango},01,1,19700101,2610307411,20260601,9N001000000000001,身長,170.0,cm")
+    };
+    write(
+        p,
+        "r.csv",
+        &[
+            "受診券整理番号,保険者番号,被保険者証記号,被保険者証番号,枝番,性別,生年月日,健診機関番号,受診日,項目コード,項目名,結果値,単位".to_string(),
+            result("1"),
+            result("4"),
+        ],
+    );
+    let info = |bango: &str, kana: &str, birth: &str, status: &str, registered: &str| {
+        format!("130013,101,{bango},01,{kana},{birth},{status},{registered},20261101")
+    };
+    write(
+        p,
+        "i.csv",
+        &[
+            "保険者番号,被保険者証記号,被保険者証番号,枝番,氏名カナ,生年月日,資格状態,結果登録状態,基準日".to_string(),
+            info("1", "ﾃｽﾄ ﾀﾛｳ", "S45.1.1", "1", "1"),
+            info("2", "テスト　タロウ", "19700101", "1", "0"),
+            info("3", "テスト　タロウ", "19700101", "2", "0"),
+            info("4", "テスト　タロウ", "19700101", "1", "0"),
+            info("5", "テスト　タロウ", "19700101", "1", "1"),
+            info("6", "テスト　タロウ", "19700101", "1", "0"),
+            info("7", "テスト　ジロウ", "19700101", "1", "0"),
+            info("8", "テスト　タロウ", "19700102", "1", "0"),
+            info("x", "テスト　タロウ", "19700101", "3", "0"),
+            "130014,101,11,01,テスト　タロウ,19700101,1,0,20261101".to_string(),
+        ],
+    );
+    let r = run(p, "kk-unexamined", &["check", "--master", "m.csv", "--results", "r.csv", "-i", "i.csv", "--strict"]);
+    assert_eq!(r.code, 1, "--strict with findings: {}", r.stderr);
+    let rows: Vec<String> = records(&String::from_utf8(r.stdout).unwrap())
+        .into_iter()
+        .skip(1)
+        .map(|f| [&f[0], &f[3], &f[5], &f[7], &f[8]].map(|s| s.as_str()).join("|"))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            "3|2|U101|資格喪失日 20260101|1 有資格",
+            "4|3|U102|資格あり|2 喪失",
+            "5|4|U103|結果あり|0 未登録",
+            "6|5|U104|結果なし|1 登録済",
+            "7|6|U105||",
+            "8|7|U106|テストタロウ|テストジロウ",
+            "9|8|U107|19700101|19700102",
+            "10|x|E106||3",
+            "11|11|E103||130014",
+            "|9|U108|対象者|",
+        ]
+    );
+    assert!(
+        r.stderr.contains("2026年度 基準日 20261101: 連携先 10 行, マスタ 9 人; 指摘 8 行, エラー 2 行"),
+        "{}",
+        r.stderr
+    );
+}
