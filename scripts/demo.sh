@@ -47,6 +47,9 @@ step "7. 未受診者のマスタ等チェックリスト"
 "$bin/kk-unexamined" check --master "$out/master_new.csv" --results "$in/results.csv" -i "$in/info-status.csv" \
   -o "$out/checklist_unexamined.csv"
 
+step "8. 補助金対象者リスト"
+"$bin/kk-subsidy" --items "$in/subsidy-items.csv" -i "$in/results.csv" -o "$out/subsidy.csv" --summary "$out/subsidy_summary.csv"
+
 echo
 echo "== 出力 ($out)"
 ls -l "$out"

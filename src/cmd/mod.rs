@@ -6,6 +6,7 @@ pub mod generate;
 pub mod import;
 pub mod invoice_pdf;
 pub mod limitcheck;
+pub mod subsidy;
 pub mod unexamined;
 
 use std::path::{Path, PathBuf};
@@ -147,11 +148,19 @@ pub(crate) fn read_rows<T: Send>(
     requested: InputEncoding,
     l: &'static Layout,
     each: impl Fn(&Row<'_>, &mut String) -> Result<Option<T>> + Sync,
+    keep: impl FnMut(T),
+) -> Result<()> {
+    read_input(&mut CsvInput::open(Some(path), requested, l, None)?, each, keep)
+}
+
+/// [`read_rows`] on an input already open (stdin, or a file opened with a `--layout`).
+pub(crate) fn read_input<T: Send>(
+    input: &mut CsvInput,
+    each: impl Fn(&Row<'_>, &mut String) -> Result<Option<T>> + Sync,
     mut keep: impl FnMut(T),
 ) -> Result<()> {
-    let mut input = CsvInput::open(Some(path), requested, l, None)?;
     for_each_batch(
-        &mut input,
+        input,
         (0..worker_count()).map(|_| String::new()).collect(),
         |scratch, ctx, chunk| {
             let mut items = Vec::new();

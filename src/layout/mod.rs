@@ -308,6 +308,45 @@ pub const UNEXAMINED_CHECKLIST: [&str; 9] = [
     "連携先値",
 ];
 
+/// 補助対象項目.
+pub static SUBSIDY_ITEMS: Layout = Layout {
+    name: "補助対象項目",
+    fields: &[req("項目コード"), req("項目名"), req("補助区分"), req("補助単価")],
+};
+
+/// The part of 健診結果 that kk-subsidy needs.
+pub static RESULT_ITEMS_FULL: Layout = Layout {
+    name: "健診結果",
+    fields: &[
+        req("保険者番号"),
+        opt("被保険者証記号"),
+        req("被保険者証番号"),
+        opt("枝番"),
+        req("受診日"),
+        req("健診機関番号"),
+        req("項目コード"),
+    ],
+};
+
+/// 補助金対象者リスト (kk-subsidy, one row per subsidised item received).
+pub const SUBSIDY_LIST: [&str; 12] = [
+    "行番号",
+    "保険者番号",
+    "被保険者証記号",
+    "被保険者証番号",
+    "枝番",
+    "受診日",
+    "健診機関番号",
+    "項目コード",
+    "項目名",
+    "補助区分",
+    "補助単価",
+    "集計",
+];
+
+/// 補助金集計 (kk-subsidy --summary, per insurer × item).
+pub const SUBSIDY_SUMMARY: [&str; 7] = ["保険者番号", "項目コード", "項目名", "補助区分", "件数", "補助単価", "金額"];
+
 /// 連携エラーリスト (SPEC §2 "Output layouts").
 pub const ERROR_LIST: [&str; 9] =
     ["行番号", "保険者番号", "被保険者証記号", "被保険者証番号", "枝番", "列名", "エラーコード", "エラー内容", "値"];

@@ -4,6 +4,7 @@ mod finance;
 mod generate;
 mod import;
 mod limitcheck;
+mod subsidy;
 mod unexamined;
 
 use std::path::{Path, PathBuf};
@@ -29,6 +30,7 @@ pub fn bin(name: &str) -> PathBuf {
         "kk-limitcheck" => PathBuf::from(env!("CARGO_BIN_EXE_kk-limitcheck")),
         "kk-finance" => PathBuf::from(env!("CARGO_BIN_EXE_kk-finance")),
         "kk-unexamined" => PathBuf::from(env!("CARGO_BIN_EXE_kk-unexamined")),
+        "kk-subsidy" => PathBuf::from(env!("CARGO_BIN_EXE_kk-subsidy")),
         other => panic!("unknown binary {other}"),
     }
 }

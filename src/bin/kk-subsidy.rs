@@ -1,0 +1,7 @@
+use clap::Parser;
+use kk::cmd::{self, subsidy};
+
+fn main() -> std::process::ExitCode {
+    let cli = subsidy::Cli::parse();
+    cmd::exit(subsidy::TOOL, subsidy::run(&cli))
+}
