@@ -19,7 +19,9 @@ use clap::Parser;
 use jiff::civil::Date;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::{InputArgs, OutputArgs, RunArgs, check_distinct_outputs, code_text, read_rows, reference_error};
+use super::{
+    InputArgs, ListFormat, OutputArgs, RunArgs, check_distinct_outputs, code_text, read_rows, reference_error,
+};
 use crate::domain::money::{parse_rounding_unit, parse_yen};
 use crate::domain::text::normalize_code;
 use crate::domain::{
@@ -79,13 +81,6 @@ pub struct Cli {
 
     #[command(flatten)]
     pub run: RunArgs,
-}
-
-/// The checklist as CSV or as an Excel workbook.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum ListFormat {
-    Csv,
-    Xlsx,
 }
 
 /// One validated contract row.
@@ -712,16 +707,7 @@ pub fn run(cli: &Cli) -> Result<u8> {
     check_distinct_outputs(&[cli.output.output.as_deref(), cli.run.summary_json.as_deref()])?;
     let requested = cli.input.input_encoding()?;
     let mapping = cli.input.layout_file()?;
-    let xlsx_path = match (cli.format, &cli.output.output) {
-        (ListFormat::Csv, _) => None,
-        (ListFormat::Xlsx, Some(p)) if p.as_os_str() != "-" => Some(p.clone()),
-        (ListFormat::Xlsx, _) => {
-            return Err(Error::Usage {
-                option: "--format xlsx",
-                detail: "出力ファイルを -o で指定してください".into(),
-            });
-        }
-    };
+    let xlsx_path = cli.format.xlsx_path(cli.output.output.as_deref(), "--format xlsx")?;
     // everything the claims are checked against is read and checked first
     let contracts = Contracts::load(&cli.contracts, requested)?;
     let exemption = match (&cli.master, &cli.household) {

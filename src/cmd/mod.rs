@@ -58,6 +58,28 @@ pub fn resolve_input_encoding(flag: Option<InputEncoding>) -> Result<InputEncodi
     }
 }
 
+/// A list written as CSV or as an Excel workbook.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ListFormat {
+    Csv,
+    Xlsx,
+}
+
+impl ListFormat {
+    /// The workbook path when Excel is asked for; a workbook needs a real file (`flag` names the
+    /// option in the error).
+    pub fn xlsx_path(self, output: Option<&Path>, flag: &'static str) -> Result<Option<PathBuf>> {
+        match (self, output) {
+            (ListFormat::Csv, _) => Ok(None),
+            (ListFormat::Xlsx, Some(p)) if p.as_os_str() != "-" => Ok(Some(p.to_path_buf())),
+            (ListFormat::Xlsx, _) => Err(Error::Usage {
+                option: flag,
+                detail: "出力ファイルを -o で指定してください".into(),
+            }),
+        }
+    }
+}
+
 /// Output options every tool shares.
 #[derive(Debug, Clone, clap::Args)]
 pub struct OutputArgs {

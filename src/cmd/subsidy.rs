@@ -14,11 +14,13 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{
-    InputArgs, OutputArgs, RunArgs, check_distinct_outputs, code_text, read_input, read_rows, reference_error,
+    InputArgs, ListFormat, OutputArgs, RunArgs, check_distinct_outputs, code_text, read_input, read_rows,
+    reference_error,
 };
 use crate::domain::text::normalize_code;
 use crate::domain::{FiscalYear, InstitutionNumber, InsurerNumber, PersonKey, format_date, parse_date, parse_yen};
 use crate::error::{Error, FieldError, Loc, Result};
+use crate::io::xlsx::{Cell, write_sheet};
 use crate::io::{CsvInput, CsvOut};
 use crate::layout::{RESULT_ITEMS_FULL, SUBSIDY_ITEMS, SUBSIDY_LIST, SUBSIDY_SUMMARY};
 use crate::report::{Console, Summary, thousands};
@@ -34,6 +36,7 @@ pub const TOOL: &str = "kk-subsidy";
 例:
   kk-subsidy --items subsidy-items.csv < results.csv > subsidy.csv
   kk-subsidy --items subsidy-items.csv --fy 2026 -i results.csv -o subsidy.csv --summary subsidy_summary.csv
+  kk-subsidy --items subsidy-items.csv -i results.csv -o subsidy.csv --summary summary.xlsx --summary-format xlsx
 
 同じ人が同じ年度に同じ項目を2回受けたときは1回として数えます(2回目は 集計 = 0 で一覧に載ります)。
 項目コードは17桁で照合します。17桁でない項目コードがあれば、その行番号を示して何も書きません。"
@@ -55,6 +58,10 @@ pub struct Cli {
     /// 保険者 × 項目の集計の出力先
     #[arg(long, value_name = "FILE")]
     pub summary: Option<PathBuf>,
+
+    /// 集計の出力形式: csv、または xlsx (Excel。件数・単価・金額は数値)
+    #[arg(long, value_enum, default_value = "csv", requires = "summary")]
+    pub summary_format: ListFormat,
 
     #[command(flatten)]
     pub run: RunArgs,
@@ -215,37 +222,45 @@ pub fn run(cli: &Cli) -> Result<u8> {
         out.write_texts(r, |i| Loc::cell(input_name.clone(), line, SUBSIDY_LIST[i]))?;
     }
     let mut total = 0i64;
-    let summary_out = match &cli.summary {
-        Some(p) => {
+    let summary_rows: Vec<Vec<String>> = summary
+        .iter()
+        .map(|((_, code), (insurer, count))| {
+            let item = &items[code];
+            let amount = count * item.price;
+            total += amount;
+            vec![
+                insurer.clone(),
+                code.clone(),
+                item.name.clone(),
+                item.kind.clone(),
+                count.to_string(),
+                item.price.to_string(),
+                amount.to_string(),
+            ]
+        })
+        .collect();
+    let summary_xlsx = cli.summary_format.xlsx_path(cli.summary.as_deref(), "--summary-format xlsx")?;
+    let summary_out = match (&cli.summary, &summary_xlsx) {
+        (Some(path), Some(_)) => {
+            let kinds = [Cell::Text, Cell::Text, Cell::Text, Cell::Text, Cell::Number, Cell::Number, Cell::Number];
+            write_sheet(path, "補助金集計", &SUBSIDY_SUMMARY, &kinds, &summary_rows)?;
+            None
+        }
+        (Some(p), None) => {
             let mut s = CsvOut::new(Some(p), out_enc, cli.output.replace_unmappable, crlf)?;
             s.write_header(&SUBSIDY_SUMMARY)?;
-            for ((_, code), (insurer, count)) in &summary {
-                let item = &items[code];
-                let amount = count * item.price;
-                total += amount;
-                let fields = [
-                    insurer.clone(),
-                    code.clone(),
-                    item.name.clone(),
-                    item.kind.clone(),
-                    count.to_string(),
-                    item.price.to_string(),
-                    amount.to_string(),
-                ];
-                s.write_texts(&fields, |i| Loc::cell(p.display().to_string(), 0, SUBSIDY_SUMMARY[i]))?;
+            for fields in &summary_rows {
+                s.write_texts(fields, |i| Loc::cell(p.display().to_string(), 0, SUBSIDY_SUMMARY[i]))?;
             }
             Some(s)
         }
-        None => None,
+        (None, _) => None,
     };
     let mut replaced = out.finish()?;
     if let Some(s) = summary_out {
         replaced += s.finish()?;
     }
     console.replaced(replaced);
-    if cli.summary.is_none() {
-        total = summary.iter().map(|((_, code), (_, count))| count * items[code].price).sum();
-    }
     console.info(format!(
         "補助対象 {} 行 = 集計 {} 件 + 同一年度の重複 {} 件; 保険者 × 項目 {} 組, 補助額 {} 円",
         thousands(list.len() as u64),

@@ -19,11 +19,13 @@ use jiff::civil::Date;
 use rustc_hash::FxHashSet;
 
 use super::{
-    OutputArgs, RunArgs, check_distinct_outputs, code_text, read_rows, reference_error, resolve_input_encoding,
+    ListFormat, OutputArgs, RunArgs, check_distinct_outputs, code_text, read_rows, reference_error,
+    resolve_input_encoding,
 };
 use crate::domain::text::normalize_code;
 use crate::domain::{FiscalYear, InsurerNumber, PersonKey, age_at_fiscal_year_end, is_tokutei_target, parse_date};
 use crate::error::{Error, FieldError, Loc, Result};
+use crate::io::xlsx::{Cell, write_sheet};
 use crate::io::{CsvInput, CsvOut, InputEncoding, encoding};
 use crate::layout::{EXCLUSIONS, INSURED, Layout, RESULT_PERSONS, insured as f};
 use crate::report::{Console, Summary, thousands};
@@ -57,6 +59,7 @@ pub enum Command {
 例:
   kk-unexamined check --master master.csv --results results.csv < info-status.csv > checklist.csv
   kk-unexamined check --master master.csv --results results.csv --fy 2026 --as-of 2026-11-01 -i info.csv -o check.csv
+  kk-unexamined check --master master.csv --results results.csv -i info.csv --format xlsx -o check.xlsx
 
 チェック(コードは docs/errors.md): U101 有資格と表示だがマスタでは資格なし / U102 喪失と表示だが資格あり /
 U103 未登録と表示だが年度内の結果あり / U104 登録済と表示だが結果なし / U105 マスタにない人 /
@@ -85,6 +88,10 @@ pub struct CheckArgs {
     /// 基準日 (省略時は入力の基準日列)
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<String>,
+
+    /// 出力形式: csv、または xlsx (Excel。見出し固定・フィルター付き。-o が必要)
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: ListFormat,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -415,6 +422,7 @@ fn check(args: &CheckArgs) -> Result<u8> {
     use crate::layout::{INFO_STATUS, UNEXAMINED_CHECKLIST};
     let console = Console { tool: TOOL, quiet: args.run.quiet };
     check_distinct_outputs(&[args.output.output.as_deref(), args.run.summary_json.as_deref()])?;
+    let xlsx_path = args.format.xlsx_path(args.output.output.as_deref(), "--format xlsx")?;
     let requested = args.input.input_encoding()?;
     let option_date = |v: &Option<String>, option: &'static str| -> Result<Option<Date>> {
         v.as_ref()
@@ -619,14 +627,28 @@ fn check(args: &CheckArgs) -> Result<u8> {
     }
 
     let out_enc = args.output.output_encoding(in_enc)?;
-    let mut out =
-        CsvOut::new(args.output.output.as_deref(), out_enc, args.output.replace_unmappable, args.output.crlf(out_enc))?;
-    out.write_header(&UNEXAMINED_CHECKLIST)?;
-    for r in &rows {
-        let line: u64 = r[0].parse().unwrap_or(0);
-        out.write_texts(r, |i| Loc::cell(input_name.clone(), line, UNEXAMINED_CHECKLIST[i]))?;
-    }
-    let replaced = out.finish()?;
+    let replaced = match &xlsx_path {
+        Some(path) => {
+            let mut kinds = vec![Cell::Text; UNEXAMINED_CHECKLIST.len()];
+            kinds[0] = Cell::Number;
+            write_sheet(path, "チェックリスト", &UNEXAMINED_CHECKLIST, &kinds, &rows)?;
+            0
+        }
+        None => {
+            let mut out = CsvOut::new(
+                args.output.output.as_deref(),
+                out_enc,
+                args.output.replace_unmappable,
+                args.output.crlf(out_enc),
+            )?;
+            out.write_header(&UNEXAMINED_CHECKLIST)?;
+            for r in &rows {
+                let line: u64 = r[0].parse().unwrap_or(0);
+                out.write_texts(r, |i| Loc::cell(input_name.clone(), line, UNEXAMINED_CHECKLIST[i]))?;
+            }
+            out.finish()?
+        }
+    };
     console.replaced(replaced);
     console.info(format!(
         "{}年度 基準日 {}: 連携先 {} 行, マスタ {} 人; 指摘 {} 行, エラー {} 行",

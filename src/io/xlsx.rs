@@ -21,7 +21,13 @@ pub enum Cell {
 }
 
 /// Writes one sheet named `sheet` with `header` and `rows` to `path`.
-pub fn write_sheet(path: &Path, sheet: &str, header: &[&str], kinds: &[Cell], rows: &[Vec<String>]) -> Result<()> {
+pub fn write_sheet<R: AsRef<[String]>>(
+    path: &Path,
+    sheet: &str,
+    header: &[&str],
+    kinds: &[Cell],
+    rows: &[R],
+) -> Result<()> {
     let xlsx_err = |e: rust_xlsxwriter::XlsxError| Error::io(path, std::io::Error::other(e.to_string()));
     let mut book = Workbook::new();
     let ws = book.add_worksheet();
@@ -33,7 +39,7 @@ pub fn write_sheet(path: &Path, sheet: &str, header: &[&str], kinds: &[Cell], ro
     }
     for (r, row) in rows.iter().enumerate() {
         let r = (r + 1) as u32;
-        for (c, value) in row.iter().enumerate() {
+        for (c, value) in row.as_ref().iter().enumerate() {
             let number = (kinds.get(c) == Some(&Cell::Number)).then(|| value.parse::<i64>().ok()).flatten();
             match number {
                 // amounts in yen are far below 2^53: exact as an Excel number

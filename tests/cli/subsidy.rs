@@ -72,6 +72,25 @@ fn the_same_item_twice_in_a_year_counts_once() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     let rows = records(&String::from_utf8(r.stdout).unwrap());
     assert_eq!(rows.iter().skip(1).map(|f| f[0].as_str()).collect::<Vec<_>>(), ["4", "6", "7"]);
+    // the summary as an Excel workbook: insurer numbers and codes text, counts and amounts numbers
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let r = run(
+        p,
+        "kk-subsidy",
+        &["--items", "items.csv", "-i", "r.csv", "-o", "l.csv", "--summary", "s.xlsx", "--summary-format", "xlsx"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut book: Xlsx<_> = open_workbook(p.join("s.xlsx")).unwrap();
+    let sheet = book.worksheet_range("補助金集計").unwrap();
+    assert_eq!(sheet.height(), 4);
+    assert_eq!(sheet.get((3, 0)), Some(&Data::String("06132013".into())));
+    assert_eq!(sheet.get((2, 1)), Some(&Data::String(URIC.into())));
+    assert_eq!(sheet.get((2, 4)), Some(&Data::Float(2.0)));
+    assert_eq!(sheet.get((2, 6)), Some(&Data::Float(800.0)));
+    assert!(r.stderr.contains("補助額 1,500 円"), "{}", r.stderr);
+    // --summary-format without --summary is a usage error
+    let r = run(p, "kk-subsidy", &["--items", "items.csv", "-i", "r.csv", "--summary-format", "xlsx"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
 }
 
 #[test]

@@ -225,4 +225,28 @@ fn the_check_list_names_every_disagreement() {
         "{}",
         r.stderr
     );
+    // the same list as an Excel workbook: 行番号 a number (empty for U108), keys text
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let r = run(
+        p,
+        "kk-unexamined",
+        &["check", "--master", "m.csv", "--results", "r.csv", "-i", "i.csv", "--format", "xlsx", "-o", "c.xlsx"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut book: Xlsx<_> = open_workbook(p.join("c.xlsx")).unwrap();
+    let sheet = book.worksheet_range("チェックリスト").unwrap();
+    assert_eq!(sheet.height(), 11, "header + 10 rows");
+    assert_eq!(sheet.get((1, 0)), Some(&Data::Float(3.0)));
+    assert_eq!(sheet.get((1, 1)), Some(&Data::String("130013".into())));
+    assert_eq!(sheet.get((1, 5)), Some(&Data::String("U101".into())));
+    assert_eq!(sheet.get((6, 8)), Some(&Data::String("テストジロウ".into())));
+    assert!(matches!(sheet.get((10, 0)), None | Some(Data::Empty)));
+    assert_eq!(sheet.get((10, 5)), Some(&Data::String("U108".into())));
+    let r = run(
+        p,
+        "kk-unexamined",
+        &["check", "--master", "m.csv", "--results", "r.csv", "-i", "i.csv", "--format", "xlsx"],
+    );
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("E011 オプション --format xlsx の値が正しくありません"), "{}", r.stderr);
 }
