@@ -27,8 +27,8 @@ lint:
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -- -D warnings
 
-# kk-import on a generated 1,000,000-row CP932 master against iconv (docs/benchmarks.md), then
-# the criterion benches.
+# kk-import, kk-limitcheck and kk-unexamined list on generated CP932 data (1,000,000 persons)
+# against iconv (docs/benchmarks.md), then the criterion benches.
 bench: build
 	bash scripts/bench.sh target/release $(BENCH_PERSONS)
 	$(CARGO) bench --bench import

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The issues' yardsticks, on generated CP932 data: kk-import master on a PERSONS-row master and
-# kk-limitcheck on PERSONS claims against 10,000 contracts with that master, each against
-# `iconv -f CP932 -t UTF-8` over the same input. Best of 5 runs each; peak memory from
-# /usr/bin/time if present. Usage: scripts/bench.sh BIN_DIR [PERSONS]
+# The issues' yardsticks, on generated CP932 data: kk-import master on a PERSONS-row master,
+# kk-limitcheck on PERSONS claims against 10,000 contracts with that master, and kk-unexamined list
+# with 10 × PERSONS result rows, each against `iconv -f CP932 -t UTF-8` over the same input. Best of
+# 5 runs each; peak memory from /usr/bin/time if present. Usage: scripts/bench.sh BIN_DIR [PERSONS]
 set -euo pipefail
 bin=${1:-target/release}
 persons=${2:-1000000}
@@ -64,3 +64,30 @@ echo "kk-limitcheck: 請求 $crows 件 ($(($(stat -c %s "$claims") / 1000000)) M
 echo "| iconv CP932→UTF-8 (請求ファイル) | kk-limitcheck | 比 | 最大メモリ |"
 echo "|---|---|---|---|"
 echo "| ${iconv_c} s | ${lc_file} s | $(echo "scale=2; $lc_file / $iconv_c" | bc)× | ${lc_mem} MB |"
+
+# kk-unexamined list: a PERSONS-person master and 10 × PERSONS result rows (kk-gen's results
+# repeated; the tool streams them and keeps only the examined persons), against iconv over the
+# master, results and exclusions together.
+ugen="$dir/gen-$persons-results"
+if [ ! -f "$ugen/results10.csv" ]; then
+  "$bin/kk-gen" --persons "$persons" --seed 1 --out "$ugen" >/dev/null
+  "$bin/kk-import" master -i "$ugen/insured.csv" -o "$ugen/master.csv" -q
+  want=$((persons * 10))
+  body=$(($(wc -l < "$ugen/results.csv") - 1))
+  copies=$(((want + body - 1) / body))
+  { head -n 1 "$ugen/results.csv"
+    for _ in $(seq "$copies"); do tail -n +2 "$ugen/results.csv"; done | head -n "$want" || true
+  } > "$ugen/results10.csv"
+fi
+ufiles=("$ugen/master.csv" "$ugen/results10.csv" "$ugen/exclusions.csv")
+ul=("$bin/kk-unexamined" list --fy 2026 --as-of 2026-11-01 --master "$ugen/master.csv"
+  --results "$ugen/results10.csv" --exclusions "$ugen/exclusions.csv" -q)
+iconv_u=$(best iconv -f CP932 -t UTF-8 -o "$dir/iconv.out" "${ufiles[@]}")
+ul_file=$(best "${ul[@]}" -o "$dir/unexamined.csv")
+ul_mem=$(peak "${ul[@]}" -o "$dir/unexamined.csv")
+urows=$(($(wc -l < "$ugen/results10.csv") - 1))
+echo
+echo "kk-unexamined list: マスタ $persons 人 (生成), 結果 $urows 行 ($(($(stat -c %s "$ugen/results10.csv") / 1000000)) MB) (best of 5)"
+echo "| iconv CP932→UTF-8 (マスタ+結果+除外) | kk-unexamined list | 比 | 最大メモリ |"
+echo "|---|---|---|---|"
+echo "| ${iconv_u} s | ${ul_file} s | $(echo "scale=2; $ul_file / $iconv_u" | bc)× | ${ul_mem} MB |"
