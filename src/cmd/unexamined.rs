@@ -485,24 +485,16 @@ fn check(args: &CheckArgs) -> Result<u8> {
         if let Err(e) = parse_date(&birth) {
             bad(5, e, &birth);
         }
-        let status = text(6)?;
-        let listed = match status.as_str() {
-            "1" => true,
-            "2" => false,
-            _ => {
-                bad(6, FieldError::Code, &status);
-                false
+        // a two-valued code column: `yes`, `no`, or an error row (read as no)
+        let mut flag = |field: usize, yes: &str, no: &str| -> Result<bool> {
+            let code = text(field)?;
+            if code != yes && code != no {
+                bad(field, FieldError::Code, &code);
             }
+            Ok(code == yes)
         };
-        let reg = text(7)?;
-        let registered = match reg.as_str() {
-            "1" => true,
-            "0" => false,
-            _ => {
-                bad(7, FieldError::Code, &reg);
-                false
-            }
-        };
+        let listed = flag(6, "1", "2")?;
+        let registered = flag(7, "1", "0")?;
         let base = text(8)?;
         if !base.is_empty() {
             match parse_date(&base) {
