@@ -24,7 +24,7 @@ use super::{InputArgs, OutputArgs, RunArgs, check_distinct_outputs};
 use crate::domain::text::{
     char_count, is_kana_name, kana_for_matching, normalize_code, normalize_name, normalize_text,
 };
-use crate::domain::{FiscalYear, InsurerNumber, PersonKey, format_date, parse_date};
+use crate::domain::{FiscalYear, InsurerNumber, PersonKey, format_date, parse_date, qualified_on};
 use crate::error::{Error, FieldError, Loc, Result};
 use crate::io::{
     CsvInput, CsvOut, Encoding, InputEncoding, Row, RowRef, RowStore, TextEncoder, for_each_batch, push_field,
@@ -457,7 +457,7 @@ const KEY_COLUMN: &str = "被保険者キー";
 /// `as_of`, only records qualified on that day count, and they all overlap.
 fn overlapping_runs(master: &[&Checked], mut idx: Vec<usize>, as_of: Option<Date>) -> Vec<Vec<usize>> {
     if let Some(d) = as_of {
-        idx.retain(|&i| master[i].acquired.is_some_and(|a| a <= d) && master[i].lost.is_none_or(|l| d < l));
+        idx.retain(|&i| master[i].acquired.is_some_and(|a| qualified_on(a, master[i].lost, d)));
         return vec![idx];
     }
     idx.sort_by_key(|&i| (master[i].acquired, master[i].line));

@@ -23,7 +23,9 @@ use super::{
     resolve_input_encoding,
 };
 use crate::domain::text::normalize_code;
-use crate::domain::{FiscalYear, InsurerNumber, PersonKey, age_at_fiscal_year_end, is_tokutei_target, parse_date};
+use crate::domain::{
+    FiscalYear, InsurerNumber, PersonKey, age_at_fiscal_year_end, is_tokutei_target, parse_date, qualified_on,
+};
 use crate::error::{Error, FieldError, Loc, Result};
 use crate::io::xlsx::{Cell, write_sheet};
 use crate::io::{CsvInput, CsvOut, InputEncoding, encoding};
@@ -241,7 +243,7 @@ fn list(args: &ListArgs) -> Result<u8> {
             let birth = date_field(row, l, f::BIRTH, "被保険者マスタ")?.unwrap_or(as_of);
             let acquired = date_field(row, l, f::ACQUIRED, "被保険者マスタ")?.unwrap_or(as_of);
             let lost = date_field(row, l, f::LOST, "被保険者マスタ")?;
-            let qualified = acquired <= as_of && lost.is_none_or(|l| as_of < l);
+            let qualified = qualified_on(acquired, lost, as_of);
             let target = qualified && is_tokutei_target(birth, fy, as_of);
             let status = match (qualified, target, excluded.contains(&key), examined.contains(&key)) {
                 (false, _, _, _) => Status::NotQualified,
@@ -373,7 +375,7 @@ struct MasterPerson {
 
 impl MasterPerson {
     fn qualified(&self, on: Date) -> bool {
-        self.acquired <= on && self.lost.is_none_or(|l| on < l)
+        qualified_on(self.acquired, self.lost, on)
     }
 }
 

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use jiff::civil::Date;
+
 use super::InsurerNumber;
 
 /// A validated person key. Insurers compare on the 8-digit padded form, so `280081` and
@@ -58,6 +60,12 @@ impl fmt::Display for PersonKey {
     }
 }
 
+/// Whether a person is insured on `on`: the qualification runs from 資格取得日 up to, not
+/// including, 資格喪失日, the first day without qualification (DOMAIN.md).
+pub fn qualified_on(acquired: Date, lost: Option<Date>, on: Date) -> bool {
+    acquired <= on && lost.is_none_or(|l| on < l)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,5 +89,16 @@ mod tests {
         let k1 = PersonKey::new(&i, "1", "99", "");
         let k2 = PersonKey::new(&i, "12", "1", "");
         assert!(k1 < k2, "記号 \"1\" sorts before \"12\" whatever the 番号");
+    }
+
+    #[test]
+    fn qualified_from_acquisition_up_to_the_day_before_loss() {
+        let d = |s: &str| crate::domain::parse_date(s).unwrap();
+        let (acquired, lost) = (d("20260401"), Some(d("20261101")));
+        assert!(!qualified_on(acquired, lost, d("20260331")));
+        assert!(qualified_on(acquired, lost, d("20260401")));
+        assert!(qualified_on(acquired, lost, d("20261031")));
+        assert!(!qualified_on(acquired, lost, d("20261101")), "喪失日 is the first day without");
+        assert!(qualified_on(acquired, None, d("20991231")));
     }
 }
