@@ -162,6 +162,12 @@ fn table_row(p: &mut Pen<'_, '_>, y: f32, cells: [&str; 7]) {
     p.hline(MARGIN, A4.0 - MARGIN, y + 5.0, 0.3);
 }
 
+/// A breakdown row: label, institution and the five amounts in yen.
+fn amount_row(p: &mut Pen<'_, '_>, y: f32, label: &str, institution: &str, a: &[i64; 5]) {
+    let [a0, a1, a2, a3, a4] = a.map(yen);
+    table_row(p, y, [label, institution, &a0, &a1, &a2, &a3, &a4]);
+}
+
 /// One invoice as PDF bytes.
 pub fn render(invoice: &Invoice, config: &Config, month: &str, face: &Typeface) -> Result<Vec<u8>> {
     let m = &invoice.month;
@@ -267,19 +273,7 @@ pub fn render(invoice: &Invoice, config: &Config, month: &str, face: &Typeface) 
             y = 100.0;
             table_header(&mut p, y);
             y += ROW;
-            table_row(
-                &mut p,
-                y,
-                [
-                    "（前頁より繰越）",
-                    "",
-                    &yen(carried[0]),
-                    &yen(carried[1]),
-                    &yen(carried[2]),
-                    &yen(carried[3]),
-                    &yen(carried[4]),
-                ],
-            );
+            amount_row(&mut p, y, "（前頁より繰越）", "", &carried);
             y += ROW;
         }
         if n == 0 {
@@ -287,32 +281,16 @@ pub fn render(invoice: &Invoice, config: &Config, month: &str, face: &Typeface) 
             y += ROW;
         }
         for (label, institution, a) in rows.iter() {
-            table_row(&mut p, y, [label, institution, &yen(a[0]), &yen(a[1]), &yen(a[2]), &yen(a[3]), &yen(a[4])]);
+            amount_row(&mut p, y, label, institution, a);
             for (c, v) in carried.iter_mut().zip(a) {
                 *c += v;
             }
             y += ROW;
         }
         if n + 1 < page_count {
-            table_row(
-                &mut p,
-                y,
-                [
-                    "（次頁へ繰越）",
-                    "",
-                    &yen(carried[0]),
-                    &yen(carried[1]),
-                    &yen(carried[2]),
-                    &yen(carried[3]),
-                    &yen(carried[4]),
-                ],
-            );
+            amount_row(&mut p, y, "（次頁へ繰越）", "", &carried);
         } else {
-            table_row(
-                &mut p,
-                y,
-                ["合計", "", &yen(carried[0]), &yen(carried[1]), &yen(carried[2]), &yen(carried[3]), &yen(carried[4])],
-            );
+            amount_row(&mut p, y, "合計", "", &carried);
             // bank account and notes
             let b = &config.issuer.bank;
             let by = (y + 40.0).max(BODY_BOTTOM - 40.0).min(A4.1 - 130.0);
