@@ -19,7 +19,7 @@ use jiff::civil::Date;
 use rustc_hash::FxHashSet;
 
 use super::{
-    ListFormat, OutputArgs, RunArgs, check_distinct_outputs, code_text, read_rows, reference_error,
+    ListFormat, OutputArgs, RunArgs, check_distinct_outputs, code_text, read_input, read_rows, reference_error,
     resolve_input_encoding,
 };
 use crate::domain::text::normalize_code;
@@ -228,15 +228,14 @@ fn list(args: &ListArgs) -> Result<u8> {
     }
 
     // the master, streamed: the targets not examined and not excluded
-    let master_enc = CsvInput::open(Some(&args.master), requested, &INSURED, None)?.encoding();
+    let mut master_input = CsvInput::open(Some(&args.master), requested, &INSURED, None)?;
+    let master_enc = master_input.encoding();
     let out_enc = args.output.output_encoding(master_enc)?;
     let mut counts =
         BTreeMap::from([("master_rows", 0u64), ("qualified", 0), ("targets", 0), ("excluded", 0), ("examined", 0)]);
     let mut listed: Vec<(PersonKey, ByteRecord)> = Vec::new();
-    read_rows(
-        &args.master,
-        requested,
-        &INSURED,
+    read_input(
+        &mut master_input,
         |row, _| {
             let l = &INSURED;
             let key = person_key(row, l, "被保険者マスタ")?;
