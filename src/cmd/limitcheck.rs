@@ -707,7 +707,7 @@ pub fn run(cli: &Cli) -> Result<u8> {
     check_distinct_outputs(&[cli.output.output.as_deref(), cli.run.summary_json.as_deref()])?;
     let requested = cli.input.input_encoding()?;
     let mapping = cli.input.layout_file()?;
-    let xlsx_path = cli.format.xlsx_path(cli.output.output.as_deref(), "--format xlsx")?;
+    let xlsx_path = cli.format.xlsx_path(cli.output.output.as_deref(), "--format xlsx", "-o")?;
     // everything the claims are checked against is read and checked first
     let contracts = Contracts::load(&cli.contracts, requested)?;
     let exemption = match (&cli.master, &cli.household) {

@@ -66,15 +66,15 @@ pub enum ListFormat {
 }
 
 impl ListFormat {
-    /// The workbook path when Excel is asked for; a workbook needs a real file (`flag` names the
-    /// option in the error).
-    pub fn xlsx_path(self, output: Option<&Path>, flag: &'static str) -> Result<Option<PathBuf>> {
+    /// The workbook path when Excel is asked for; a workbook needs a real file. The error names
+    /// the format option (`flag`) and the option that takes the file (`file_option`).
+    pub fn xlsx_path(self, output: Option<&Path>, flag: &'static str, file_option: &str) -> Result<Option<PathBuf>> {
         match (self, output) {
             (ListFormat::Csv, _) => Ok(None),
             (ListFormat::Xlsx, Some(p)) if p.as_os_str() != "-" => Ok(Some(p.to_path_buf())),
             (ListFormat::Xlsx, _) => Err(Error::Usage {
                 option: flag,
-                detail: "出力ファイルを -o で指定してください".into(),
+                detail: format!("出力ファイルを {file_option} で指定してください"),
             }),
         }
     }

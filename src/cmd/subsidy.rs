@@ -88,6 +88,7 @@ fn is_item_code(code: &str) -> bool {
 pub fn run(cli: &Cli) -> Result<u8> {
     let console = Console { tool: TOOL, quiet: cli.run.quiet };
     check_distinct_outputs(&[cli.output.output.as_deref(), cli.summary.as_deref(), cli.run.summary_json.as_deref()])?;
+    let summary_xlsx = cli.summary_format.xlsx_path(cli.summary.as_deref(), "--summary-format xlsx", "--summary")?;
     let requested = cli.input.input_encoding()?;
     let fy_only: Option<FiscalYear> = cli
         .fy
@@ -239,9 +240,8 @@ pub fn run(cli: &Cli) -> Result<u8> {
             ]
         })
         .collect();
-    let summary_xlsx = cli.summary_format.xlsx_path(cli.summary.as_deref(), "--summary-format xlsx")?;
     let summary_out = match (&cli.summary, &summary_xlsx) {
-        (Some(path), Some(_)) => {
+        (_, Some(path)) => {
             let kinds = [Cell::Text, Cell::Text, Cell::Text, Cell::Text, Cell::Number, Cell::Number, Cell::Number];
             write_sheet(path, "補助金集計", &SUBSIDY_SUMMARY, &kinds, &summary_rows)?;
             None

@@ -423,7 +423,7 @@ fn check(args: &CheckArgs) -> Result<u8> {
     use crate::layout::{INFO_STATUS, UNEXAMINED_CHECKLIST};
     let console = Console { tool: TOOL, quiet: args.run.quiet };
     check_distinct_outputs(&[args.output.output.as_deref(), args.run.summary_json.as_deref()])?;
-    let xlsx_path = args.format.xlsx_path(args.output.output.as_deref(), "--format xlsx")?;
+    let xlsx_path = args.format.xlsx_path(args.output.output.as_deref(), "--format xlsx", "-o")?;
     let requested = args.input.input_encoding()?;
     let option_date = |v: &Option<String>, option: &'static str| -> Result<Option<Date>> {
         v.as_ref()

@@ -88,6 +88,17 @@ fn the_same_item_twice_in_a_year_counts_once() {
     assert_eq!(sheet.get((2, 4)), Some(&Data::Float(2.0)));
     assert_eq!(sheet.get((2, 6)), Some(&Data::Float(800.0)));
     assert!(r.stderr.contains("補助額 1,500 円"), "{}", r.stderr);
+    // the workbook needs a file, not standard output
+    let r =
+        run(p, "kk-subsidy", &["--items", "items.csv", "-i", "r.csv", "--summary", "-", "--summary-format", "xlsx"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains(
+            "E011 オプション --summary-format xlsx の値が正しくありません: 出力ファイルを --summary で指定してください"
+        ),
+        "{}",
+        r.stderr
+    );
     // --summary-format without --summary is a usage error
     let r = run(p, "kk-subsidy", &["--items", "items.csv", "-i", "r.csv", "--summary-format", "xlsx"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
