@@ -1,6 +1,6 @@
 //! kk-subsidy: subsidised items per person and per insurer × item.
 
-use crate::{files_in, records, run, run_in, tempdir};
+use crate::{files_in, records, run, run_in, tempdir, to_sjis};
 
 const RESULTS: &str = "受診券整理番号,保険者番号,被保険者証記号,被保険者証番号,枝番,性別,生年月日,健診機関番号,受診日,項目コード,項目名,結果値,単位";
 const URIC: &str = "3C020000002327101";
@@ -123,5 +123,28 @@ fn malformed_item_codes_are_reported_by_line_and_nothing_is_written() {
         "{}",
         r.stderr
     );
+    assert_eq!(files_in(p), ["items.csv", "r.csv"]);
+
+    // broken Shift_JIS in 項目コード, a results file without 項目コード, a ragged row
+    let args = ["--items", "items.csv", "-i", "r.csv", "-o", "out.csv", "--summary", "s.csv"];
+    let mut bytes = to_sjis(&format!("{RESULTS}\r\n{}\r\n", result("130013", "1", "20260331", URIC)));
+    bytes.extend_from_slice(b"25100000001,130013,101,2,01,1,19700101,2610307411,20260331,3C02\x81,x,1.0,\r\n");
+    std::fs::write(p.join("r.csv"), bytes).unwrap();
+    let r = run(p, "kk-subsidy", &args);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("kk-subsidy: E002 r.csv:3行目 列「項目コード」: Shift_JISとして読めないバイト列があります"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(files_in(p), ["items.csv", "r.csv"]);
+    std::fs::write(p.join("r.csv"), RESULTS.replace(",項目コード", "") + "\n").unwrap();
+    let r = run(p, "kk-subsidy", &args);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("kk-subsidy: E003 r.csv: 必須の列「項目コード」がありません"), "{}", r.stderr);
+    std::fs::write(p.join("r.csv"), format!("{RESULTS}\n25100000001,130013,101,1\n")).unwrap();
+    let r = run(p, "kk-subsidy", &args);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("kk-subsidy: E004 r.csv:2行目: 列数が 4 個です (見出しは 13 個)"), "{}", r.stderr);
     assert_eq!(files_in(p), ["items.csv", "r.csv"]);
 }

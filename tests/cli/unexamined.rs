@@ -1,6 +1,6 @@
 //! kk-unexamined list: exactly the targets of the fiscal year with no checkup in it.
 
-use crate::{records, run, tempdir};
+use crate::{records, run, tempdir, to_sjis};
 
 const HEADER: &str = "保険者番号,被保険者証記号,被保険者証番号,枝番,氏名カナ,氏名,性別,生年月日,資格取得日,資格喪失日,世帯番号,郵便番号,住所";
 
@@ -143,6 +143,37 @@ fn bad_reference_files_stop_with_line_and_column() {
     );
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("E011 オプション --fy の値が正しくありません"), "{}", r.stderr);
+
+    // broken Shift_JIS in a results row, a master without 生年月日, a ragged master row: each stops
+    // with file, line (and column where there is one), no output file and no name in the message
+    write(p, "x.csv", &["保険者番号,被保険者証記号,被保険者証番号,枝番,除外事由,開始日,終了日".to_string()]);
+    let mut results = to_sjis("受診券整理番号,保険者番号,被保険者証記号,被保険者証番号,枝番,受診日\r\n");
+    results.extend_from_slice(b"25100000001,130013,101,1,01,20250601\r\n25100000002,130013,101,2,01,2025\x81\r\n");
+    std::fs::write(p.join("r.csv"), results).unwrap();
+    let r = run(p, "kk-unexamined", &[&args[..], &["--encoding", "sjis"]].concat());
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("E002 r.csv:3行目 列「受診日」: Shift_JISとして読めないバイト列があります"),
+        "{}",
+        r.stderr
+    );
+    assert!(!p.join("out.csv").exists());
+    write(p, "r.csv", &["受診券整理番号,保険者番号,被保険者証記号,被保険者証番号,枝番,受診日".to_string()]);
+    write(
+        p,
+        "m.csv",
+        &[HEADER.replace(",生年月日", ""), "130013,101,1,01,テスト　タロウ,試験　太郎,1,20080401,,H1,,".to_string()],
+    );
+    let r = run(p, "kk-unexamined", &args);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("E003 m.csv: 必須の列「生年月日」がありません"), "{}", r.stderr);
+    assert!(!p.join("out.csv").exists());
+    write(p, "m.csv", &[HEADER.to_string(), "130013,101,1,01,テスト　タロウ,試験　太郎,1,19860401".to_string()]);
+    let r = run(p, "kk-unexamined", &args);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("E004 m.csv:2行目: 列数が 8 個です (見出しは 13 個)"), "{}", r.stderr);
+    assert!(!r.stderr.contains("タロウ") && !r.stderr.contains("太郎"), "{}", r.stderr);
+    assert!(!p.join("out.csv").exists());
 }
 
 /// Every U-code once, on a small master, results and info-status; clean rows not listed.
