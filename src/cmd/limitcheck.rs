@@ -123,7 +123,11 @@ const ANY_INSURER: u32 = u32::MAX;
 /// one hash probe and a binary search away.
 struct Contracts {
     kinds: Vec<Box<str>>,
-    by_key: FxHashMap<ContractKey, Vec<Contract>>,
+    /// Every contract, grouped by key and sorted by 開始日 within a key: one allocation, so the
+    /// lookup for a claim touches one hash entry and one nearby run of contracts.
+    all: Vec<Contract>,
+    /// The range of `all` holding each key's contracts.
+    by_key: FxHashMap<ContractKey, (u32, u32)>,
 }
 
 /// (健診機関番号 or [`ANY_INSTITUTION`], 保険者番号 or [`ANY_INSURER`], 契約区分 number).
@@ -135,7 +139,7 @@ impl Contracts {
         let l = &CONTRACTS;
         let mut input = CsvInput::open(Some(path), requested, l, None)?;
         let name = input.name().to_string();
-        let mut by_key: FxHashMap<ContractKey, Vec<Contract>> = FxHashMap::default();
+        let mut keyed: Vec<(ContractKey, Contract)> = Vec::new();
         let mut kinds: Vec<Box<str>> = Vec::new();
         while let Some(row) = input.next_row()? {
             let mut v = Vec::with_capacity(l.fields.len());
@@ -193,17 +197,21 @@ impl Contracts {
                     kinds.len() - 1
                 }
             };
-            by_key.entry((institution, insurer, kind as u16)).or_default().push(contract);
+            keyed.push(((institution, insurer, kind as u16), contract));
         }
-        for list in by_key.values_mut() {
-            list.sort_by_key(|c| (c.start, c.line));
-            for pair in list.windows(2) {
-                if pair[1].start <= pair[0].end {
-                    return Err(Error::ContractOverlap { file: name, first: pair[0].line, second: pair[1].line });
-                }
+        keyed.sort_by_key(|(key, c)| (*key, c.start, c.line));
+        for pair in keyed.windows(2) {
+            let ((key0, c0), (key1, c1)) = (&pair[0], &pair[1]);
+            if key0 == key1 && c1.start <= c0.end {
+                return Err(Error::ContractOverlap { file: name, first: c0.line, second: c1.line });
             }
         }
-        let contracts = Contracts { kinds, by_key };
+        let mut by_key: FxHashMap<ContractKey, (u32, u32)> = FxHashMap::default();
+        for (i, (key, _)) in keyed.iter().enumerate() {
+            by_key.entry(*key).or_insert((i as u32, i as u32)).1 = i as u32 + 1;
+        }
+        let all = keyed.into_iter().map(|(_, c)| c).collect();
+        let contracts = Contracts { kinds, all, by_key };
         contracts.check_one_wildcard_ties(&name)?;
         Ok(contracts)
     }
@@ -216,7 +224,7 @@ impl Contracts {
                 .by_key
                 .iter()
                 .filter(|((i, s, _), _)| wanted(*i, *s))
-                .map(|(key, list)| (*key, list.as_slice()))
+                .map(|(key, &(from, to))| (*key, &self.all[from as usize..to as usize]))
                 .collect();
             v.sort_by_key(|(key, _)| *key);
             v
@@ -242,7 +250,7 @@ impl Contracts {
 
     /// The contracts of one (institution, insurer, 契約区分 number), sorted by 開始日.
     fn list(&self, institution: u64, insurer: u32, kind: u16) -> &[Contract] {
-        self.by_key.get(&(institution, insurer, kind)).map_or(&[], Vec::as_slice)
+        self.by_key.get(&(institution, insurer, kind)).map_or(&[], |&(from, to)| &self.all[from as usize..to as usize])
     }
 
     /// The most specific contract valid on `date` for a claim.
@@ -296,9 +304,9 @@ fn split_codes(s: &str) -> std::result::Result<Vec<&str>, FieldError> {
 /// Who is exempt from the co-payment, for the persons it matters for: their 世帯番号 from the
 /// master and their households' 課税区分 from the household tax file.
 #[derive(Default)]
-struct Households {
-    /// person → household key (8-digit insurer ␟ 世帯番号)
-    of_person: FxHashMap<PersonKey, Box<str>>,
+struct Households<'a> {
+    /// person (key text, borrowed from the claims) → household key (8-digit insurer ␟ 世帯番号)
+    of_person: FxHashMap<&'a str, Box<str>>,
     /// household key → (年度, 更新日, 非課税) as registered
     status: FxHashMap<Box<str>, Vec<(FiscalYear, Date, bool)>>,
 }
@@ -315,15 +323,15 @@ fn household_key(insurer: &str, household: &str) -> Box<str> {
     key.into_boxed_str()
 }
 
-impl Households {
+impl<'a> Households<'a> {
     /// Reads the master keeping only the persons in `wanted`, then the statuses of their
     /// households. Every row is still checked: a bad value in either file is fatal.
     fn load(
         master: &Path,
         household: &Path,
         requested: InputEncoding,
-        wanted: &FxHashSet<PersonKey>,
-    ) -> Result<Households> {
+        wanted: &FxHashSet<&'a str>,
+    ) -> Result<Households<'a>> {
         let mut h = Households::default();
         let l = &layout::MASTER_PERSON_HOUSEHOLD;
         read_rows(
@@ -336,8 +344,8 @@ impl Households {
                     (code_text(row, l, 1)?, code_text(row, l, 2)?, code_text(row, l, 3)?, code_text(row, l, 4)?);
                 InsurerNumber::check(&insurer).map_err(|e| reference_error(row, l, 0, "被保険者マスタ", e))?;
                 PersonKey::join_into(&insurer, &kigo, &bango, &edaban, key);
-                Ok((!hh.is_empty() && wanted.contains(key.as_str()))
-                    .then(|| (PersonKey::from_checked(&insurer, &kigo, &bango, &edaban), household_key(&insurer, &hh))))
+                let person = if hh.is_empty() { None } else { wanted.get(key.as_str()) };
+                Ok(person.map(|person| (*person, household_key(&insurer, &hh))))
             },
             |(person, hh)| {
                 h.of_person.insert(person, hh);
@@ -773,16 +781,20 @@ pub fn run(cli: &Cli) -> Result<u8> {
     // 非課税 exemptions: the master is read once for just the claimants whose co-payment
     // depends on their household (a claim file is usually far smaller than the master)
     if let Some((master, household)) = exemption {
-        let wanted: FxHashSet<PersonKey> =
-            listed.iter().filter_map(|c| c.pending.as_ref().map(|p| p.person.clone())).collect();
+        let wanted: FxHashSet<&str> =
+            listed.iter().filter_map(|c| c.pending.as_ref().map(|p| p.person.borrow())).collect();
         let households = Households::load(master, household, requested, &wanted)?;
-        for claim in &mut listed {
-            if let Some(p) = claim.pending.take() {
+        let copays: Vec<(usize, usize, Finding)> = listed
+            .iter()
+            .enumerate()
+            .filter_map(|(i, claim)| {
+                let p = claim.pending.as_ref()?;
                 let expected = if households.exempt(p.person.borrow(), p.fy) { 0 } else { p.taxed };
-                if p.claimed != expected {
-                    claim.findings.insert(p.at, amounts(Check::Copay, expected, p.claimed));
-                }
-            }
+                (p.claimed != expected).then(|| (i, p.at, amounts(Check::Copay, expected, p.claimed)))
+            })
+            .collect();
+        for (i, at, finding) in copays {
+            listed[i].findings.insert(at, finding);
         }
     }
     let invalid = listed.iter().filter(|c| c.invalid).count() as u64;
@@ -921,7 +933,7 @@ mod tests {
     fn the_latest_status_of_a_year_decides() {
         let mut h = Households::default();
         let key = PersonKey::from_checked("130013", "1", "2", "01");
-        h.of_person.insert(key.clone(), "00130013\u{1F}H1".into());
+        h.of_person.insert(key.borrow(), "00130013\u{1F}H1".into());
         let day = |d| jiff::civil::date(2026, 4, d);
         h.status.insert(
             "00130013\u{1F}H1".into(),
