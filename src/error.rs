@@ -109,6 +109,14 @@ pub enum Error {
     )]
     NoFont,
 
+    #[error(
+        "E020 {file}: 列「{column}」は匿名化の規則にない列です。残すなら --pass \"{column}\"、削除するなら --drop \"{column}\" を指定してください"
+    )]
+    UnknownColumn { file: String, column: String },
+
+    #[error("E021 {what} {path} を使えません: {detail}", path = .path.display())]
+    Secret { path: PathBuf, what: &'static str, detail: String },
+
     #[error("E900 整合性チェックに失敗しました: {detail}")]
     Integrity { detail: String },
 }
@@ -135,6 +143,8 @@ impl Error {
             Error::UnknownInsurer { .. } => "E017",
             Error::MixedMonths { .. } => "E018",
             Error::NoFont => "E019",
+            Error::UnknownColumn { .. } => "E020",
+            Error::Secret { .. } => "E021",
             Error::Integrity { .. } => "E900",
         }
     }

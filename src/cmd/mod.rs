@@ -1,6 +1,7 @@
 //! One module per tool: its arguments, its `run`, its rules. The binaries in `src/bin/` only
 //! parse arguments and call [`exit`] with the result.
 
+pub mod anonymize;
 pub mod finance;
 pub mod generate;
 pub mod import;

@@ -6,6 +6,7 @@
 //! when the output encoding is the input's, so CP932 text (外字, NEC and IBM characters) comes
 //! out byte for byte as it came in.
 
+pub mod archive;
 mod blank;
 pub mod encoding;
 mod output;
@@ -121,6 +122,8 @@ pub struct InputContext {
     name: String,
     encoding: Encoding,
     columns: Columns,
+    /// The header row's names (trimmed), empty for a file without one.
+    header: Vec<String>,
     /// Fields every record must have (the header's, or the first record's).
     width: usize,
 }
@@ -250,6 +253,7 @@ impl CsvInput {
             name: name.clone(),
             encoding,
             columns: Columns { columns: Vec::new(), unused: Vec::new() },
+            header: Vec::new(),
             width: 0,
         };
         let mut first = ByteRecord::new();
@@ -276,7 +280,7 @@ impl CsvInput {
         };
         let columns = Columns::resolve(layout, &name, header.as_deref(), width, mapping.map(|(lf, p)| (lf, p)))?;
         Ok(CsvInput {
-            ctx: Arc::new(InputContext { name, encoding, columns, width }),
+            ctx: Arc::new(InputContext { name, encoding, columns, header: header.unwrap_or_default(), width }),
             source,
             buf,
             scanned: 0,
@@ -359,6 +363,10 @@ impl CsvInput {
     pub fn encoding(&self) -> Encoding {
         self.ctx.encoding
     }
+    /// The header row's names in file order (empty without a header row).
+    pub fn header(&self) -> &[String] {
+        &self.ctx.header
+    }
     /// Header names the layout did not use.
     pub fn unused_columns(&self) -> &[String] {
         &self.ctx.columns.unused
@@ -372,6 +380,16 @@ impl Row<'_> {
             Some(i) => strip_cr(self.record, i),
             None => b"",
         }
+    }
+
+    /// The encoding of the file the row came from.
+    pub fn encoding(&self) -> Encoding {
+        self.input.encoding
+    }
+
+    /// The raw bytes of the file's column `col` (0-based, in file order).
+    pub fn raw_at(&self, col: usize) -> &[u8] {
+        strip_cr(self.record, col)
     }
 
     /// The decoded text of canonical field `field`; undecodable bytes are fatal (E002).

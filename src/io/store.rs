@@ -105,6 +105,11 @@ impl RowStore {
         offset
     }
 
+    /// Every row's bytes in order, as a few large slices (a store written out whole).
+    pub fn slices(&self) -> impl Iterator<Item = &[u8]> {
+        self.parts.iter().map(Vec::as_slice).chain(std::iter::once(self.buf.as_slice()))
+    }
+
     /// The CSV bytes of a row, line ending included.
     pub fn bytes(&self, row: &RowRef) -> &[u8] {
         let part = self.parts.get(row.part as usize).unwrap_or(&self.buf);

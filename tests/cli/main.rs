@@ -1,5 +1,6 @@
 //! Integration tests: the real binaries on real files, exact outputs, exit codes and messages.
 
+mod anonymize;
 mod finance;
 mod generate;
 mod import;
@@ -31,6 +32,7 @@ pub fn bin(name: &str) -> PathBuf {
         "kk-finance" => PathBuf::from(env!("CARGO_BIN_EXE_kk-finance")),
         "kk-unexamined" => PathBuf::from(env!("CARGO_BIN_EXE_kk-unexamined")),
         "kk-subsidy" => PathBuf::from(env!("CARGO_BIN_EXE_kk-subsidy")),
+        "kk-anonymize" => PathBuf::from(env!("CARGO_BIN_EXE_kk-anonymize")),
         other => panic!("unknown binary {other}"),
     }
 }

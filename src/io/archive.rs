@@ -1,0 +1,206 @@
+//! Zip archives, optionally sealed with age, written as a stream: zip → age → an atomic 0600
+//! file. Nothing is ever written unencrypted to disk when a recipient or passphrase is given, and
+//! a failed run leaves no file at all (the [`Sink`] is only committed by [`ZipOut::finish`]).
+//!
+//! Also the one reader of secrets (key files, passphrase files): refused when group or others
+//! may read or write them.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use age::secrecy::SecretString;
+use zip::write::{SimpleFileOptions, StreamWriter};
+use zip::{CompressionMethod, DateTime, ZipWriter};
+
+use super::Sink;
+use crate::error::{Error, Result};
+
+/// Reads a secret file: its bytes without trailing CR/LF. Refused (E021) when the file is
+/// readable or writable by group or others, or holds fewer than `min_len` bytes.
+pub fn read_secret(path: &Path, what: &'static str, min_len: usize) -> Result<Vec<u8>> {
+    let fail = |detail: String| Error::Secret { path: path.to_path_buf(), what, detail };
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if !meta.is_file() {
+        return Err(fail("通常のファイルではありません".into()));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(fail(format!(
+                "所有者以外も読み書きできる権限 ({mode:03o}) です。chmod 600 {} を実行してください",
+                path.display()
+            )));
+        }
+    }
+    let mut bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    while bytes.last().is_some_and(|b| matches!(b, b'\r' | b'\n')) {
+        bytes.pop();
+    }
+    if bytes.len() < min_len {
+        return Err(fail(format!("{} バイトしかありません ({min_len} バイト以上必要です)", bytes.len())));
+    }
+    Ok(bytes)
+}
+
+/// How an archive is sealed.
+pub enum Seal {
+    /// A plain zip.
+    None,
+    /// age to X25519 recipients (`age1…`).
+    Recipients(Vec<age::x25519::Recipient>),
+    /// age with a passphrase (scrypt), read from a file.
+    Passphrase(SecretString),
+}
+
+impl Seal {
+    /// From `--recipient` values and a `--passphrase-file` (at most one of the two kinds).
+    pub fn from_options(recipients: &[String], passphrase_file: Option<&Path>) -> Result<Seal> {
+        if let Some(p) = passphrase_file {
+            let bytes = read_secret(p, "パスフレーズファイル", 1)?;
+            let text = String::from_utf8(bytes).map_err(|_| Error::Secret {
+                path: p.to_path_buf(),
+                what: "パスフレーズファイル",
+                detail: "UTF-8 の文字列ではありません".into(),
+            })?;
+            return Ok(Seal::Passphrase(SecretString::from(text)));
+        }
+        if recipients.is_empty() {
+            return Ok(Seal::None);
+        }
+        let parsed = recipients
+            .iter()
+            .map(|r| {
+                r.trim().parse::<age::x25519::Recipient>().map_err(|_| Error::Usage {
+                    option: "--recipient",
+                    detail: format!("age の公開鍵 (age1…) ではありません: {}", r.trim()),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Seal::Recipients(parsed))
+    }
+
+    pub fn is_sealed(&self) -> bool {
+        !matches!(self, Seal::None)
+    }
+
+    /// The file an archive named `path` is written to: `.age` appended when sealed.
+    pub fn file_name(&self, path: &Path) -> PathBuf {
+        if self.is_sealed() && path.extension().is_none_or(|e| e != "age") {
+            let mut s = path.as_os_str().to_owned();
+            s.push(".age");
+            PathBuf::from(s)
+        } else {
+            path.to_path_buf()
+        }
+    }
+}
+
+/// The bytes under the zip stream: the output file, or age encrypting into it.
+enum Sealed {
+    Plain(Sink),
+    Age(age::stream::StreamWriter<Sink>),
+}
+
+impl Write for Sealed {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Sealed::Plain(w) => w.write(buf),
+            Sealed::Age(w) => w.write(buf),
+        }
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Sealed::Plain(w) => w.flush(),
+            Sealed::Age(w) => w.flush(),
+        }
+    }
+}
+
+/// A zip being written: entries deflated, UTF-8 names, JST timestamps, mode 0600.
+pub struct ZipOut {
+    zip: ZipWriter<StreamWriter<Sealed>>,
+    path: PathBuf,
+    options: SimpleFileOptions,
+}
+
+impl ZipOut {
+    /// Starts the archive at `path` (already with `.age` when sealed, see [`Seal::file_name`]).
+    pub fn create(path: &Path, seal: &Seal) -> Result<ZipOut> {
+        let sink = Sink::create(Some(path))?;
+        let io_err = |e: io::Error| Error::io(path, e);
+        let sealed = match seal {
+            Seal::None => Sealed::Plain(sink),
+            Seal::Recipients(rs) => {
+                let enc = age::Encryptor::with_recipients(rs.iter().map(|r| r as &dyn age::Recipient))
+                    .map_err(|e| Error::io(path, io::Error::other(e.to_string())))?;
+                Sealed::Age(enc.wrap_output(sink).map_err(io_err)?)
+            }
+            Seal::Passphrase(p) => {
+                Sealed::Age(age::Encryptor::with_user_passphrase(p.clone()).wrap_output(sink).map_err(io_err)?)
+            }
+        };
+        let options = SimpleFileOptions::default()
+            .compression_method(CompressionMethod::Deflated)
+            .last_modified_time(jst_now())
+            .unix_permissions(0o600)
+            // sizes are not known before an entry is written: zip64 headers keep > 4 GiB safe
+            .large_file(true);
+        Ok(ZipOut { zip: ZipWriter::new_stream(sealed), path: path.to_path_buf(), options })
+    }
+
+    /// Starts an entry; write its bytes with [`Write`] on `self`.
+    pub fn start_entry(&mut self, name: &str) -> Result<()> {
+        self.zip.start_file(name, self.options).map_err(|e| self.zip_error(e))
+    }
+
+    fn zip_error(&self, e: zip::result::ZipError) -> Error {
+        match e {
+            zip::result::ZipError::Io(io) => Error::io(&self.path, io),
+            other => Error::io(&self.path, io::Error::other(other.to_string())),
+        }
+    }
+
+    /// Writes the central directory, finishes the age stream and renames the file into place.
+    pub fn finish(self) -> Result<()> {
+        let path = self.path.clone();
+        let stream = self.zip.finish().map_err(|e| match e {
+            zip::result::ZipError::Io(io) => Error::io(&path, io),
+            other => Error::io(&path, io::Error::other(other.to_string())),
+        })?;
+        let sink = match stream.into_inner() {
+            Sealed::Plain(sink) => sink,
+            Sealed::Age(w) => w.finish().map_err(|e| Error::io(&path, e))?,
+        };
+        sink.commit()
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Write for ZipOut {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.zip.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.zip.flush()
+    }
+}
+
+/// Now in Japan (UTC+9, no daylight saving), as a zip timestamp: zip times have no zone and
+/// Windows Explorer shows them as local time.
+fn jst_now() -> DateTime {
+    let now = jiff::tz::offset(9).to_datetime(jiff::Timestamp::now());
+    DateTime::from_date_and_time(
+        now.year() as u16,
+        now.month() as u8,
+        now.day() as u8,
+        now.hour() as u8,
+        now.minute() as u8,
+        now.second() as u8,
+    )
+    .unwrap_or_default()
+}
