@@ -39,7 +39,7 @@ pub const TOOL: &str = "kk-anonymize";
 例:
   kk-anonymize keygen > anon.key && chmod 600 anon.key
   kk-anonymize --key anon.key < results.csv > anonymized.csv
-  kk-anonymize --key anon.key --zip houkoku.zip --recipient age1... results.csv exclusions.csv
+  kk-anonymize --key anon.key --zip houkoku.zip --recipient age1... --manifest MANIFEST.csv results.csv jogaisha.csv
   kk-anonymize --key anon.key --zip houkoku.zip --passphrase-file pass.txt results.csv
 
 出力の列: ID1、(氏名カナがあれば) ID2、残す列 (入力の順)。
@@ -94,6 +94,10 @@ pub struct Cli {
     /// zip を age のパスフレーズで暗号化する (パスフレーズを書いた権限 600 のファイル)
     #[arg(long, value_name = "FILE", requires = "zip", conflicts_with = "recipient")]
     pub passphrase_file: Option<PathBuf>,
+
+    /// MANIFEST.csv の写しを zip の外にも書く (kk-statutory reconcile 用。個人情報は含みません)
+    #[arg(long, value_name = "FILE", requires = "zip")]
+    pub manifest: Option<PathBuf>,
 
     /// --zip に入れる入力ファイル
     #[arg(value_name = "FILES", requires = "zip")]
@@ -181,6 +185,12 @@ const KNOWN: &[(&str, Rule)] = &[
     ("除外事由コード", Rule::Keep),
     ("除外事由名", Rule::Keep),
     ("告示区分", Rule::Keep),
+    ("除外開始日", Rule::Keep),
+    ("除外終了日", Rule::Keep),
+    ("行番号", Rule::Keep),
+    ("対象者数", Rule::Keep),
+    ("受診者数", Rule::Keep),
+    ("受診率", Rule::Keep),
 ];
 
 /// The file has no fixed layout: every column is read by its position in the header.
@@ -548,7 +558,7 @@ pub fn run(cli: &Cli) -> Result<u8> {
         Some(zip) => {
             let seal = Seal::from_options(&cli.recipient, cli.passphrase_file.as_deref())?;
             let path = seal.file_name(zip);
-            check_distinct_outputs(&[Some(&path), cli.run.summary_json.as_deref()])?;
+            check_distinct_outputs(&[Some(&path), cli.manifest.as_deref(), cli.run.summary_json.as_deref()])?;
             let (rows, in_enc, out_enc, replaced) = pack(cli, &hasher, requested, &seal, &path, &progress, &console)?;
             progress.finish();
             console.replaced(replaced);
@@ -656,6 +666,11 @@ fn pack(
     zip.start_entry("MANIFEST.csv")?;
     zip.write_all(&bytes).map_err(|e| Error::io(path, e))?;
     zip.finish()?;
+    if let Some(copy) = &cli.manifest {
+        let mut sink = Sink::create(Some(copy))?;
+        sink.write_all(&bytes).map_err(|e| Error::io(copy, e))?;
+        sink.commit()?;
+    }
     Ok((total, encodings.0, encodings.1, replaced + enc.replaced))
 }
 

@@ -7,6 +7,8 @@ pub mod generate;
 pub mod import;
 pub mod invoice_pdf;
 pub mod limitcheck;
+pub(crate) mod reference;
+pub mod statutory;
 pub mod subsidy;
 pub mod unexamined;
 

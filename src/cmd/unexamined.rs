@@ -18,9 +18,9 @@ use csv::ByteRecord;
 use jiff::civil::Date;
 use rustc_hash::FxHashSet;
 
+use super::reference::{date_field, examined_in, exclusions_in, person_key};
 use super::{
-    ListFormat, OutputArgs, RunArgs, check_distinct_outputs, code_text, read_input, read_rows, reference_error,
-    resolve_input_encoding,
+    ListFormat, OutputArgs, RunArgs, check_distinct_outputs, code_text, read_input, read_rows, resolve_input_encoding,
 };
 use crate::domain::text::normalize_code;
 use crate::domain::{
@@ -29,7 +29,7 @@ use crate::domain::{
 use crate::error::{Error, FieldError, Loc, Result};
 use crate::io::xlsx::{Cell, write_sheet};
 use crate::io::{CsvInput, CsvOut, InputEncoding, encoding};
-use crate::layout::{EXCLUSIONS, INSURED, Layout, RESULT_PERSONS, insured as f};
+use crate::layout::{INSURED, insured as f};
 use crate::report::{Console, Summary, thousands};
 
 pub const TOOL: &str = "kk-unexamined";
@@ -143,52 +143,6 @@ pub fn run(cli: &Cli) -> Result<u8> {
 }
 
 /// A person key from the key columns of a reference row (its insurer number validated).
-fn person_key(row: &crate::io::Row<'_>, l: &Layout, what: &'static str) -> Result<PersonKey> {
-    let insurer = code_text(row, l, 0)?;
-    InsurerNumber::check(&insurer).map_err(|e| reference_error(row, l, 0, what, e))?;
-    if code_text(row, l, 2)?.is_empty() {
-        return Err(reference_error(row, l, 2, what, FieldError::Required));
-    }
-    Ok(PersonKey::from_checked(&insurer, &code_text(row, l, 1)?, &code_text(row, l, 2)?, &code_text(row, l, 3)?))
-}
-
-fn date_field(row: &crate::io::Row<'_>, l: &Layout, field: usize, what: &'static str) -> Result<Option<Date>> {
-    let text = code_text(row, l, field)?;
-    if text.is_empty() && !l.fields[field].required {
-        return Ok(None);
-    }
-    parse_date(&text).map(Some).map_err(|e| reference_error(row, l, field, what, e))
-}
-
-/// The persons with a result dated in `fy` (the results streamed, only their keys kept), and the
-/// number of result rows read.
-fn examined_in(
-    path: &std::path::Path,
-    requested: InputEncoding,
-    fy: FiscalYear,
-) -> Result<(FxHashSet<PersonKey>, u64)> {
-    let mut examined: FxHashSet<PersonKey> = FxHashSet::default();
-    let mut rows = 0u64;
-    read_rows(
-        path,
-        requested,
-        &RESULT_PERSONS,
-        |row, _| {
-            let key = person_key(row, &RESULT_PERSONS, "健診結果")?;
-            let day = date_field(row, &RESULT_PERSONS, 4, "健診結果")?;
-            Ok(Some(day.is_some_and(|d| fy.contains(d)).then_some(key)))
-        },
-        |key| {
-            rows += 1;
-            examined.extend(key);
-        },
-    )?;
-    Ok((examined, rows))
-}
-
-/// 告示 exclusion codes (DOMAIN.md).
-const EXCLUSION_CODES: [&str; 7] = ["1", "2", "3", "4", "5", "6", "9"];
-
 fn list(args: &ListArgs) -> Result<u8> {
     let console = Console { tool: TOOL, quiet: args.run.quiet };
     check_distinct_outputs(&[args.output.output.as_deref(), args.run.summary_json.as_deref()])?;
@@ -202,30 +156,10 @@ fn list(args: &ListArgs) -> Result<u8> {
     let (examined, result_rows) = examined_in(&args.results, requested, fy)?;
 
     // the persons with a 告示 exclusion period overlapping the fiscal year
-    let mut excluded: FxHashSet<PersonKey> = FxHashSet::default();
-    if let Some(path) = &args.exclusions {
-        let l = &EXCLUSIONS;
-        read_rows(
-            path,
-            requested,
-            l,
-            |row, _| {
-                let key = person_key(row, l, "除外事由")?;
-                let code = code_text(row, l, 4)?;
-                if !EXCLUSION_CODES.contains(&code.as_ref()) {
-                    let e = if code.is_empty() { FieldError::Required } else { FieldError::Code };
-                    return Err(reference_error(row, l, 4, "除外事由", e));
-                }
-                let start = date_field(row, l, 5, "除外事由")?.unwrap_or(fy.first_day());
-                let end = date_field(row, l, 6, "除外事由")?;
-                if end.is_some_and(|e| e < start) {
-                    return Err(reference_error(row, l, 6, "除外事由", FieldError::DateOrder));
-                }
-                Ok(Some(excludes(start, end, fy).then_some(key)))
-            },
-            |key: Option<PersonKey>| excluded.extend(key),
-        )?;
-    }
+    let excluded = match &args.exclusions {
+        Some(path) => exclusions_in(path, requested, fy)?,
+        None => Default::default(),
+    };
 
     // the master, streamed: the targets not examined and not excluded
     let mut master_input = CsvInput::open(Some(&args.master), requested, &INSURED, None)?;
@@ -244,7 +178,7 @@ fn list(args: &ListArgs) -> Result<u8> {
             let lost = date_field(row, l, f::LOST, "被保険者マスタ")?;
             let qualified = qualified_on(acquired, lost, as_of);
             let target = qualified && is_tokutei_target(birth, fy, as_of);
-            let status = match (qualified, target, excluded.contains(&key), examined.contains(&key)) {
+            let status = match (qualified, target, excluded.contains_key(&key), examined.contains(&key)) {
                 (false, _, _, _) => Status::NotQualified,
                 (true, false, _, _) => Status::NotTarget,
                 (true, true, true, _) => Status::Excluded,
@@ -338,28 +272,6 @@ enum Status {
     Excluded,
     Examined,
     Listed,
-}
-
-/// An exclusion period [start, end] (end empty = open) excludes a person for a fiscal year
-/// when it overlaps the year. [I] DOMAIN.md: the rule is an inference, kept in this one place.
-pub fn excludes(start: Date, end: Option<Date>, fy: FiscalYear) -> bool {
-    start <= fy.last_day() && end.is_none_or(|e| e >= fy.first_day())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use jiff::civil::date;
-
-    #[test]
-    fn exclusion_periods_overlapping_the_year() {
-        let fy = FiscalYear(2025);
-        assert!(!excludes(date(2024, 4, 1), Some(date(2025, 3, 31)), fy), "ended the day before");
-        assert!(excludes(date(2024, 4, 1), Some(date(2025, 4, 1)), fy), "one day in the year");
-        assert!(excludes(date(2026, 3, 31), None, fy), "from the last day");
-        assert!(!excludes(date(2026, 4, 1), None, fy), "from the next year");
-        assert!(excludes(date(2020, 1, 1), None, fy), "open-ended");
-    }
 }
 
 /// What the check needs of a master record.

@@ -6,6 +6,7 @@ pub mod date;
 pub mod money;
 pub mod number;
 pub mod person;
+pub mod statutory;
 pub mod text;
 
 pub use age::{FiscalYear, age_at_fiscal_year_end, is_tokutei_target, legal_age};

@@ -40,10 +40,12 @@ pub fn write_sheet<R: AsRef<[String]>>(
     for (r, row) in rows.iter().enumerate() {
         let r = (r + 1) as u32;
         for (c, value) in row.as_ref().iter().enumerate() {
-            let number = (kinds.get(c) == Some(&Cell::Number)).then(|| value.parse::<i64>().ok()).flatten();
+            // amounts in yen are far below 2^53: exact as an Excel number; rates have one decimal
+            let number = (kinds.get(c) == Some(&Cell::Number))
+                .then(|| value.parse::<i64>().map(|n| n as f64).or_else(|_| value.parse::<f64>()).ok())
+                .flatten();
             match number {
-                // amounts in yen are far below 2^53: exact as an Excel number
-                Some(n) => ws.write_number(r, c as u16, n as f64).map_err(xlsx_err)?,
+                Some(n) => ws.write_number(r, c as u16, n).map_err(xlsx_err)?,
                 None if value.is_empty() => ws,
                 None => ws.write_string(r, c as u16, value).map_err(xlsx_err)?,
             };

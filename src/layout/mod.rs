@@ -366,6 +366,71 @@ pub const DUPLICATE_LIST: [&str; 11] = [
     "資格喪失日",
 ];
 
+/// The part of 健診結果 that kk-statutory erasures needs: whose record, which ticket, when.
+pub static RESULT_RECORDS: Layout = Layout {
+    name: "健診結果",
+    fields: &[
+        req("保険者番号"),
+        opt("被保険者証記号"),
+        req("被保険者証番号"),
+        opt("枝番"),
+        req("受診日"),
+        opt("受診券整理番号"),
+    ],
+};
+
+/// MANIFEST.csv (kk-anonymize `--zip`): what was sent.
+pub static MANIFEST: Layout = Layout {
+    name: "送付ファイル一覧(MANIFEST)",
+    fields: &[req("ファイル名"), req("件数"), opt("SHA-256")],
+};
+
+/// 受領結果, returned by the recipient of the statutory report.
+pub static RECEIPT: Layout = Layout {
+    name: "受領結果",
+    fields: &[req("ファイル名"), req("件数"), opt("受領日"), req("受領結果"), opt("返戻理由")],
+};
+
+/// 法定報告対象者除外者情報 (kk-statutory exclusions).
+pub const STATUTORY_EXCLUSIONS: [&str; 15] = [
+    "行番号",
+    "保険者番号",
+    "被保険者証記号",
+    "被保険者証番号",
+    "枝番",
+    "性別",
+    "生年月日",
+    "年度末年齢",
+    "資格取得日",
+    "資格喪失日",
+    "除外事由コード",
+    "除外事由名",
+    "告示区分",
+    "除外開始日",
+    "除外終了日",
+];
+
+/// 抹消者リスト (kk-statutory erasures, one row per result record = person × ticket × 受診日).
+pub const ERASURES: [&str; 10] = [
+    "行番号",
+    "受診券整理番号",
+    "保険者番号",
+    "被保険者証記号",
+    "被保険者証番号",
+    "枝番",
+    "受診日",
+    "結果行数",
+    "抹消事由コード",
+    "抹消事由名",
+];
+
+/// 法定報告 集計表 (kk-statutory summary).
+pub const STATUTORY_SUMMARY: [&str; 6] = ["保険者番号", "性別", "年齢階級", "対象者数", "受診者数", "受診率"];
+
+/// 受領済リスト (kk-statutory reconcile).
+pub const RECONCILE_LIST: [&str; 7] =
+    ["ファイル名", "送付件数", "受領件数", "受領日", "判定コード", "判定", "返戻理由"];
+
 /// A `--layout FILE.toml`: how a site's file maps onto a canonical layout.
 ///
 /// ```toml

@@ -228,11 +228,22 @@ fn the_zip_opens_with_age_and_unzip_and_its_manifest_matches() {
     let r = run(
         p,
         "kk-anonymize",
-        &["--key", "anon.key", "--zip", "out.zip", "--recipient", &recipient, "名簿.csv", "r.csv"],
+        &[
+            "--key",
+            "anon.key",
+            "--zip",
+            "out.zip",
+            "--recipient",
+            &recipient,
+            "--manifest",
+            "m.csv",
+            "名簿.csv",
+            "r.csv",
+        ],
     );
     assert_eq!(r.code, 0, "{}", r.stderr);
     // no plaintext zip beside the encrypted one
-    assert_eq!(files_in(p), ["anon.key", "id.txt", "out.zip.age", "r.csv", "名簿.csv"]);
+    assert_eq!(files_in(p), ["anon.key", "id.txt", "m.csv", "out.zip.age", "r.csv", "名簿.csv"]);
     let out = Command::new("age").args(["-d", "-i", "id.txt", "-o", "out.zip", "out.zip.age"]).current_dir(p).output();
     assert!(out.unwrap().status.success());
     let list = Command::new("unzip").args(["-Z1", "out.zip"]).current_dir(p).output().unwrap();
@@ -254,6 +265,7 @@ fn the_zip_opens_with_age_and_unzip_and_its_manifest_matches() {
             vec!["r.csv".into(), "2".into(), sha(&entry("r.csv"))],
         ]
     );
+    assert_eq!(std::fs::read(p.join("m.csv")).unwrap(), entry("MANIFEST.csv"), "the copy outside the archive");
     // the same anonymization as the filter gives
     let filtered = run(p, "kk-anonymize", &["--key", "anon.key", "-i", "名簿.csv"]);
     assert_eq!(entry("名簿.csv"), filtered.stdout);

@@ -5,6 +5,7 @@ mod finance;
 mod generate;
 mod import;
 mod limitcheck;
+mod statutory;
 mod subsidy;
 mod unexamined;
 
@@ -33,6 +34,7 @@ pub fn bin(name: &str) -> PathBuf {
         "kk-unexamined" => PathBuf::from(env!("CARGO_BIN_EXE_kk-unexamined")),
         "kk-subsidy" => PathBuf::from(env!("CARGO_BIN_EXE_kk-subsidy")),
         "kk-anonymize" => PathBuf::from(env!("CARGO_BIN_EXE_kk-anonymize")),
+        "kk-statutory" => PathBuf::from(env!("CARGO_BIN_EXE_kk-statutory")),
         other => panic!("unknown binary {other}"),
     }
 }

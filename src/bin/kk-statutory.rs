@@ -1,0 +1,7 @@
+use clap::Parser;
+use kk::cmd::{self, statutory};
+
+fn main() -> std::process::ExitCode {
+    let cli = statutory::Cli::parse();
+    cmd::exit(statutory::TOOL, statutory::run(&cli))
+}

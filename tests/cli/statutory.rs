@@ -1,0 +1,316 @@
+//! kk-statutory: one hand-made fiscal year (FY2025) where every reason of the rule set occurs
+//! once, and the lists and the table checked cell by cell.
+
+use crate::{files_in, read_sjis, records, run, tempdir, to_sjis};
+
+const MASTER_HEADER: &str = "保険者番号,被保険者証記号,被保険者証番号,枝番,氏名カナ,氏名,性別,生年月日,資格取得日,資格喪失日,世帯番号,郵便番号,住所";
+
+/// (番号, 性別, 生年月日, 資格取得日, 資格喪失日) under 130013, then two under 06132013.
+fn master() -> String {
+    let p = |insurer: &str, kigo: &str, bango: &str, sex: &str, birth: &str, acq: &str, lost: &str| {
+        format!(
+            "{insurer},{kigo},{bango},01,ヤマダ タロウ,山田太郎,{sex},{birth},{acq},{lost},H{bango},100-0001,東京都"
+        )
+    };
+    [
+        MASTER_HEADER.to_string(),
+        p("130013", "", "1", "1", "19700601", "20000101", ""), // 2 in, 55-59, examined
+        p("130013", "", "2", "2", "19860401", "20000101", ""), // 3 in, 40 at the year's end
+        p("130013", "", "3", "1", "19860402", "20000101", ""), // 4 S104 39
+        p("130013", "", "4", "1", "19510401", "20000101", ""), // 5 in, 75 only at the end: 70-74
+        p("130013", "", "5", "1", "19510331", "20000101", ""), // 6 S104 turned 75 on 31 March
+        p("130013", "", "6", "1", "19600101", "20250402", ""), // 7 S105 joined on 2 April
+        p("130013", "", "7", "2", "19600101", "20000101", "20260331"), // 8 S106 lost on 31 March
+        p("130013", "", "8", "2", "19600101", "20000101", "20260401"), // 9 in: lost the day after
+        p("130013", "", "9", "2", "19600101", "20000101", ""), // 10 S107 excluded (妊産婦)
+        p("06132013", "K", "10", "1", "19800515", "20000101", "20250401"), // 11 S103 lost on 1 April
+        p("06132013", "K", "11", "1", "19800515", "20000101", ""), // 12 in, 45-49, examined
+    ]
+    .join("\r\n")
+        + "\r\n"
+}
+
+const EXCLUSIONS: &str = "保険者番号,被保険者証記号,被保険者証番号,枝番,除外事由,開始日,終了日\n\
+    130013,,9,01,1,20250901,20251231\n\
+    130013,,1,01,2,20240101,20250331\n";
+
+const RESULTS_HEADER: &str = "受診券整理番号,保険者番号,被保険者証記号,被保険者証番号,枝番,性別,生年月日,健診機関番号,受診日,項目コード,項目名,結果値,単位";
+
+fn results() -> String {
+    let r = |ticket: &str, insurer: &str, kigo: &str, bango: &str, day: &str, item: &str| {
+        format!("{ticket},{insurer},{kigo},{bango},01,1,19700601,1310001001,{day},{item},項目,1.0,")
+    };
+    [
+        RESULTS_HEADER.to_string(),
+        r("25100000001", "130013", "", "1", "20250601", "9N001000000000001"), // 2 kept
+        r("25100000001", "130013", "", "1", "20250601", "9N006000000000001"), // 3 kept
+        r("25100000003", "130013", "", "3", "20250601", "9N001000000000001"), // 4 S104
+        r("25100000004", "130013", "", "4", "R7.6.2", "9N001000000000001"),   // 5 kept
+        r("25100000006", "130013", "", "6", "20250701", "9N001000000000001"), // 6 S105
+        r("25100000006", "130013", "", "6", "20250701", "9N006000000000001"), // 7 S105, same record
+        r("26100000008", "130013", "", "8", "20260401", "9N001000000000001"), // 8 S102 next year
+        r("25100000009", "130013", "", "9", "20250801", "9N001000000000001"), // 9 S107
+        r("25100000010", "06132013", "K", "10", "20250801", "9N001000000000001"), // 10 S103
+        r("25100000099", "130013", "", "99", "20250801", "9N001000000000001"), // 11 S101
+        r("25100000006", "130013", "", "6", "20250701", "9N016000000000001"), // 12 S105, same record
+        r("25100000011", "０６１３２０１３", "Ｋ", "１１", "20250901", "9N001000000000001"), // 13 kept
+    ]
+    .join("\n")
+        + "\n"
+}
+
+fn setup(dir: &std::path::Path) {
+    std::fs::write(dir.join("master.csv"), to_sjis(&master())).unwrap();
+    std::fs::write(dir.join("jogai.csv"), EXCLUSIONS).unwrap();
+    std::fs::write(dir.join("results.csv"), results()).unwrap();
+}
+
+#[test]
+fn exclusions_list_every_target_out_of_the_denominator_with_its_reason() {
+    let dir = tempdir();
+    let p = dir.path();
+    setup(p);
+    let args = ["exclusions", "--fy", "2025", "--master", "master.csv", "--exclusions", "jogai.csv", "-o", "ex.csv"];
+    let r = run(p, "kk-statutory", &args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        read_sjis(&p.join("ex.csv")),
+        "行番号,保険者番号,被保険者証記号,被保険者証番号,枝番,性別,生年月日,年度末年齢,資格取得日,資格喪失日,除外事由コード,除外事由名,告示区分,除外開始日,除外終了日\r\n\
+         7,130013,,6,01,1,19600101,66,20250402,,S105,年度途中加入,,,\r\n\
+         8,130013,,7,01,2,19600101,66,20000101,20260331,S106,年度途中喪失,,,\r\n\
+         10,130013,,9,01,2,19600101,66,20000101,,S107,告示による除外(妊産婦),1,20250901,20251231\r\n"
+    );
+    assert!(
+        r.stderr.contains(
+            "2025年度: マスタ 11 行 = 分母 5 人 + 年度内に資格なし 1 人 + 年齢範囲外 2 人 + 途中加入 1 人 + 途中喪失 1 人 + 告示除外 1 人"
+        ),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn erasures_list_each_record_once_with_the_first_reason_and_kept_rows_stay_as_read() {
+    let dir = tempdir();
+    let p = dir.path();
+    setup(p);
+    let r = run(
+        p,
+        "kk-statutory",
+        &[
+            "erasures",
+            "--fy",
+            "2025",
+            "--master",
+            "master.csv",
+            "--exclusions",
+            "jogai.csv",
+            "-i",
+            "results.csv",
+            "-o",
+            "er.csv",
+            "--kept",
+            "kept.csv",
+            "--summary-json",
+            "s.json",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        std::fs::read_to_string(p.join("er.csv")).unwrap(),
+        "行番号,受診券整理番号,保険者番号,被保険者証記号,被保険者証番号,枝番,受診日,結果行数,抹消事由コード,抹消事由名\n\
+         4,25100000003,130013,,3,01,20250601,1,S104,年度末年齢が40〜74歳の範囲外\n\
+         6,25100000006,130013,,6,01,20250701,3,S105,年度途中加入\n\
+         8,26100000008,130013,,8,01,20260401,1,S102,受診日が対象年度外\n\
+         9,25100000009,130013,,9,01,20250801,1,S107,告示による除外\n\
+         10,25100000010,06132013,K,10,01,20250801,1,S103,年度内に資格がない\n\
+         11,25100000099,130013,,99,01,20250801,1,S101,被保険者マスタにない\n"
+    );
+    let all: Vec<String> = results().lines().map(str::to_string).collect();
+    let kept: String = [0, 1, 2, 4, 12].iter().map(|&i| format!("{}\n", all[i])).collect();
+    assert_eq!(std::fs::read_to_string(p.join("kept.csv")).unwrap(), kept);
+    assert!(r.stderr.contains("結果 12 行 = 報告 4 行 + 抹消 8 行 (記録 6 件)"), "{}", r.stderr);
+    let json = std::fs::read_to_string(p.join("s.json")).unwrap();
+    assert!(json.contains("\"rows_kept\": 4") && json.contains("\"S105\": 1"), "{json}");
+    // --strict: any erasure is worth a look
+    let r = run(
+        p,
+        "kk-statutory",
+        &["erasures", "--fy", "2025", "--master", "master.csv", "-i", "results.csv", "-o", "er2.csv", "--strict"],
+    );
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    // without the exclusions file, the excluded person's record is reported
+    let er2 = std::fs::read_to_string(p.join("er2.csv")).unwrap();
+    assert!(!er2.contains("S107"), "{er2}");
+}
+
+#[test]
+fn the_summary_counts_targets_and_examinees_by_insurer_sex_and_age_band() {
+    let dir = tempdir();
+    let p = dir.path();
+    setup(p);
+    let args = [
+        "summary",
+        "--fy",
+        "2025",
+        "--master",
+        "master.csv",
+        "--exclusions",
+        "jogai.csv",
+        "--results",
+        "results.csv",
+        "-o",
+        "su.csv",
+    ];
+    let r = run(p, "kk-statutory", &args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let rows = records(&read_sjis(&p.join("su.csv")));
+    assert_eq!(rows[0], ["保険者番号", "性別", "年齢階級", "対象者数", "受診者数", "受診率"]);
+    assert_eq!(rows.len(), 1 + 3 * 3 * 8, "every insurer × sex × band, zeros included");
+    let non_zero: Vec<String> = rows[1..].iter().filter(|r| r[3] != "0").map(|r| r.join("|")).collect();
+    assert_eq!(
+        non_zero,
+        [
+            "130013|1|55-59|1|1|100.0",
+            "130013|1|70-74|1|1|100.0",
+            "130013|1|計|2|2|100.0",
+            "130013|2|40-44|1|0|0.0",
+            "130013|2|65-69|1|0|0.0",
+            "130013|2|計|2|0|0.0",
+            "130013|計|40-44|1|0|0.0",
+            "130013|計|55-59|1|1|100.0",
+            "130013|計|65-69|1|0|0.0",
+            "130013|計|70-74|1|1|100.0",
+            "130013|計|計|4|2|50.0",
+            "06132013|1|45-49|1|1|100.0",
+            "06132013|1|計|1|1|100.0",
+            "06132013|計|45-49|1|1|100.0",
+            "06132013|計|計|1|1|100.0",
+            "全体|1|45-49|1|1|100.0",
+            "全体|1|55-59|1|1|100.0",
+            "全体|1|70-74|1|1|100.0",
+            "全体|1|計|3|3|100.0",
+            "全体|2|40-44|1|0|0.0",
+            "全体|2|65-69|1|0|0.0",
+            "全体|2|計|2|0|0.0",
+            "全体|計|40-44|1|0|0.0",
+            "全体|計|45-49|1|1|100.0",
+            "全体|計|55-59|1|1|100.0",
+            "全体|計|65-69|1|0|0.0",
+            "全体|計|70-74|1|1|100.0",
+            "全体|計|計|5|3|60.0",
+        ]
+    );
+    // an empty cell has no rate
+    assert_eq!(rows[1].join("|"), "130013|1|40-44|0|0|");
+    // the same table as a workbook, rates as numbers
+    let args = [
+        "summary",
+        "--fy",
+        "2025",
+        "--master",
+        "master.csv",
+        "--exclusions",
+        "jogai.csv",
+        "--results",
+        "results.csv",
+        "--format",
+        "xlsx",
+        "-o",
+        "su.xlsx",
+    ];
+    let r = run(p, "kk-statutory", &args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    use calamine::{Reader, Xlsx, open_workbook};
+    let mut book: Xlsx<_> = open_workbook(p.join("su.xlsx")).unwrap();
+    let range = book.worksheet_range("集計表").unwrap();
+    let last = range.rows().last().unwrap();
+    assert_eq!(last[0].to_string(), "全体");
+    assert_eq!(last[5], calamine::Data::Float(60.0));
+}
+
+#[test]
+fn reconcile_says_for_each_file_sent_whether_it_was_received() {
+    let dir = tempdir();
+    let p = dir.path();
+    std::fs::write(
+        p.join("MANIFEST.csv"),
+        to_sjis("ファイル名,件数,SHA-256\r\n結果.csv,100,aa\r\n除外.csv,3,bb\r\n集計.csv,72,cc\r\n抹消.csv,6,dd\r\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        p.join("receipt.csv"),
+        to_sjis(
+            "ファイル名,件数,受領日,受領結果,返戻理由\r\n結果.csv,100,R8.7.1,1,\r\n除外.csv,3,20260701,2,様式誤り\r\n\
+             集計.csv,70,20260701,1,\r\n他.csv,1,20260701,1,\r\n",
+        ),
+    )
+    .unwrap();
+    let r =
+        run(p, "kk-statutory", &["reconcile", "--manifest", "MANIFEST.csv", "--receipt", "receipt.csv", "-o", "c.csv"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        read_sjis(&p.join("c.csv")),
+        "ファイル名,送付件数,受領件数,受領日,判定コード,判定,返戻理由\r\n\
+         結果.csv,100,100,20260701,,受領,\r\n\
+         除外.csv,3,3,20260701,S201,返戻,様式誤り\r\n\
+         集計.csv,72,70,20260701,S203,件数相違,\r\n\
+         抹消.csv,6,,,S202,未着,\r\n\
+         他.csv,,1,20260701,S204,送付記録にないファイルの受領,\r\n"
+    );
+    assert!(
+        r.stderr.contains("送付 4 ファイル: 受領 1 / 返戻 1 / 未着 1 / 件数相違 1 / 送付記録なし 1"),
+        "{}",
+        r.stderr
+    );
+    let r = run(
+        p,
+        "kk-statutory",
+        &["reconcile", "--manifest", "MANIFEST.csv", "--receipt", "receipt.csv", "-o", "c.csv", "--strict"],
+    );
+    assert_eq!(r.code, 1);
+    // a later line about the same file wins: returned, then received after resending
+    std::fs::write(
+        p.join("receipt.csv"),
+        "ファイル名,件数,受領日,受領結果,返戻理由\n結果.csv,100,20260701,2,文字化け\n除外.csv,3,20260701,1,\n\
+         集計.csv,72,20260701,1,\n抹消.csv,6,20260701,1,\n結果.csv,100,20260710,1,\n",
+    )
+    .unwrap();
+    let r = run(
+        p,
+        "kk-statutory",
+        &["reconcile", "--manifest", "MANIFEST.csv", "--receipt", "receipt.csv", "-o", "c.csv", "--strict"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+}
+
+#[test]
+fn bad_input_stops_before_any_output() {
+    let dir = tempdir();
+    let p = dir.path();
+    setup(p);
+    let base = ["--master", "master.csv", "--results", "results.csv", "-o", "out.csv"];
+    let r = run(p, "kk-statutory", &[&["summary", "--fy", "R7"][..], &base].concat());
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("E011 オプション --fy"), "{}", r.stderr);
+    std::fs::write(
+        p.join("jogai.csv"),
+        "保険者番号,被保険者証記号,被保険者証番号,枝番,除外事由,開始日,終了日\n130013,,9,01,7,20250901,\n",
+    )
+    .unwrap();
+    let r = run(p, "kk-statutory", &[&["summary", "--fy", "2025", "--exclusions", "jogai.csv"][..], &base].concat());
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr.trim(),
+        "kk-statutory: E012 jogai.csv:2行目 列「除外事由」: 除外事由に不正な値があります (E106: コード値が正しくありません)"
+    );
+    std::fs::write(p.join("master.csv"), to_sjis(&master().replace(",19860402,", ",19860230,"))).unwrap();
+    let r = run(p, "kk-statutory", &["exclusions", "--fy", "2025", "--master", "master.csv", "-o", "out.csv"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("master.csv:4行目 列「生年月日」"), "{}", r.stderr);
+    std::fs::write(p.join("r2.csv"), "保険者番号,被保険者証番号\n130013,1\n").unwrap();
+    let r = run(p, "kk-statutory", &["erasures", "--fy", "2025", "--master", "master.csv", "-i", "r2.csv"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("E003 r2.csv: 必須の列「受診日」がありません"), "{}", r.stderr);
+    assert_eq!(files_in(p), ["jogai.csv", "master.csv", "r2.csv", "results.csv"]);
+}
