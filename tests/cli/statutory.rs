@@ -224,7 +224,7 @@ fn the_summary_counts_targets_and_examinees_by_insurer_sex_and_age_band() {
     use calamine::{Reader, Xlsx, open_workbook};
     let mut book: Xlsx<_> = open_workbook(p.join("su.xlsx")).unwrap();
     let range = book.worksheet_range("集計表").unwrap();
-    let last = range.rows().last().unwrap();
+    let last = range.rows().next_back().unwrap();
     assert_eq!(last[0].to_string(), "全体");
     assert_eq!(last[5], calamine::Data::Float(60.0));
 }
