@@ -314,3 +314,82 @@ fn bad_input_stops_before_any_output() {
     assert!(r.stderr.contains("E003 r2.csv: 必須の列「受診日」がありません"), "{}", r.stderr);
     assert_eq!(files_in(p), ["jogai.csv", "master.csv", "r2.csv", "results.csv"]);
 }
+
+/// A date written YYYYMMDD by kk-import, as (year, month, day).
+fn ymd(s: &str) -> Option<(i32, i32, i32)> {
+    (s.len() == 8).then(|| (s[..4].parse().unwrap(), s[4..6].parse().unwrap(), s[6..].parse().unwrap()))
+}
+
+#[test]
+fn generated_data_agrees_with_a_count_made_here() {
+    let dir = crate::generated(2000);
+    let p = dir.path();
+    let import = run(p, "kk-import", &["master", "-i", "insured.csv", "-o", "m0.csv", "-q"]);
+    assert!(import.code <= 1, "{}", import.stderr);
+    let diff = run(p, "kk-import", &["master", "--base", "m0.csv", "-i", "diff.csv", "-o", "master.csv", "-q"]);
+    assert!(diff.code <= 1, "{}", diff.stderr);
+    let year = ["--fy", "2026", "--master", "master.csv", "--exclusions", "exclusions.csv"];
+    let r = run(p, "kk-statutory", &[&["exclusions"][..], &year, &["-o", "ex.csv"]].concat());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = run(p, "kk-statutory", &[&["summary"][..], &year, &["--results", "results.csv", "-o", "su.csv"]].concat());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let r = run(p, "kk-statutory", &[&["erasures"][..], &year, &["-i", "results.csv", "-o", "er.csv"]].concat());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+
+    // the count, written out plainly: FY2026 = 2026-04-01 .. 2027-03-31
+    let key = |r: &[String], at: usize| {
+        let insurer = format!("{:0>8}", r[at]);
+        format!("{insurer}|{}|{}|{}", r[at + 1], r[at + 2], r[at + 3])
+    };
+    let excluded: std::collections::HashSet<String> = records(&read_sjis(&p.join("exclusions.csv")))[1..]
+        .iter()
+        .filter(|r| {
+            let start = ymd(&r[5]).unwrap_or((2026, 4, 1));
+            let end = ymd(&r[6]);
+            start <= (2027, 3, 31) && end.is_none_or(|e| e >= (2026, 4, 1))
+        })
+        .map(|r| key(r, 0))
+        .collect();
+    let examined: std::collections::HashSet<String> = records(&read_sjis(&p.join("results.csv")))[1..]
+        .iter()
+        .filter(|r| ymd(&r[8]).is_some_and(|d| ((2026, 4, 1)..=(2027, 3, 31)).contains(&d)))
+        .map(|r| key(r, 1))
+        .collect();
+    let (mut targets, mut seen, mut listed) = (0, 0, 0);
+    let mut in_denominator = std::collections::HashSet::new();
+    for r in &records(&read_sjis(&p.join("master.csv")))[1..] {
+        let (by, bm, bd) = ymd(&r[7]).unwrap();
+        // completed years on 2027-04-01; born 1 April 1952 reaches 75 only at the year's end
+        let age = 2027 - by - i32::from((bm, bd) > (4, 1));
+        let age_ok = (40..=74).contains(&age) || (age == 75 && (bm, bd) == (4, 1));
+        let acquired = ymd(&r[8]).unwrap();
+        let lost = ymd(&r[9]);
+        let insured_some_day = acquired <= (2027, 3, 31) && lost.is_none_or(|l| l > (2026, 4, 1));
+        if !(age_ok && insured_some_day) {
+            continue;
+        }
+        let whole_year = acquired <= (2026, 4, 1) && lost.is_none_or(|l| l >= (2027, 4, 1));
+        if whole_year && !excluded.contains(&key(r, 0)) {
+            targets += 1;
+            seen += u64::from(examined.contains(&key(r, 0)));
+            in_denominator.insert(key(r, 0));
+        } else {
+            listed += 1;
+        }
+    }
+    assert!(targets > 100 && listed > 0 && seen > 0, "the generated year has all kinds: {targets} {listed} {seen}");
+    let ex = records(&read_sjis(&p.join("ex.csv")));
+    assert_eq!(ex.len() - 1, listed);
+    let su = records(&read_sjis(&p.join("su.csv")));
+    let total = su.iter().find(|r| r[0] == "全体" && r[1] == "計" && r[2] == "計").unwrap();
+    assert_eq!((total[3].parse::<u64>().unwrap(), total[4].parse::<u64>().unwrap()), (targets, seen));
+    // every result of someone outside the denominator is erased, and only those
+    let er = records(&read_sjis(&p.join("er.csv")));
+    let erased_people: std::collections::HashSet<String> = er[1..].iter().map(|r| key(r, 2)).collect();
+    for person in &erased_people {
+        assert!(!in_denominator.contains(person) || er[1..].iter().any(|r| key(r, 2) == *person && r[8] == "S102"));
+    }
+    for person in examined.iter().filter(|k| !in_denominator.contains(*k)) {
+        assert!(erased_people.contains(person), "{person} should be erased");
+    }
+}
