@@ -3,7 +3,7 @@ CARGO ?= cargo
 PREFIX ?= $(HOME)/.local
 DEMO ?= out/demo
 BENCH_PERSONS ?= 1000000
-BINS := kk-import kk-limitcheck kk-finance kk-unexamined kk-subsidy kk-statutory kk-anonymize kk-gen
+BINS := kk-import kk-limitcheck kk-finance kk-unexamined kk-subsidy kk-statutory kk-anonymize kk-backup kk-gen
 
 .PHONY: all build install demo test lint bench fixtures clean
 

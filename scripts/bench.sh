@@ -106,3 +106,25 @@ echo "kk-anonymize: 結果 $urows 行 ($(($(stat -c %s "$ugen/results10.csv") / 
 echo "| sha256sum | kk-anonymize → /dev/null | → ファイル | sha256sum 比の処理速度 (ファイル) | 最大メモリ |"
 echo "|---|---|---|---|---|"
 echo "| ${sha} s | ${an_null} s | ${an_file} s | $(echo "scale=0; 100 * $sha / $an_file" | bc)% | ${an_mem} MB |"
+
+# kk-backup: create + verify of a folder of the generated CSV files, against zip -6 -r then age -r
+# (issue 7: create within 1.5×, under 200 MB). Needs zip and age; skipped without them.
+if command -v zip >/dev/null && command -v age-keygen >/dev/null; then
+  bdir="$dir/backup"
+  rm -rf "$bdir" && mkdir -p "$bdir/src"
+  cp "$gen"/*.csv "$bdir/src/"
+  [ -f "$bdir/id.txt" ] || { (umask 077; age-keygen -o "$bdir/id.txt" 2>/dev/null); }
+  pub=$(grep -o 'age1[0-9a-z]*' "$bdir/id.txt")
+  once() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N); printf '%.2f' "$(echo "$e - $s" | bc)"; }
+  zt=$(once zip -q -6 -r "$bdir/plain.zip" "$bdir/src")
+  at=$(once age -r "$pub" -o "$bdir/plain.zip.age" "$bdir/plain.zip")
+  ct=$(once "$bin/kk-backup" create -q --recipient "$pub" "$bdir/src" -o "$bdir/kk-bench.zip.age")
+  vt=$(once "$bin/kk-backup" verify -q "$bdir/kk-bench.zip.age" --identity "$bdir/id.txt")
+  cm=$(peak "$bin/kk-backup" create -q --recipient "$pub" "$bdir/src" -o "$bdir/kk-bench.zip.age")
+  echo
+  echo "kk-backup: $(du -sm "$bdir/src" | cut -f1) MB, $(ls "$bdir/src" | wc -l) ファイル"
+  echo "| zip -6 -r + age -r | kk-backup create | 比 | verify | 最大メモリ (create) |"
+  echo "|---|---|---|---|---|"
+  echo "| ${zt} s + ${at} s | ${ct} s | $(echo "scale=2; $ct / ($zt + $at)" | bc)× | ${vt} s | ${cm} MB |"
+  rm -f "$bdir/plain.zip" "$bdir/plain.zip.age"
+fi

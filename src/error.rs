@@ -117,8 +117,19 @@ pub enum Error {
     #[error("E021 {what} {path} を使えません: {detail}", path = .path.display())]
     Secret { path: PathBuf, what: &'static str, detail: String },
 
+    #[error("E022 {path} を復号できません: 鍵またはパスフレーズが合いません", path = .path.display())]
+    WrongKey { path: PathBuf },
+
+    #[error(
+        "E023 復元先に同じ名前のファイルが {count} 件あります (最初: {first})。上書きするなら --force を付けてください"
+    )]
+    WouldOverwrite { count: usize, first: String },
+
     #[error("E900 整合性チェックに失敗しました: {detail}")]
     Integrity { detail: String },
+
+    #[error("E901 {path}: アーカイブが壊れているか、途中で切れています ({detail})", path = .path.display())]
+    Damaged { path: PathBuf, detail: String },
 }
 
 impl Error {
@@ -145,6 +156,9 @@ impl Error {
             Error::NoFont => "E019",
             Error::UnknownColumn { .. } => "E020",
             Error::Secret { .. } => "E021",
+            Error::WrongKey { .. } => "E022",
+            Error::WouldOverwrite { .. } => "E023",
+            Error::Damaged { .. } => "E901",
             Error::Integrity { .. } => "E900",
         }
     }
@@ -152,7 +166,7 @@ impl Error {
     /// Exit code (SPEC §1): 3 for a failed integrity check, 2 for everything else.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::Integrity { .. } => 3,
+            Error::Integrity { .. } | Error::Damaged { .. } => 3,
             _ => 2,
         }
     }

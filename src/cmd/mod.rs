@@ -2,6 +2,7 @@
 //! parse arguments and call [`exit`] with the result.
 
 pub mod anonymize;
+pub mod backup;
 pub mod finance;
 pub mod generate;
 pub mod import;

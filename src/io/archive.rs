@@ -5,12 +5,14 @@
 //! Also the one reader of secrets (key files, passphrase files): refused when group or others
 //! may read or write them.
 
-use std::io::{self, Write};
+use std::fs::File;
+use std::io::{self, BufReader, Write};
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use age::secrecy::SecretString;
 use zip::write::{SimpleFileOptions, StreamWriter};
-use zip::{CompressionMethod, DateTime, ZipWriter};
+use zip::{CompressionMethod, DateTime, ZipArchive, ZipWriter};
 
 use super::Sink;
 use crate::error::{Error, Result};
@@ -150,9 +152,18 @@ impl ZipOut {
         Ok(ZipOut { zip: ZipWriter::new_stream(sealed), path: path.to_path_buf(), options })
     }
 
-    /// Starts an entry; write its bytes with [`Write`] on `self`.
+    /// Starts an entry dated now (JST); write its bytes with [`Write`] on `self`.
     pub fn start_entry(&mut self, name: &str) -> Result<()> {
         self.zip.start_file(name, self.options).map_err(|e| self.zip_error(e))
+    }
+
+    /// Starts an entry dated `modified` (a file's modification time, shown in JST).
+    pub fn start_entry_at(&mut self, name: &str, modified: Option<SystemTime>) -> Result<()> {
+        let options = match modified.and_then(|t| jiff::Timestamp::try_from(t).ok()) {
+            Some(t) => self.options.last_modified_time(jst(t)),
+            None => self.options,
+        };
+        self.zip.start_file(name, options).map_err(|e| self.zip_error(e))
     }
 
     fn zip_error(&self, e: zip::result::ZipError) -> Error {
@@ -190,10 +201,15 @@ impl Write for ZipOut {
     }
 }
 
-/// Now in Japan (UTC+9, no daylight saving), as a zip timestamp: zip times have no zone and
-/// Windows Explorer shows them as local time.
+/// Now in Japan, as a zip timestamp.
 fn jst_now() -> DateTime {
-    let now = jiff::tz::offset(9).to_datetime(jiff::Timestamp::now());
+    jst(jiff::Timestamp::now())
+}
+
+/// A moment in Japan (UTC+9, no daylight saving) as a zip timestamp: zip times have no zone and
+/// Windows Explorer shows them as local time. Before 1980 (zip's epoch) gives 1980-01-01.
+fn jst(t: jiff::Timestamp) -> DateTime {
+    let now = jiff::tz::offset(9).to_datetime(t);
     DateTime::from_date_and_time(
         now.year() as u16,
         now.month() as u8,
@@ -203,4 +219,65 @@ fn jst_now() -> DateTime {
         now.second() as u8,
     )
     .unwrap_or_default()
+}
+
+/// How a sealed archive is opened: an age identity file (`AGE-SECRET-KEY-1…`) or a passphrase
+/// file, both refused when others may read them.
+pub enum Unseal {
+    Identities(Vec<Box<dyn age::Identity + Send + Sync>>),
+    Passphrase(SecretString),
+}
+
+impl Unseal {
+    pub fn from_options(identity: Option<&Path>, passphrase_file: Option<&Path>) -> Result<Unseal> {
+        match (identity, passphrase_file) {
+            (Some(p), None) => {
+                let bytes = read_secret(p, "鍵ファイル", 1)?;
+                let bad = |detail: String| Error::Secret { path: p.to_path_buf(), what: "鍵ファイル", detail };
+                let identities = age::IdentityFile::from_buffer(bytes.as_slice())
+                    .map_err(|e| bad(e.to_string()))?
+                    .into_identities()
+                    .map_err(|e| bad(e.to_string()))?;
+                if identities.is_empty() {
+                    return Err(bad("age の秘密鍵 (AGE-SECRET-KEY-1…) がありません".into()));
+                }
+                Ok(Unseal::Identities(identities))
+            }
+            (None, Some(p)) => match Seal::from_options(&[], Some(p))? {
+                Seal::Passphrase(pass) => Ok(Unseal::Passphrase(pass)),
+                _ => unreachable!("a passphrase file gives a passphrase"),
+            },
+            _ => Err(Error::Usage {
+                option: "--identity/--passphrase-file",
+                detail: "どちらか一方を指定してください".into(),
+            }),
+        }
+    }
+}
+
+/// The decrypted archive, readable at any offset (age's STREAM chunks decrypt independently),
+/// so nothing plain is written anywhere to read it.
+pub type SealedZip = ZipArchive<BufReader<age::stream::StreamReader<File>>>;
+
+/// Opens a sealed archive. A key that does not fit is E022 (exit 2); a file that is not age, is
+/// tampered with or cut short is E901 (exit 3).
+pub fn open_sealed(path: &Path, unseal: &Unseal) -> Result<SealedZip> {
+    let file = File::open(path).map_err(|e| Error::io(path, e))?;
+    let damaged = |detail: String| Error::Damaged { path: path.to_path_buf(), detail };
+    let decryptor = age::Decryptor::new(file).map_err(|e| damaged(e.to_string()))?;
+    let scrypt;
+    let identities: Vec<&dyn age::Identity> = match unseal {
+        Unseal::Identities(ids) => ids.iter().map(|i| i.as_ref() as &dyn age::Identity).collect(),
+        Unseal::Passphrase(p) => {
+            scrypt = age::scrypt::Identity::new(p.clone());
+            vec![&scrypt as &dyn age::Identity]
+        }
+    };
+    let reader = decryptor.decrypt(identities.into_iter()).map_err(|e| match e {
+        age::DecryptError::NoMatchingKeys | age::DecryptError::KeyDecryptionFailed => {
+            Error::WrongKey { path: path.to_path_buf() }
+        }
+        other => damaged(other.to_string()),
+    })?;
+    ZipArchive::new(BufReader::with_capacity(1 << 16, reader)).map_err(|e| damaged(e.to_string()))
 }

@@ -1,6 +1,7 @@
 //! Integration tests: the real binaries on real files, exact outputs, exit codes and messages.
 
 mod anonymize;
+mod backup;
 mod finance;
 mod generate;
 mod import;
@@ -35,6 +36,7 @@ pub fn bin(name: &str) -> PathBuf {
         "kk-subsidy" => PathBuf::from(env!("CARGO_BIN_EXE_kk-subsidy")),
         "kk-anonymize" => PathBuf::from(env!("CARGO_BIN_EXE_kk-anonymize")),
         "kk-statutory" => PathBuf::from(env!("CARGO_BIN_EXE_kk-statutory")),
+        "kk-backup" => PathBuf::from(env!("CARGO_BIN_EXE_kk-backup")),
         other => panic!("unknown binary {other}"),
     }
 }
