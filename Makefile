@@ -3,7 +3,7 @@ CARGO ?= cargo
 PREFIX ?= $(HOME)/.local
 DEMO ?= out/demo
 BENCH_PERSONS ?= 1000000
-BINS := kk-import kk-limitcheck kk-finance kk-unexamined kk-subsidy kk-statutory kk-anonymize kk-backup kk-gen
+BINS := kk-import kk-limitcheck kk-finance kk-unexamined kk-subsidy kk-statutory kk-anonymize kk-backup kk-report kk-gen
 
 .PHONY: all build install demo test lint bench fixtures clean
 
@@ -12,11 +12,16 @@ all: build
 build:
 	$(CARGO) build --release
 
+# The tools in PREFIX/bin, the workflow scripts in PREFIX/share/kenshin-kit/scripts, man pages and
+# bash/zsh completions (generated from the tools' definitions) under PREFIX/share.
 install: build
-	mkdir -p $(PREFIX)/bin
+	mkdir -p $(PREFIX)/bin $(PREFIX)/share/kenshin-kit/scripts
 	for b in $(BINS); do install -m 0755 target/release/$$b $(PREFIX)/bin/; done
+	install -m 0755 scripts/monthly.sh scripts/annual.sh $(PREFIX)/share/kenshin-kit/scripts/
+	install -m 0644 scripts/lib.sh $(PREFIX)/share/kenshin-kit/scripts/
+	target/release/kk-docgen --out $(PREFIX)/share
 
-# The monthly workflow on the bundled demo month (fixtures/demo), results in $(DEMO)/.
+# The monthly and annual workflows on the bundled demo month (fixtures/demo), results in $(DEMO)/.
 demo: build
 	bash scripts/demo.sh target/release $(DEMO)
 

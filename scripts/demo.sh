@@ -1,57 +1,56 @@
 #!/usr/bin/env bash
-# The monthly batch on the bundled demo month (fixtures/demo: 国保 3 保険者 + 健保組合, 約300人,
-# Shift_JIS). Usage: scripts/demo.sh BIN_DIR OUT_DIR
-# The steps of later tools join as they are built (see README); each step stops the script on
-# failure with that step's exit code.
+# `make demo`: the monthly and annual workflows on the bundled demo month (fixtures/demo:
+# 国保 3 保険者 + 健保組合, 約300人, Shift_JIS, 異常を仕込み済み). Usage: scripts/demo.sh BIN_DIR OUT_DIR
+# Sets up OUT_DIR/work like an operator would (in/ per month, keys, kk.conf), then runs
+# scripts/monthly.sh 202604 and scripts/annual.sh 2026 (with a simulated receipt for reconcile).
 set -euo pipefail
-bin=${1:-target/release}
+bin=$(cd "${1:-target/release}" && pwd)
 out=${2:-out/demo}
-in=fixtures/demo
+here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$out"
-step() { echo; echo "== $1"; }
+out=$(cd "$out" && pwd)
+work="$out/work"
+keys="$out/keys"
+mkdir -p "$work/202604/in" "$work/annual/2026/in" "$keys"
+chmod 700 "$keys"
+cp "$here/../fixtures/demo/"*.csv "$work/202604/in/"
+rm -f "$work/202604/in/anomalies.csv"
+cp "$here/../fixtures/finance.toml" "$work/finance.toml"
+[ -f "$keys/backup.key" ] || "$bin/kk-backup" keygen -o "$keys/backup.key" > "$keys/backup.pub"
+[ -f "$keys/anon.key" ] || { (umask 077; "$bin/kk-anonymize" keygen > "$keys/anon.key"); }
+cat > "$out/kk.conf" <<CONF
+# デモ用の設定 (scripts/demo.sh が作成)。書き方は docs/workflows.md
+KK_WORK=$work
+KK_BIN=$bin
+KK_FINANCE_CONFIG=$work/finance.toml
+KK_BACKUP_DIR=$work/backup
+KK_BACKUP_RECIPIENT=$(cat "$keys/backup.pub")
+KK_BACKUP_IDENTITY=$keys/backup.key
+KK_BACKUP_KEEP=12
+KK_ANON_KEY=$keys/anon.key
+KK_REPORT_RECIPIENT=$(cat "$keys/backup.pub")
+CONF
 
-step "1. 被保険者マスタ取込 (全件ファイルの検証・正規化)"
-"$bin/kk-import" master -i "$in/insured.csv" -o "$out/master.csv" \
-  --errors "$out/errors_insured.csv" --duplicates "$out/duplicates_insured.csv" \
-  --summary-json "$out/import_master.json"
-
-step "2. 異動データの反映 (新規・変更・喪失)"
-"$bin/kk-import" master --base "$out/master.csv" -i "$in/diff.csv" -o "$out/master_new.csv" \
-  --errors "$out/errors_diff.csv" --duplicates "$out/duplicates_diff.csv" \
-  --summary-json "$out/import_diff.json"
-
-step "3. 世帯課税状況の登録更新"
-"$bin/kk-import" tax --master "$out/master_new.csv" -i "$in/household-tax.csv" -o "$out/household.csv" \
-  --errors "$out/errors_tax.csv" --summary-json "$out/import_tax.json"
-
-step "4. 金額・項目上限チェックリスト (請求と契約の照合)"
-"$bin/kk-limitcheck" --contracts "$in/contracts.csv" --master "$out/master_new.csv" --household "$out/household.csv" \
-  --results "$in/results.csv" -i "$in/claims.csv" -o "$out/checklist_limit.csv" --summary-json "$out/limitcheck.json"
-
-step "5. 財務連動ファイルと請求書 (PDF)"
-finance=("$bin/kk-finance" --insurers "$in/insurers.csv" --config fixtures/finance.toml -i "$in/decided.csv"
-  --issue-date 2026-05-10 --ledger "$out/ledger.csv")
-if [ -n "${KK_FONT:-}" ] || [ -f /usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf ] ||
-   [ -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ]; then
-  "${finance[@]}" --invoices "$out/invoices"
-else
-  "${finance[@]}"
-  echo "(日本語フォントがないため請求書 PDF は作りません: apt-get install fonts-ipaexfont-gothic)"
-fi
-
-step "6. 健診未受診者リスト"
-"$bin/kk-unexamined" list --fy 2026 --as-of 2026-04-30 --master "$out/master_new.csv" --results "$in/results.csv" \
-  --exclusions "$in/exclusions.csv" -o "$out/unexamined.csv"
-
-step "7. 未受診者のマスタ等チェックリスト"
-"$bin/kk-unexamined" check --master "$out/master_new.csv" --results "$in/results.csv" -i "$in/info-status.csv" \
-  -o "$out/checklist_unexamined.csv"
-
-step "8. 補助金対象者リスト"
-"$bin/kk-subsidy" --items "$in/subsidy-items.csv" -i "$in/results.csv" -o "$out/subsidy.csv" --summary "$out/subsidy_summary.csv"
+echo "=== 月次処理 202604 (scripts/monthly.sh)"
+bash "$here/monthly.sh" --config "$out/kk.conf" 202604
 
 echo
-echo "== 出力 ($out)"
-ls -l "$out"
+echo "=== 年次処理 2026年度 (scripts/annual.sh): 除外者・抹消者・集計表・匿名化"
+cp "$work/202604/out/master.csv" "$work/202604/in/results.csv" "$work/202604/in/exclusions.csv" "$work/annual/2026/in/"
+bash "$here/annual.sh" --config "$out/kk.conf" 2026
+# the recipient's answer, simulated: every file sent was received with its count
+awk -F, 'NR == 1 { print "ファイル名,件数,受領日,受領結果,返戻理由"; next } { print $1 "," $2 ",20260701,1," }' \
+  "$work/annual/2026/out/MANIFEST.csv" > "$work/annual/2026/in/receipt.csv"
 echo
-echo "仕込んだ異常の一覧: $in/anomalies.csv (fixtures/README.md 参照)"
+echo "=== 受領確認 (scripts/annual.sh 2026 reconcile)"
+bash "$here/annual.sh" --config "$out/kk.conf" 2026 reconcile
+
+cat <<DONE
+
+デモが終わりました。
+  月次の出力:   $work/202604/out/   (一覧・マスタ・財務連動・請求書・未受診者)
+  月次の報告:   $work/202604/log/report.md (と report.csv)。仕込んだ異常: fixtures/demo/anomalies.csv
+  年次の出力:   $work/annual/2026/out/ (除外者・抹消者・集計表・暗号化した報告 zip・受領確認)
+  バックアップ: $work/backup/kk-202604.zip.age (鍵 $keys/backup.key)
+  設定:         $out/kk.conf
+DONE

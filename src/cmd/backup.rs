@@ -73,6 +73,15 @@ MANIFEST.csv: パス, サイズ, SHA-256, 件数 (CSV ファイルの見出し�
     #[command(after_help = "例:\n  kk-backup list backup/kk-20260430.zip.age --identity backup.key")]
     List(OpenArgs),
 
+    /// age の鍵の組を作る: 秘密鍵を FILE (権限 600) に書き、公開鍵 (age1…) を標準出力に出す
+    #[command(after_help = "\
+例:
+  kk-backup keygen -o backup.key > backup.pub
+
+公開鍵は create の --recipient に渡します。秘密鍵は復元に必要です。バックアップとは別の場所に保管してください。
+既にあるファイルには書きません。age-keygen で作った鍵も使えます。")]
+    Keygen(KeygenArgs),
+
     /// 古い世代を削除する: 名前の日付 (YYYYMMDD, YYYY-MM-DD, YYYYMM) で新しい N 世代を残す
     #[command(after_help = "\
 例:
@@ -133,6 +142,13 @@ pub struct RestoreArgs {
 }
 
 #[derive(Debug, clap::Args)]
+pub struct KeygenArgs {
+    /// 秘密鍵を書くファイル (既にあれば書かない)
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: PathBuf,
+}
+
+#[derive(Debug, clap::Args)]
 pub struct PruneArgs {
     /// アーカイブを置いたフォルダ
     #[arg(value_name = "DIR")]
@@ -155,6 +171,7 @@ pub fn run(cli: &Cli) -> Result<u8> {
         Command::Restore(a) => restore(a, &console),
         Command::List(a) => list(a),
         Command::Prune(a) => prune(a, &console),
+        Command::Keygen(a) => keygen(a),
     }
 }
 
@@ -544,6 +561,27 @@ fn list(a: &OpenArgs) -> Result<u8> {
     let mut out = Sink::create(None)?;
     out.write_all(&bytes).map_err(|e| Error::io(crate::io::STDOUT_NAME, e))?;
     out.commit()?;
+    Ok(0)
+}
+
+/// A new X25519 identity in a 0600 file (never over an existing one); the recipient on stdout.
+fn keygen(a: &KeygenArgs) -> Result<u8> {
+    use age::secrecy::ExposeSecret;
+    if std::fs::symlink_metadata(&a.output).is_ok() {
+        return Err(Error::Usage {
+            option: "-o",
+            detail: format!("{} は既にあります。上書きしません", a.output.display()),
+        });
+    }
+    let id = age::x25519::Identity::generate();
+    let public = id.to_public().to_string();
+    let created = jiff::tz::offset(9).to_datetime(jiff::Timestamp::now()).strftime("%Y-%m-%dT%H:%M:%S+09:00");
+    let text = format!("# created: {created}\n# public key: {public}\n{}\n", id.to_string().expose_secret());
+    let mut sink = Sink::create(Some(&a.output))?;
+    sink.write_all(text.as_bytes()).map_err(|e| Error::io(&a.output, e))?;
+    sink.commit()?;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{public}").map_err(|e| Error::io(crate::io::STDOUT_NAME, e))?;
     Ok(0)
 }
 

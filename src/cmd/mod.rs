@@ -3,12 +3,14 @@
 
 pub mod anonymize;
 pub mod backup;
+pub mod docgen;
 pub mod finance;
 pub mod generate;
 pub mod import;
 pub mod invoice_pdf;
 pub mod limitcheck;
 pub(crate) mod reference;
+pub mod runreport;
 pub mod statutory;
 pub mod subsidy;
 pub mod unexamined;

@@ -1,0 +1,7 @@
+use clap::Parser;
+use kk::cmd::{self, docgen};
+
+fn main() -> std::process::ExitCode {
+    let cli = docgen::Cli::parse();
+    cmd::exit(docgen::TOOL, docgen::run(&cli))
+}
