@@ -99,7 +99,7 @@ fn list_items(source: &str, path: &Path) -> Result<Vec<(String, u64, String)>> {
             continue;
         }
         let code = if code_name == "重複種別" { format!("DUP{code}") } else { code };
-        let line = line_col.and_then(|c| text(c)).and_then(|t| t.parse().ok()).unwrap_or(0);
+        let line = line_col.and_then(text).and_then(|t| t.parse().ok()).unwrap_or(0);
         items.push((source.to_string(), line, code));
     }
     Ok(items)
