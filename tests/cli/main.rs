@@ -9,6 +9,7 @@ mod limitcheck;
 mod statutory;
 mod subsidy;
 mod unexamined;
+mod workflows;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
