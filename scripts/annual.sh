@@ -21,17 +21,8 @@ usage() {
   sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
 }
 
-config=""
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --config) [ $# -ge 2 ] || die 2 "--config にファイルを指定してください"; config=$2; shift 2 ;;
-    --config=*) config=${1#*=}; shift ;;
-    -q | --quiet) quiet=1; shift ;;
-    -h | --help) usage; exit 0 ;;
-    -*) die 2 "知らないオプション $1 です (--help)" ;;
-    *) break ;;
-  esac
-done
+parse_options "$@"
+set -- "${args[@]}"
 [ $# -ge 1 ] || die 2 "年度 (例 2025) を指定してください (--help)"
 fy=$1
 shift

@@ -12,6 +12,22 @@ die() { # die CODE MESSAGE: one line on stderr, then exit
   exit "$1"
 }
 
+# parse_options "$@": --config FILE, -q, --help; sets config, quiet and args (the rest).
+parse_options() {
+  config=""
+  args=()
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --config) [ $# -ge 2 ] || die 2 "--config にファイルを指定してください"; config=$2; shift 2 ;;
+      --config=*) config=${1#*=}; shift ;;
+      -q | --quiet) quiet=1; shift ;;
+      -h | --help) usage; exit 0 ;;
+      -*) die 2 "知らないオプション $1 です (--help)" ;;
+      *) args+=("$1"); shift ;;
+    esac
+  done
+}
+
 load_config() { # load_config FILE
   local file=$1 line key value
   [ -f "$file" ] || die 2 "設定ファイル $file がありません"

@@ -19,17 +19,8 @@ usage() {
   sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
 }
 
-config=""
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --config) [ $# -ge 2 ] || die 2 "--config にファイルを指定してください"; config=$2; shift 2 ;;
-    --config=*) config=${1#*=}; shift ;;
-    -q | --quiet) quiet=1; shift ;;
-    -h | --help) usage; exit 0 ;;
-    -*) die 2 "知らないオプション $1 です (--help)" ;;
-    *) break ;;
-  esac
-done
+parse_options "$@"
+set -- "${args[@]}"
 [ $# -eq 1 ] || die 2 "処理年月 (YYYYMM) を1つ指定してください (--help)"
 ym=$1
 [[ "$ym" =~ ^(20[0-9]{2})(0[1-9]|1[0-2])$ ]] || die 2 "処理年月 $ym は YYYYMM (例 202604) ではありません"

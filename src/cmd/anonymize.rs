@@ -23,7 +23,9 @@ use crate::domain::{InsurerNumber, parse_date};
 use crate::error::{Error, FieldError, Loc, Result};
 use crate::io::archive::{Seal, ZipOut, read_secret};
 use crate::io::encoding::{self, UTF8_BOM};
-use crate::io::{CsvInput, Encoding, InputEncoding, Row, RowStore, Sink, TextEncoder, for_each_batch, worker_count};
+use crate::io::{
+    CsvInput, Encoding, InputEncoding, Row, RowStore, Sink, TextEncoder, for_each_batch, text_row, worker_count,
+};
 use crate::layout::{Field, Layout};
 use crate::report::{Console, Progress, Summary, thousands};
 
@@ -486,17 +488,8 @@ fn anonymize_file(
         write(UTF8_BOM)?;
     }
     let mut head = RowStore::new(crlf, 256);
-    let mut enc = TextEncoder::new(out_enc, false);
-    for name in &plan.header {
-        let mut b = Vec::new();
-        enc.encode(name, &mut b).map_err(|u| Error::Unencodable {
-            loc: Loc::line(input.name().to_string(), 1),
-            encoding: out_enc.label(),
-            code: u32::from(u.0),
-        })?;
-        head.field(&b);
-    }
-    head.end_row();
+    let loc = Loc::line(input.name().to_string(), 1);
+    text_row(&mut head, &mut TextEncoder::new(out_enc, false), &plan.header, &loc)?;
     for s in head.slices() {
         write(s)?;
     }
@@ -648,17 +641,9 @@ fn pack(
     if out_enc == Encoding::Utf8Bom {
         bytes.extend_from_slice(UTF8_BOM);
     }
+    let loc = Loc::file("MANIFEST.csv".to_string());
     for row in std::iter::once(MANIFEST_HEADER.map(String::from)).chain(manifest) {
-        for field in &row {
-            let mut b = Vec::new();
-            enc.encode(field, &mut b).map_err(|u| Error::Unencodable {
-                loc: Loc::file("MANIFEST.csv".to_string()),
-                encoding: out_enc.label(),
-                code: u32::from(u.0),
-            })?;
-            store.field(&b);
-        }
-        store.end_row();
+        text_row(&mut store, &mut enc, &row, &loc)?;
     }
     for s in store.slices() {
         bytes.extend_from_slice(s);

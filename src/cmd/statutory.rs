@@ -21,7 +21,7 @@ use crate::domain::text::normalize_code;
 use crate::domain::{FiscalYear, PersonKey, age_at_fiscal_year_end, format_date, parse_count, parse_date};
 use crate::error::{Error, FieldError, Loc, Result};
 use crate::io::{CsvInput, CsvOut, Encoding, InputEncoding, Row, RowStore, Sink, TextEncoder, for_each_batch};
-use crate::io::{encoding::UTF8_BOM, worker_count};
+use crate::io::{encoding::UTF8_BOM, text_row, worker_count};
 use crate::layout::{
     ERASURES, INSURED, MANIFEST, RECEIPT, RECONCILE_LIST, RESULT_RECORDS, STATUTORY_EXCLUSIONS, STATUTORY_SUMMARY,
     insured as f,
@@ -399,13 +399,8 @@ fn erasures(a: &ErasuresArgs) -> Result<u8> {
         Some(p) => {
             let mut sink = Sink::create(Some(p))?;
             let mut head = RowStore::new(crlf_in, 256);
-            let mut enc = TextEncoder::new(in_enc, false);
-            for name in input.header() {
-                let mut b = Vec::new();
-                let _ = enc.encode(name, &mut b);
-                head.field(&b);
-            }
-            head.end_row();
+            let loc = Loc::line(input.name().to_string(), 1);
+            text_row(&mut head, &mut TextEncoder::new(in_enc, false), input.header(), &loc)?;
             let name = sink.name();
             if in_enc == Encoding::Utf8Bom {
                 std::io::Write::write_all(&mut sink, UTF8_BOM).map_err(|e| Error::io(name.clone(), e))?;

@@ -422,6 +422,23 @@ fn strip_cr(record: &ByteRecord, i: usize) -> &[u8] {
     if i + 1 == record.len() { f.strip_suffix(b"\r").unwrap_or(f) } else { f }
 }
 
+/// Appends `fields` to `store` as one row in `enc`'s encoding (a header, a manifest line); a
+/// character the encoding cannot hold is an error located at `loc`.
+pub fn text_row<S: AsRef<str>>(store: &mut RowStore, enc: &mut TextEncoder, fields: &[S], loc: &Loc) -> Result<()> {
+    let mut bytes = Vec::new();
+    for f in fields {
+        bytes.clear();
+        enc.encode(f.as_ref(), &mut bytes).map_err(|u| Error::Unencodable {
+            loc: loc.clone(),
+            encoding: enc.encoding.label(),
+            code: u32::from(u.0),
+        })?;
+        store.field(&bytes);
+    }
+    store.end_row();
+    Ok(())
+}
+
 /// Appends `text` to the row being built in `store`: the raw input bytes when `text` is what
 /// was read (`decoded`) and the encodings agree (so CP932 bytes come out exactly as they came
 /// in), else `text` encoded.
