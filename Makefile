@@ -32,8 +32,9 @@ lint:
 	$(CARGO) fmt --check
 	$(CARGO) clippy --all-targets -- -D warnings
 
-# kk-import, kk-limitcheck and kk-unexamined list on generated CP932 data (1,000,000 persons)
-# against iconv (docs/benchmarks.md), then the criterion benches.
+# kk-import, kk-limitcheck and kk-unexamined list against iconv, kk-anonymize against sha256sum,
+# kk-backup against zip + age, on generated CP932 data (1,000,000 persons; docs/benchmarks.md),
+# then the criterion benches.
 bench: build
 	bash scripts/bench.sh target/release $(BENCH_PERSONS)
 	$(CARGO) bench --bench import

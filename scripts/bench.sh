@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The issues' yardsticks, on generated CP932 data: kk-import master on a PERSONS-row master,
 # kk-limitcheck on PERSONS claims against 10,000 contracts with that master, and kk-unexamined list
-# with 10 × PERSONS result rows, each against `iconv -f CP932 -t UTF-8` over the same input. Best of
-# 5 runs each; peak memory from /usr/bin/time if present. Usage: scripts/bench.sh BIN_DIR [PERSONS]
+# with 10 × PERSONS result rows, each against `iconv -f CP932 -t UTF-8` over the same input;
+# kk-anonymize on those result rows against sha256sum; kk-backup create + verify of the generated
+# files against zip -6 -r + age -r. Best of 5 runs each (backup: one run); peak memory from
+# /usr/bin/time if present. Usage: scripts/bench.sh BIN_DIR [PERSONS]
 set -euo pipefail
 bin=${1:-target/release}
 persons=${2:-1000000}
