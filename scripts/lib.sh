@@ -57,6 +57,9 @@ find_bin() { # sets KK_BIN to the folder holding the kk tools
   if [ -z "${KK_BIN:-}" ]; then
     if command -v kk-import >/dev/null 2>&1; then
       KK_BIN=$(dirname "$(command -v kk-import)")
+    elif [ -x "$here/../../../bin/kk-import" ]; then
+      # installed: PREFIX/share/kenshin-kit/scripts → PREFIX/bin
+      KK_BIN=$(cd "$here/../../../bin" && pwd)
     else
       KK_BIN=$(cd "$here/.." && pwd)/target/release
     fi
