@@ -687,6 +687,32 @@ mod tests {
         assert_eq!(kana_for_id("ｶﾞｯｺｳ"), "ガッコウ");
     }
 
+    proptest::proptest! {
+        /// The same katakana name hashes alike in hiragana, with any spaces, half- or full-width.
+        #[test]
+        fn kana_variants_give_one_form(
+            name in proptest::collection::vec(proptest::sample::select(vec!['ア', 'カ', 'ガ', 'サ', 'タ', 'ナ', 'ハ', 'バ', 'パ', 'マ', 'ヤ', 'ラ', 'ワ', 'ン', 'ー', 'ッ']), 1..10),
+            spaces in proptest::collection::vec(proptest::sample::select(vec!["", " ", "\u{3000}", "  "]), 10),
+        ) {
+            let full: String = name.iter().collect();
+            let spaced: String = name.iter().zip(&spaces).map(|(c, s)| format!("{s}{c}")).collect();
+            // hiragana where there is one (ー has none)
+            let hira: String = full
+                .chars()
+                .map(|c| if ('ァ'..='ヶ').contains(&c) { char::from_u32(c as u32 - 0x60).unwrap() } else { c })
+                .collect();
+            let half: String = full.chars().map(|c| match c {
+                'ア' => "ｱ", 'カ' => "ｶ", 'ガ' => "ｶﾞ", 'サ' => "ｻ", 'タ' => "ﾀ", 'ナ' => "ﾅ", 'ハ' => "ﾊ", 'バ' => "ﾊﾞ",
+                'パ' => "ﾊﾟ", 'マ' => "ﾏ", 'ヤ' => "ﾔ", 'ラ' => "ﾗ", 'ワ' => "ﾜ", 'ン' => "ﾝ", 'ー' => "ｰ", _ => "ｯ",
+            }).collect();
+            let want = kana_for_id(&full);
+            proptest::prop_assert_eq!(&want, &full);
+            proptest::prop_assert_eq!(&kana_for_id(&spaced), &want);
+            proptest::prop_assert_eq!(&kana_for_id(&hira), &want);
+            proptest::prop_assert_eq!(&kana_for_id(&half), &want);
+        }
+    }
+
     #[test]
     fn hmac_matches_rfc_4231_case_2() {
         let mut out = [0u8; 64];

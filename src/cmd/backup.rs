@@ -686,6 +686,40 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        /// Any CSV the csv crate writes, with blank lines between records and cut anywhere,
+        /// counts as many data rows as were written.
+        #[test]
+        fn record_count_matches_the_records_written(
+            rows in proptest::collection::vec(proptest::collection::vec("[a-z\",\r\n 表]{0,6}", 1..4), 1..8),
+            blanks in proptest::collection::vec(proptest::bool::ANY, 8),
+            crlf in proptest::bool::ANY,
+            cut in 0usize..400,
+        ) {
+            let mut text = Vec::new();
+            for (i, row) in rows.iter().enumerate() {
+                let mut w = csv::WriterBuilder::new()
+                    .terminator(if crlf { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') })
+                    .from_writer(Vec::new());
+                // a record of one empty field would read as a blank line: quote it
+                if row.len() == 1 && row[0].is_empty() {
+                    w.write_record(["\"\""]).unwrap();
+                } else {
+                    w.write_record(row).unwrap();
+                }
+                text.extend(w.into_inner().unwrap());
+                if blanks[i] {
+                    text.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
+                }
+            }
+            let cut = cut.min(text.len());
+            let mut c = RecordCounter::default();
+            c.feed(&text[..cut]);
+            c.feed(&text[cut..]);
+            proptest::prop_assert_eq!(c.data_rows(), rows.len() as u64 - 1);
+        }
+    }
+
     #[test]
     fn csv_records_are_counted_across_pieces_and_quotes() {
         let text = b"h1,h2\r\n1,\"a\nb\"\r\n\r\n2,x";
