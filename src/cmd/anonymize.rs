@@ -17,12 +17,11 @@ use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
 
-use super::{OutputArgs, RunArgs, check_distinct_outputs, resolve_input_encoding};
-use crate::domain::text::normalize_code;
+use super::{OutputArgs, RunArgs, check_distinct_outputs, code_at, resolve_input_encoding};
 use crate::domain::{InsurerNumber, parse_date};
 use crate::error::{Error, FieldError, Loc, Result};
 use crate::io::archive::{Seal, ZipOut, read_secret};
-use crate::io::encoding::{self, UTF8_BOM};
+use crate::io::encoding::UTF8_BOM;
 use crate::io::{
     CsvInput, Encoding, InputEncoding, Row, RowStore, Sink, TextEncoder, for_each_batch, text_row, worker_count,
 };
@@ -356,44 +355,34 @@ fn raw_key(row: &Row<'_>, cols: &[Option<usize>], out: &mut Vec<u8>) {
     }
 }
 
-/// A field's text, NFKC-normalized and trimmed.
-fn code_at<'r>(row: &'r Row<'_>, col: usize, header: &[String]) -> Result<Cow<'r, str>> {
-    let text = encoding::decode(row.encoding(), row.raw_at(col))
-        .ok_or_else(|| Error::Undecodable { loc: row.loc(&header[col]), encoding: row.encoding().label() })?;
-    Ok(match text {
-        Cow::Borrowed(b) => normalize_code(b),
-        Cow::Owned(o) => Cow::Owned(normalize_code(&o).into_owned()),
-    })
-}
-
-fn bad(row: &Row<'_>, header: &[String], col: usize, e: FieldError) -> Error {
-    Error::InvalidValue { loc: row.loc(&header[col]), code: e.code(), message: e.message() }
+fn bad(row: &Row<'_>, col: usize, e: FieldError) -> Error {
+    Error::InvalidValue { loc: row.loc_at(col), code: e.code(), message: e.message() }
 }
 
 /// 生年月日 as a date (any form SPEC accepts).
-fn birth_date(row: &Row<'_>, header: &[String], col: usize) -> Result<jiff::civil::Date> {
-    let text = code_at(row, col, header)?;
+fn birth_date(row: &Row<'_>, col: usize) -> Result<jiff::civil::Date> {
+    let text = code_at(row, col)?;
     if text.is_empty() {
-        return Err(bad(row, header, col, FieldError::Required));
+        return Err(bad(row, col, FieldError::Required));
     }
-    parse_date(&text).map_err(|e| bad(row, header, col, e))
+    parse_date(&text).map_err(|e| bad(row, col, e))
 }
 
 /// Anonymizes one row into `store`.
-fn anonymize_row(w: &mut Worker, plan: &Plan, header: &[String], row: &Row<'_>, store: &mut RowStore) -> Result<()> {
+fn anonymize_row(w: &mut Worker, plan: &Plan, row: &Row<'_>, store: &mut RowStore) -> Result<()> {
     // ID1: the same raw key as the previous row gives the same ID
     raw_key(row, &plan.id1, &mut w.key);
     if w.key != w.last1.0 {
         let [insurer, kigo, bango, edaban] = plan.id1;
         let insurer = insurer.unwrap_or(0);
-        let ins = code_at(row, insurer, header)?;
-        InsurerNumber::check(&ins).map_err(|e| bad(row, header, insurer, e))?;
+        let ins = code_at(row, insurer)?;
+        InsurerNumber::check(&ins).map_err(|e| bad(row, insurer, e))?;
         let bango_col = bango.unwrap_or(0);
-        let number = code_at(row, bango_col, header)?;
+        let number = code_at(row, bango_col)?;
         if number.is_empty() {
-            return Err(bad(row, header, bango_col, FieldError::Required));
+            return Err(bad(row, bango_col, FieldError::Required));
         }
-        let opt = |c: Option<usize>| c.map_or(Ok(Cow::Borrowed("")), |c| code_at(row, c, header));
+        let opt = |c: Option<usize>| c.map_or(Ok(Cow::Borrowed("")), |c| code_at(row, c));
         let padded = format!("{ins:0>8}");
         w.hasher.id(&[&padded, &opt(kigo)?, &number, &opt(edaban)?], &mut w.last1.1);
         w.last1.0.clone_from(&w.key);
@@ -401,15 +390,15 @@ fn anonymize_row(w: &mut Worker, plan: &Plan, header: &[String], row: &Row<'_>, 
     if let Some([kana, birth, sex]) = plan.id2 {
         raw_key(row, &[Some(kana), Some(birth), Some(sex)], &mut w.key);
         if w.key != w.last2.0 {
-            let name = kana_for_id(&code_at(row, kana, header)?);
+            let name = kana_for_id(&code_at(row, kana)?);
             if name.is_empty() {
-                return Err(bad(row, header, kana, FieldError::Required));
+                return Err(bad(row, kana, FieldError::Required));
             }
-            let born = birth_date(row, header, birth)?;
-            let sex_text = code_at(row, sex, header)?;
+            let born = birth_date(row, birth)?;
+            let sex_text = code_at(row, sex)?;
             if !matches!(sex_text.as_ref(), "1" | "2") {
                 let e = if sex_text.is_empty() { FieldError::Required } else { FieldError::Code };
-                return Err(bad(row, header, sex, e));
+                return Err(bad(row, sex, e));
             }
             let ymd = born.strftime("%Y%m%d").to_string();
             w.hasher.id(&[&name, &ymd, &sex_text], &mut w.last2.1);
@@ -425,21 +414,20 @@ fn anonymize_row(w: &mut Worker, plan: &Plan, header: &[String], row: &Row<'_>, 
         match *out {
             Out::Column(c) if in_enc.same_bytes_as(w.encoder.encoding) => store.field(row.raw_at(c)),
             Out::Column(c) => {
-                let text = encoding::decode(in_enc, row.raw_at(c))
-                    .ok_or_else(|| Error::Undecodable { loc: row.loc(&header[c]), encoding: in_enc.label() })?;
+                let text = row.text_at(c)?;
                 w.bytes.clear();
                 w.encoder.encode(&text, &mut w.bytes).map_err(|u| Error::Unencodable {
-                    loc: row.loc(&header[c]),
+                    loc: row.loc_at(c),
                     encoding: w.encoder.encoding.label(),
                     code: u32::from(u.0),
                 })?;
                 store.field(&w.bytes);
             }
             Out::Birth(c) => {
-                if code_at(row, c, header)?.is_empty() {
+                if code_at(row, c)?.is_empty() {
                     store.field(b"");
                 } else {
-                    let born = birth_date(row, header, c)?;
+                    let born = birth_date(row, c)?;
                     let cut = match plan.birth {
                         BirthMode::Year => born.strftime("%Y").to_string(),
                         _ => born.strftime("%Y%m").to_string(),
@@ -472,8 +460,7 @@ fn anonymize_file(
     progress: &Progress,
     digest: bool,
 ) -> Result<Written> {
-    let header = input.header().to_vec();
-    let plan = Plan::new(input.name(), &header, cli)?;
+    let plan = Plan::new(input.name(), input.header(), cli)?;
     let in_enc = input.encoding();
     let out_enc = cli.output.output_encoding(in_enc)?;
     let crlf = cli.output.crlf(out_enc);
@@ -503,7 +490,7 @@ fn anonymize_file(
             let mut n = 0u64;
             ctx.parse_chunk(chunk, |row| {
                 n += 1;
-                anonymize_row(w, &plan, &header, &row, &mut store)
+                anonymize_row(w, &plan, &row, &mut store)
             })?;
             Ok((n, store))
         },

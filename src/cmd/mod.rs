@@ -20,6 +20,7 @@ use std::process::ExitCode;
 
 use std::borrow::Cow;
 
+use crate::domain::FiscalYear;
 use crate::domain::text::normalize_code;
 use crate::error::{Error, FieldError, Result};
 use crate::io::{CsvInput, Encoding, InputEncoding, Row, for_each_batch, worker_count};
@@ -158,10 +159,27 @@ pub struct RunArgs {
 
 /// A code field of a row as text: normalized, borrowed from the row where nothing changes.
 pub(crate) fn code_text<'r>(row: &'r Row<'_>, l: &Layout, field: usize) -> Result<Cow<'r, str>> {
-    Ok(match row.text(field, l)? {
+    Ok(normalized(row.text(field, l)?))
+}
+
+/// [`code_text`] for the file's column `col` (a file read by its header, not a layout).
+pub(crate) fn code_at<'r>(row: &'r Row<'_>, col: usize) -> Result<Cow<'r, str>> {
+    Ok(normalized(row.text_at(col)?))
+}
+
+/// Decoded text as a code: NFKC and trimmed, still borrowed when nothing changes.
+fn normalized(text: Cow<'_, str>) -> Cow<'_, str> {
+    match text {
         Cow::Borrowed(b) => normalize_code(b),
         Cow::Owned(o) => Cow::Owned(normalize_code(&o).into_owned()),
-    })
+    }
+}
+
+/// A `--fy` value (西暦4桁, full-width digits allowed).
+pub(crate) fn parse_fy(text: &str) -> Result<FiscalYear> {
+    normalize_code(text)
+        .parse()
+        .map_err(|e: FieldError| Error::Usage { option: "--fy", detail: e.message().to_string() })
 }
 
 pub(crate) fn reference_error(row: &Row<'_>, l: &Layout, field: usize, what: &'static str, e: FieldError) -> Error {

@@ -11,13 +11,12 @@ use rustc_hash::FxHashMap;
 
 use super::reference::{Exclusion, date_field, examined_in, exclusions_in, person_key};
 use super::{
-    ListFormat, OutputArgs, RunArgs, check_distinct_outputs, code_text, read_input, read_rows, reference_error,
-    resolve_input_encoding,
+    ListFormat, OutputArgs, RunArgs, check_distinct_outputs, code_text, parse_fy, read_input, read_rows,
+    reference_error, resolve_input_encoding,
 };
 use crate::domain::statutory::{
     AGE_BANDS, Reason, age_band, exclusion_name, format_rate, rate_tenths, report_age, standing,
 };
-use crate::domain::text::normalize_code;
 use crate::domain::{FiscalYear, PersonKey, age_at_fiscal_year_end, format_date, parse_count, parse_date};
 use crate::error::{Error, FieldError, Loc, Result};
 use crate::io::{CsvInput, CsvOut, Encoding, InputEncoding, Row, RowStore, Sink, TextEncoder, for_each_batch};
@@ -177,12 +176,6 @@ pub fn run(cli: &Cli) -> Result<u8> {
         Command::Summary(a) => summary(a),
         Command::Reconcile(a) => reconcile(a),
     }
-}
-
-fn parse_fy(text: &str) -> Result<FiscalYear> {
-    normalize_code(text)
-        .parse()
-        .map_err(|e: FieldError| Error::Usage { option: "--fy", detail: e.message().to_string() })
 }
 
 /// What the report needs of a master row.

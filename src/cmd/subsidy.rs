@@ -14,10 +14,9 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::{
-    InputArgs, ListFormat, OutputArgs, RunArgs, check_distinct_outputs, code_text, read_input, read_rows,
+    InputArgs, ListFormat, OutputArgs, RunArgs, check_distinct_outputs, code_text, parse_fy, read_input, read_rows,
     reference_error,
 };
-use crate::domain::text::normalize_code;
 use crate::domain::{FiscalYear, InstitutionNumber, InsurerNumber, PersonKey, format_date, parse_date, parse_yen};
 use crate::error::{Error, FieldError, Loc, Result};
 use crate::io::xlsx::{Cell, write_sheet};
@@ -90,15 +89,7 @@ pub fn run(cli: &Cli) -> Result<u8> {
     check_distinct_outputs(&[cli.output.output.as_deref(), cli.summary.as_deref(), cli.run.summary_json.as_deref()])?;
     let summary_xlsx = cli.summary_format.xlsx_path(cli.summary.as_deref(), "--summary-format xlsx", "--summary")?;
     let requested = cli.input.input_encoding()?;
-    let fy_only: Option<FiscalYear> = cli
-        .fy
-        .as_ref()
-        .map(|s| {
-            normalize_code(s)
-                .parse()
-                .map_err(|e: FieldError| Error::Usage { option: "--fy", detail: e.message().to_string() })
-        })
-        .transpose()?;
+    let fy_only: Option<FiscalYear> = cli.fy.as_ref().map(|s| parse_fy(s)).transpose()?;
 
     // the subsidised items
     let l = &SUBSIDY_ITEMS;

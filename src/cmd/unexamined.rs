@@ -20,7 +20,8 @@ use rustc_hash::FxHashSet;
 
 use super::reference::{date_field, examined_in, exclusions_in, person_key};
 use super::{
-    ListFormat, OutputArgs, RunArgs, check_distinct_outputs, code_text, read_input, read_rows, resolve_input_encoding,
+    ListFormat, OutputArgs, RunArgs, check_distinct_outputs, code_text, parse_fy, read_input, read_rows,
+    resolve_input_encoding,
 };
 use crate::domain::text::normalize_code;
 use crate::domain::{
@@ -146,9 +147,7 @@ pub fn run(cli: &Cli) -> Result<u8> {
 fn list(args: &ListArgs) -> Result<u8> {
     let console = Console { tool: TOOL, quiet: args.run.quiet };
     check_distinct_outputs(&[args.output.output.as_deref(), args.run.summary_json.as_deref()])?;
-    let fy: FiscalYear = normalize_code(&args.fy)
-        .parse()
-        .map_err(|e: FieldError| Error::Usage { option: "--fy", detail: e.message().to_string() })?;
+    let fy = parse_fy(&args.fy)?;
     let as_of = parse_date(&normalize_code(&args.as_of))
         .map_err(|e| Error::Usage { option: "--as-of", detail: e.message().to_string() })?;
     let requested = resolve_input_encoding(args.encoding)?;
@@ -345,15 +344,7 @@ fn check(args: &CheckArgs) -> Result<u8> {
             .transpose()
     };
     let mut as_of = option_date(&args.as_of, "--as-of")?;
-    let fy_flag: Option<FiscalYear> = args
-        .fy
-        .as_ref()
-        .map(|s| {
-            normalize_code(s)
-                .parse()
-                .map_err(|e: FieldError| Error::Usage { option: "--fy", detail: e.message().to_string() })
-        })
-        .transpose()?;
+    let fy_flag: Option<FiscalYear> = args.fy.as_ref().map(|s| parse_fy(s)).transpose()?;
 
     // the other system's rows, read first: their 基準日 is the default as-of date
     struct Info {

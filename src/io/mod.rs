@@ -392,6 +392,17 @@ impl Row<'_> {
         strip_cr(self.record, col)
     }
 
+    /// The decoded text of the file's column `col`; undecodable bytes are fatal (E002).
+    pub fn text_at(&self, col: usize) -> Result<Cow<'_, str>> {
+        encoding::decode(self.input.encoding, self.raw_at(col))
+            .ok_or_else(|| Error::Undecodable { loc: self.loc_at(col), encoding: self.input.encoding.label() })
+    }
+
+    /// Where the file's column `col` of this row is (named by its header).
+    pub fn loc_at(&self, col: usize) -> Loc {
+        self.loc(self.input.header.get(col).map_or("", String::as_str))
+    }
+
     /// The decoded text of canonical field `field`; undecodable bytes are fatal (E002).
     pub fn text(&self, field: usize, layout: &Layout) -> Result<Cow<'_, str>> {
         encoding::decode(self.input.encoding, self.raw(field)).ok_or_else(|| Error::Undecodable {
