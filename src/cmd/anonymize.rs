@@ -20,7 +20,7 @@ use unicode_normalization::UnicodeNormalization;
 use super::{OutputArgs, RunArgs, check_distinct_outputs, code_at, resolve_input_encoding};
 use crate::domain::{InsurerNumber, parse_date};
 use crate::error::{Error, FieldError, Loc, Result};
-use crate::io::archive::{Seal, ZipOut, read_secret};
+use crate::io::archive::{Seal, ZipOut, hex, read_secret};
 use crate::io::encoding::UTF8_BOM;
 use crate::io::{
     CsvInput, Encoding, InputEncoding, Row, RowStore, Sink, TextEncoder, for_each_batch, text_row, worker_count,
@@ -612,7 +612,7 @@ fn pack(
         zip.start_entry(name)?;
         let w = anonymize_file(input, cli, hasher, &mut zip, &zip_name, progress, true)?;
         console.info(format!("{name}: {} 行", thousands(w.rows)));
-        manifest.push([name.clone(), w.rows.to_string(), hex_lower(&w.sha256.unwrap_or_default())]);
+        manifest.push([name.clone(), w.rows.to_string(), hex(&w.sha256.unwrap_or_default())]);
         total += w.rows;
         replaced += w.replaced;
         encodings = (w.in_enc, w.out_enc);
@@ -649,16 +649,12 @@ fn pack(
 /// MANIFEST.csv's header (SPEC kk-anonymize `--zip`).
 pub const MANIFEST_HEADER: [&str; 3] = ["ファイル名", "件数", "SHA-256"];
 
-fn hex_lower(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// A new key: 32 random bytes as 64 hex characters on stdout.
 fn keygen() -> Result<u8> {
     let mut key = [0u8; 32];
     getrandom::fill(&mut key).map_err(|e| Error::io("<乱数>", std::io::Error::other(e.to_string())))?;
     let mut out = std::io::stdout().lock();
-    writeln!(out, "{}", hex_lower(&key)).map_err(|e| Error::io(crate::io::STDOUT_NAME, e))?;
+    writeln!(out, "{}", hex(&key)).map_err(|e| Error::io(crate::io::STDOUT_NAME, e))?;
     Ok(0)
 }
 

@@ -15,7 +15,7 @@ use clap::{Parser, Subcommand};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-use crate::io::archive::{Seal, SealedZip, Unseal, ZipOut, open_sealed};
+use crate::io::archive::{Seal, SealedZip, Unseal, ZipOut, hex, open_sealed};
 use crate::io::{RowStore, Sink};
 use crate::report::{Console, thousands};
 
@@ -184,13 +184,16 @@ struct Source {
 }
 
 /// Every regular file under `root` in name order. Links to files inside `root` are followed;
-/// links leading outside, links to folders, special files and the archive being written are
-/// skipped and named in `skipped`.
+/// links leading outside, links to folders, special files and the archive being written (or a
+/// temporary file beside it) are skipped and named in `skipped`. `archive` is canonical.
 fn collect(root: &Path, archive: &Path, skipped: &mut Vec<String>) -> Result<Vec<Source>> {
     let root_real = root.canonicalize().map_err(|e| Error::io(root, e))?;
     let mut found = Vec::new();
     let mut stack = vec![(root.to_path_buf(), String::new())];
     while let Some((dir, prefix)) = stack.pop() {
+        // resolved once a folder, not once a file
+        let holds_archive =
+            dir.canonicalize().map_err(|e| Error::io(&dir, e))?.as_path() == archive.parent().unwrap_or(archive);
         let mut entries: Vec<_> = std::fs::read_dir(&dir)
             .map_err(|e| Error::io(&dir, e))?
             .collect::<std::io::Result<Vec<_>>>()
@@ -201,14 +204,15 @@ fn collect(root: &Path, archive: &Path, skipped: &mut Vec<String>) -> Result<Vec
             let path = entry.path();
             let file_name = entry.file_name().to_string_lossy().into_owned();
             let name = format!("{prefix}{file_name}");
-            let meta = std::fs::symlink_metadata(&path).map_err(|e| Error::io(&path, e))?;
-            let real = path.canonicalize().ok();
-            if real.as_deref() == Some(archive) || (dir_is(&path, archive) && is_temp_name(&file_name)) {
+            if holds_archive && (archive.file_name() == Some(entry.file_name().as_os_str()) || is_temp_name(&file_name))
+            {
                 skipped.push(format!("{name} (作成中のアーカイブ)"));
                 continue;
             }
+            let meta = std::fs::symlink_metadata(&path).map_err(|e| Error::io(&path, e))?;
             if meta.is_symlink() {
-                match real {
+                match path.canonicalize().ok() {
+                    Some(t) if t == archive => skipped.push(format!("{name} (作成中のアーカイブ)")),
                     Some(t) if !t.starts_with(&root_real) => skipped.push(format!("{name} (フォルダの外を指すリンク)")),
                     Some(t) if t.is_file() => {
                         let modified = std::fs::metadata(&t).ok().and_then(|m| m.modified().ok());
@@ -230,11 +234,6 @@ fn collect(root: &Path, archive: &Path, skipped: &mut Vec<String>) -> Result<Vec
     }
     found.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(found)
-}
-
-fn dir_is(path: &Path, archive: &Path) -> bool {
-    let parent = |p: &Path| p.parent().and_then(|d| d.canonicalize().ok());
-    parent(path).is_some_and(|d| Some(d) == archive.parent().map(Path::to_path_buf))
 }
 
 /// The temporary files [`Sink`] writes before renaming.
@@ -285,10 +284,6 @@ struct Listed {
     size: u64,
     sha256: String,
     rows: Option<u64>,
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Copies `from` into `to`, returning the size, SHA-256 and (for a CSV) data rows.
@@ -384,8 +379,10 @@ struct Check {
     ok: u64,
     /// (code, message, name)
     problems: Vec<(&'static str, &'static str, String)>,
-    /// The files, by name, in archive order (index in the zip, manifest line).
+    /// The files that agree with the manifest, in archive order: (index in the zip, name).
     files: Vec<(usize, String)>,
+    /// MANIFEST.csv as read, by name.
+    manifest: BTreeMap<String, Listed>,
 }
 
 /// Why a name cannot be restored: absolute, `..`, `.` or empty parts, a backslash or a drive
@@ -422,8 +419,7 @@ fn read_manifest(zip: &mut SealedZip, path: &Path) -> Result<BTreeMap<String, Li
 /// Decrypts and reads every entry, comparing it with the manifest (the zip reader checks each
 /// entry's CRC as it reads). Nothing is written.
 fn verify(zip: &mut SealedZip, path: &Path) -> Result<Check> {
-    let manifest = read_manifest(zip, path)?;
-    let mut check = Check::default();
+    let mut check = Check { manifest: read_manifest(zip, path)?, ..Check::default() };
     let mut seen = std::collections::BTreeSet::new();
     let mut buf = vec![0u8; 1 << 20];
     for i in 0..zip.len() {
@@ -447,7 +443,7 @@ fn verify(zip: &mut SealedZip, path: &Path) -> Result<Check> {
         }
         let measured = copy_measured(&mut entry, &mut std::io::sink(), is_csv(&name), &mut buf);
         seen.insert(name.clone());
-        match (measured, manifest.get(&name)) {
+        match (measured, check.manifest.get(&name)) {
             (Err(_), _) => check.problems.push(("B104", "破損", name)),
             (Ok(_), None) => check.problems.push(("B103", "余分", name)),
             (Ok(m), Some(l)) if m.size != l.size || m.sha256 != l.sha256 || m.rows != l.rows => {
@@ -459,7 +455,7 @@ fn verify(zip: &mut SealedZip, path: &Path) -> Result<Check> {
             }
         }
     }
-    for name in manifest.keys().filter(|n| !seen.contains(*n)) {
+    for name in check.manifest.keys().filter(|n| !seen.contains(*n)) {
         check.problems.push(("B102", "欠落", name.clone()));
     }
     Ok(check)
@@ -518,7 +514,6 @@ fn restore(a: &RestoreArgs, console: &Console) -> Result<u8> {
     if !a.force && !existing.is_empty() {
         return Err(Error::WouldOverwrite { count: existing.len(), first: existing[0].clone() });
     }
-    let manifest = read_manifest(&mut zip, &a.open.archive)?;
     let mut buf = vec![0u8; 1 << 20];
     for (i, name, target) in &targets {
         if let Some(dir) = target.parent() {
@@ -530,7 +525,7 @@ fn restore(a: &RestoreArgs, console: &Console) -> Result<u8> {
         let measured = copy_measured(&mut entry, &mut sink, is_csv(name), &mut buf)
             .map_err(|e| Error::Damaged { path: a.open.archive.clone(), detail: format!("{name}: {e}") })?;
         // the archive was verified a moment ago; read again, it must still agree
-        if manifest.get(name) != Some(&measured) {
+        if check.manifest.get(name) != Some(&measured) {
             return Err(Error::Damaged {
                 path: a.open.archive.clone(), detail: format!("{name} が目録と合いません")
             });

@@ -11,6 +11,7 @@ use clap::Parser;
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
+use crate::io::archive::hex;
 use crate::io::encoding::UTF8_BOM;
 use crate::io::{CsvInput, InputEncoding, RowStore, Sink};
 use crate::layout::{Field, Layout};
@@ -157,7 +158,7 @@ fn sha256_of(path: &Path) -> Result<(u64, String)> {
         sha.update(&buf[..n]);
         size += n as u64;
     }
-    Ok((size, sha.finalize().iter().map(|b| format!("{b:02x}")).collect()))
+    Ok((size, hex(&sha.finalize())))
 }
 
 fn number(summary: &Option<serde_json::Map<String, serde_json::Value>>, key: &str) -> String {

@@ -350,7 +350,8 @@ fn exclusions(a: &ExclusionsArgs) -> Result<u8> {
 /// A result record on the erasure list: person × ticket × 受診日.
 struct Erased {
     line: u64,
-    shown: [String; 7],
+    /// 受診券整理番号 … 受診日, as the list shows them.
+    shown: [String; 6],
     rows: u64,
     reason: Reason,
 }
@@ -432,8 +433,7 @@ fn erasures(a: &ErasuresArgs) -> Result<u8> {
                     Some(reason) => {
                         let text = |field| code_text(&row, l, field).map(|t| t.into_owned());
                         let ticket = text(5)?;
-                        let shown =
-                            [ticket.clone(), text(0)?, text(1)?, text(2)?, text(3)?, format_date(day), String::new()];
+                        let shown = [ticket.clone(), text(0)?, text(1)?, text(2)?, text(3)?, format_date(day)];
                         found.push((row.line, (key, ticket, day), shown, reason));
                     }
                     None if keep_rows => {
@@ -483,19 +483,10 @@ fn erasures(a: &ErasuresArgs) -> Result<u8> {
     let mut tally = Tally::new();
     for e in &erased {
         *tally.entry(e.reason.code()).or_default() += 1;
-        let [ticket, insurer, kigo, bango, edaban, day, _] = &e.shown;
-        let row = [
-            e.line.to_string(),
-            ticket.clone(),
-            insurer.clone(),
-            kigo.clone(),
-            bango.clone(),
-            edaban.clone(),
-            day.clone(),
-            e.rows.to_string(),
-            e.reason.code().to_string(),
-            e.reason.message().to_string(),
-        ];
+        let row: Vec<String> = std::iter::once(e.line.to_string())
+            .chain(e.shown.iter().cloned())
+            .chain([e.rows.to_string(), e.reason.code().to_string(), e.reason.message().to_string()])
+            .collect();
         out.write_texts(&row, |i| Loc::cell(input_name.clone(), e.line, ERASURES[i]))?;
     }
     let replaced = out.finish()?;

@@ -17,6 +17,11 @@ use zip::{CompressionMethod, DateTime, ZipArchive, ZipWriter};
 use super::Sink;
 use crate::error::{Error, Result};
 
+/// Bytes as lowercase hex: how manifests and reports write SHA-256 digests and keys.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Reads a secret file: its bytes without trailing CR/LF. Refused (E021) when the file is
 /// readable or writable by group or others, or holds fewer than `min_len` bytes.
 pub fn read_secret(path: &Path, what: &'static str, min_len: usize) -> Result<Vec<u8>> {
