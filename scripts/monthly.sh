@@ -79,35 +79,30 @@ take_lock "$log" "$ym"
 mkdir -p "$out" || die 2 "$out を作れません"
 start_run "$log" "月次処理 $ym"
 report_outputs=("$out")
-j() { echo "--summary-json $log/$1.json"; }
 
 if [ -z "$base_master" ]; then
-  # shellcheck disable=SC2046
   run_step 01 import_master "被保険者マスタ取込 (全件)" -- "$KK_BIN/kk-import" master -i "$in/insured.csv" \
-    -o "$out/master_base.csv" --errors "$out/errors_insured.csv" --duplicates "$out/duplicates_insured.csv" $(j 01_import_master)
+    -o "$out/master_base.csv" --errors "$out/errors_insured.csv" --duplicates "$out/duplicates_insured.csv" --summary-json "$log/01_import_master.json"
   report_lists+=("insured.csv=$out/errors_insured.csv" "insured.csv=$out/duplicates_insured.csv")
 else
   run_step 01 carry_master "前月のマスタを引き継ぐ ($base_master)" -- cp "$base_master" "$out/master_base.csv"
 fi
 
 if [ -f "$in/diff.csv" ]; then
-  # shellcheck disable=SC2046
   run_step 02 import_diff "異動データの反映" -- "$KK_BIN/kk-import" master --base "$out/master_base.csv" -i "$in/diff.csv" \
-    -o "$out/master.csv" --errors "$out/errors_diff.csv" --duplicates "$out/duplicates_diff.csv" $(j 02_import_diff)
+    -o "$out/master.csv" --errors "$out/errors_diff.csv" --duplicates "$out/duplicates_diff.csv" --summary-json "$log/02_import_diff.json"
   report_lists+=("diff.csv=$out/errors_diff.csv" "diff.csv=$out/duplicates_diff.csv")
 else
   run_step 02 no_diff "異動データなし (マスタはそのまま)" -- cp "$out/master_base.csv" "$out/master.csv"
 fi
 
-# shellcheck disable=SC2046
 run_step 03 import_tax "世帯課税状況の登録更新" -- "$KK_BIN/kk-import" tax --master "$out/master.csv" \
-  -i "$in/household-tax.csv" -o "$out/household.csv" --errors "$out/errors_tax.csv" $(j 03_import_tax)
+  -i "$in/household-tax.csv" -o "$out/household.csv" --errors "$out/errors_tax.csv" --summary-json "$log/03_import_tax.json"
 report_lists+=("household-tax.csv=$out/errors_tax.csv")
 
-# shellcheck disable=SC2046
 run_step 04 limitcheck "金額・項目上限チェックリスト" -- "$KK_BIN/kk-limitcheck" --contracts "$in/contracts.csv" \
   --master "$out/master.csv" --household "$out/household.csv" --results "$in/results.csv" -i "$in/claims.csv" \
-  -o "$out/checklist_limit.csv" $(j 04_limitcheck)
+  -o "$out/checklist_limit.csv" --summary-json "$log/04_limitcheck.json"
 report_lists+=("claims.csv=$out/checklist_limit.csv")
 
 finance=("$KK_BIN/kk-finance" --insurers "$in/insurers.csv" --config "$finance_config" -i "$in/decided.csv"
@@ -119,20 +114,17 @@ else
   run_step 05 finance "財務連動ファイル (フォントがないため請求書 PDF なし)" -- "${finance[@]}"
 fi
 
-# shellcheck disable=SC2046
 run_step 06 subsidy "補助金対象者リスト" -- "$KK_BIN/kk-subsidy" --items "$in/subsidy-items.csv" -i "$in/results.csv" \
-  -o "$out/subsidy.csv" --summary "$out/subsidy_summary.csv" $(j 06_subsidy)
+  -o "$out/subsidy.csv" --summary "$out/subsidy_summary.csv" --summary-json "$log/06_subsidy.json"
 
 exclusions=()
 [ -f "$in/exclusions.csv" ] && exclusions=(--exclusions "$in/exclusions.csv")
-# shellcheck disable=SC2046
 run_step 07 unexamined_list "健診未受診者リスト" -- "$KK_BIN/kk-unexamined" list --fy "$fy" --as-of "$as_of" \
-  --master "$out/master.csv" --results "$in/results.csv" "${exclusions[@]}" -o "$out/unexamined.csv" $(j 07_unexamined_list)
+  --master "$out/master.csv" --results "$in/results.csv" "${exclusions[@]}" -o "$out/unexamined.csv" --summary-json "$log/07_unexamined_list.json"
 
-# shellcheck disable=SC2046
 run_step 08 unexamined_check "未受診者のマスタ等チェックリスト" -- "$KK_BIN/kk-unexamined" check --fy "$fy" \
   --as-of "$as_of" --master "$out/master.csv" --results "$in/results.csv" -i "$in/info-status.csv" \
-  -o "$out/checklist_unexamined.csv" $(j 08_unexamined_check)
+  -o "$out/checklist_unexamined.csv" --summary-json "$log/08_unexamined_check.json"
 report_lists+=("info-status.csv=$out/checklist_unexamined.csv")
 
 if [ "$backup" = on ]; then

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use crate::{read_sjis, records, tempdir};
+use crate::{read_sjis, records};
 
 fn bin_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_kk-import")).parent().unwrap().to_path_buf()
@@ -15,9 +15,10 @@ fn script(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts").join(name)
 }
 
-/// A work folder set up like scripts/demo.sh does, with its kk.conf.
+/// A work folder set up like scripts/demo.sh does, with its kk.conf. Its path has spaces and
+/// kanji, as a Windows-shared folder's might: every path in the scripts must be quoted.
 fn work() -> tempfile::TempDir {
-    let dir = tempdir();
+    let dir = tempfile::Builder::new().prefix("kk 作業 ").tempdir().unwrap();
     let w = dir.path();
     let month = w.join("202604/in");
     std::fs::create_dir_all(&month).unwrap();
