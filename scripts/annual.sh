@@ -65,12 +65,6 @@ mkdir -p "$out" || die 2 "$out を作れません"
 start_run "$log" "年次処理 (法定報告) $fy年度: ${steps[*]}"
 report_outputs=("$out")
 
-summary_both() {
-  "$KK_BIN/kk-statutory" summary "${year_args[@]}" --results "$in/results.csv" -o "$out/shukei.csv" \
-    --summary-json "$log/3_summary.json" &&
-    "$KK_BIN/kk-statutory" summary "${year_args[@]}" --results "$in/results.csv" --format xlsx -o "$out/shukei.xlsx" -q
-}
-
 for s in "${steps[@]}"; do
   case "$s" in
     exclusions)
@@ -84,7 +78,8 @@ for s in "${steps[@]}"; do
       report_lists+=("results.csv=$out/massho.csv")
       ;;
     summary)
-      run_step 3 summary "集計表 (CSV と Excel)" -- summary_both
+      run_step 3 summary "集計表 (CSV と Excel)" -- "$KK_BIN/kk-statutory" summary "${year_args[@]}" \
+        --results "$in/results.csv" -o "$out/shukei.csv" --xlsx "$out/shukei.xlsx" --summary-json "$log/3_summary.json"
       ;;
     anonymize)
       seal=()

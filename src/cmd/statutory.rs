@@ -65,6 +65,7 @@ S104 年度末年齢が40〜74歳の範囲外 / S105 年度途中加入 / S106 �
 例:
   kk-statutory summary --fy 2025 --master master.csv --results results.csv --exclusions jogai.csv -o shukei.csv
   kk-statutory summary --fy 2025 --master master.csv --results results.csv --format xlsx -o shukei.xlsx
+  kk-statutory summary --fy 2025 --master master.csv --results results.csv -o shukei.csv --xlsx shukei.xlsx
 
 対象者数 = 分母 (4月1日から3月31日まで継続して資格があり、年度末年齢40〜74歳、告示の除外なし)。
 受診者数 = そのうち受診日が年度内の結果がある人。受診率 = 受診者数 ÷ 対象者数 (%、小数1桁、四捨五入)。
@@ -142,6 +143,10 @@ pub struct SummaryArgs {
     /// 出力形式: csv、または xlsx (Excel。-o が必要)
     #[arg(long, value_enum, default_value = "csv")]
     pub format: ListFormat,
+
+    /// 同じ集計表を Excel でも書く (CSV と両方ほしいとき、集計は1回)
+    #[arg(long, value_name = "FILE.xlsx")]
+    pub xlsx: Option<PathBuf>,
 
     #[command(flatten)]
     pub output: OutputArgs,
@@ -518,7 +523,7 @@ fn erasures(a: &ErasuresArgs) -> Result<u8> {
 
 fn summary(a: &SummaryArgs) -> Result<u8> {
     let console = Console { tool: TOOL, quiet: a.run.quiet };
-    check_distinct_outputs(&[a.output.output.as_deref(), a.run.summary_json.as_deref()])?;
+    check_distinct_outputs(&[a.output.output.as_deref(), a.xlsx.as_deref(), a.run.summary_json.as_deref()])?;
     let xlsx_path = a.format.xlsx_path(a.output.output.as_deref(), "--format xlsx", "-o")?;
     let year = Year::load(&a.year)?;
     let fy = year.fy;
@@ -556,12 +561,16 @@ fn summary(a: &SummaryArgs) -> Result<u8> {
     if targets != tally.get("denominator").copied().unwrap_or(0) {
         return Err(Error::Integrity { detail: format!("分母 {targets} ≠ {tally:?}") });
     }
+    let workbook = |path: &Path| {
+        use crate::io::xlsx::{Cell, write_sheet};
+        let kinds = [Cell::Text, Cell::Text, Cell::Text, Cell::Number, Cell::Number, Cell::Number];
+        write_sheet(path, "集計表", &STATUTORY_SUMMARY, &kinds, &table)
+    };
+    if let Some(path) = &a.xlsx {
+        workbook(path)?;
+    }
     match &xlsx_path {
-        Some(path) => {
-            use crate::io::xlsx::{Cell, write_sheet};
-            let kinds = [Cell::Text, Cell::Text, Cell::Text, Cell::Number, Cell::Number, Cell::Number];
-            write_sheet(path, "集計表", &STATUTORY_SUMMARY, &kinds, &table)?;
-        }
+        Some(path) => workbook(path)?,
         None => {
             let crlf = a.output.crlf(out_enc);
             let mut out = CsvOut::new(a.output.output.as_deref(), out_enc, a.output.replace_unmappable, crlf)?;

@@ -227,6 +227,27 @@ fn the_summary_counts_targets_and_examinees_by_insurer_sex_and_age_band() {
     let last = range.rows().next_back().unwrap();
     assert_eq!(last[0].to_string(), "全体");
     assert_eq!(last[5], calamine::Data::Float(60.0));
+    // both at once: the same CSV, the same workbook contents
+    let args = [
+        "summary",
+        "--fy",
+        "2025",
+        "--master",
+        "master.csv",
+        "--exclusions",
+        "jogai.csv",
+        "--results",
+        "results.csv",
+        "-o",
+        "both.csv",
+        "--xlsx",
+        "both.xlsx",
+    ];
+    let r = run(p, "kk-statutory", &args);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(std::fs::read(p.join("both.csv")).unwrap(), std::fs::read(p.join("su.csv")).unwrap());
+    let mut both: Xlsx<_> = open_workbook(p.join("both.xlsx")).unwrap();
+    assert_eq!(both.worksheet_range("集計表").unwrap(), range);
 }
 
 #[test]
