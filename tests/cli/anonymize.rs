@@ -193,6 +193,18 @@ fn a_bad_value_stops_the_run_with_its_line_and_column_and_no_output() {
     let r = run(p, "kk-anonymize", &["--key", "anon.key", "-i", "m.csv", "-o", "a.csv"]);
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("m.csv:5行目 列「生年月日」"), "{}", r.stderr);
+    assert!(!r.stderr.contains("19851332"), "no value in the message: {}", r.stderr);
+    // Shift_JIS rows under a UTF-8 header, read as UTF-8: named by line and column, the bytes
+    // not shown
+    let rows = master_rows();
+    let (header, body) = rows.split_once('\n').unwrap();
+    std::fs::write(p.join("m.csv"), [format!("{header}\n").into_bytes(), to_sjis(body)].concat()).unwrap();
+    let r = run(p, "kk-anonymize", &["--key", "anon.key", "-i", "m.csv", "-o", "a.csv", "--encoding", "utf8"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr.trim(),
+        "kk-anonymize: E002 m.csv:2行目 列「被保険者証記号」: UTF-8として読めないバイト列があります (--encoding を確認してください)"
+    );
     assert_eq!(files_in(p), ["anon.key", "m.csv"]);
 }
 

@@ -325,6 +325,20 @@ fn bad_input_stops_before_any_output() {
         r.stderr.trim(),
         "kk-statutory: E012 jogai.csv:2行目 列「除外事由」: 除外事由に不正な値があります (E106: コード値が正しくありません)"
     );
+    // Shift_JIS rows under a UTF-8 header, read as UTF-8
+    let header = "保険者番号,被保険者証記号,被保険者証番号,枝番,除外事由,開始日,終了日\n";
+    std::fs::write(p.join("jogai.csv"), [header.as_bytes(), &to_sjis("130013,記号,9,01,1,20250901,\n")].concat())
+        .unwrap();
+    let r = run(
+        p,
+        "kk-statutory",
+        &[&["summary", "--fy", "2025", "--exclusions", "jogai.csv", "--encoding", "utf8"][..], &base].concat(),
+    );
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr.trim(),
+        "kk-statutory: E002 jogai.csv:2行目 列「被保険者証記号」: UTF-8として読めないバイト列があります (--encoding を確認してください)"
+    );
     std::fs::write(p.join("master.csv"), to_sjis(&master().replace(",19860402,", ",19860230,"))).unwrap();
     let r = run(p, "kk-statutory", &["exclusions", "--fy", "2025", "--master", "master.csv", "-o", "out.csv"]);
     assert_eq!(r.code, 2);
