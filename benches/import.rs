@@ -33,8 +33,8 @@ fn domain(c: &mut Criterion) {
 fn import(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
     let generate =
-        kk::cmd::generate::Cli::parse_from(["kk-gen", "--persons", "20000", "--out", dir.path().to_str().unwrap()]);
-    kk::cmd::generate::run(&generate).expect("generated");
+        kk::cmd::r#gen::Cli::parse_from(["kk-gen", "--persons", "20000", "--out", dir.path().to_str().unwrap()]);
+    kk::cmd::r#gen::run(&generate).expect("generated");
     let input = dir.path().join("insured.csv");
     let size = std::fs::metadata(&input).map(|m| m.len()).unwrap_or(0);
     let out = dir.path().join("master.csv");

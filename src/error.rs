@@ -1,4 +1,5 @@
-//! The one error type of the library, with stable codes (docs/errors.md).
+//! The one error type of the library, with stable codes (docs/errors.md), and the tables that
+//! give every other code its message.
 //!
 //! Two kinds of problem exist:
 //! - [`Error`]: fatal. The tool stops before writing anything and exits 2 (or 3 for an
@@ -6,12 +7,78 @@
 //! - [`FieldError`]: a problem with one value of one row. The row is rejected, listed in the
 //!   error list, and processing goes on.
 //!
+//! Each code is stated once, beside its message, in a [`fatal_errors!`] or [`codes!`] table; the
+//! `code()`/`message()` functions and the lists of all codes (for the docs/errors.md test) are
+//! generated from those tables.
+//!
 //! No message ever contains a field value: they cite file, line and column only, because the
 //! values are personal data (names, birth dates, 記号・番号). Error *lists* are data files and
 //! carry the value so staff can fix the record.
 
 use std::fmt;
 use std::path::PathBuf;
+
+/// Declares a unit enum whose variants each carry a stable code and a Japanese message, stated
+/// once: `Variant = "L101", "message";`. Generates `code()`, `message()` and `ALL`.
+#[macro_export]
+macro_rules! codes {
+    ($(#[$m:meta])* $vis:vis enum $name:ident { $( $(#[$vm:meta])* $v:ident = $code:literal, $msg:literal; )* }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        $vis enum $name { $( $(#[$vm])* $v, )* }
+
+        impl $name {
+            /// Every variant, in code order.
+            pub const ALL: &'static [$name] = &[$($name::$v),*];
+
+            /// The stable code (docs/errors.md).
+            pub fn code(self) -> &'static str {
+                match self { $($name::$v => $code,)* }
+            }
+
+            /// The message, in Japanese.
+            pub fn message(self) -> &'static str {
+                match self { $($name::$v => $msg,)* }
+            }
+        }
+    };
+}
+
+/// Declares [`Error`]: each variant with its fields, code, exit code and message format.
+macro_rules! fatal_errors {
+    ($( $(#[$vm:meta])* $v:ident $({ $($f:ident : $t:ty),* $(,)? })? = $code:literal, $exit:literal => $fmt:literal $(, $arg:expr)* ; )*) => {
+        /// A fatal error. Every variant has a stable code; see `docs/errors.md`.
+        #[derive(Debug)]
+        pub enum Error { $( $(#[$vm])* $v $({ $($f: $t),* })?, )* }
+
+        impl Error {
+            /// Every fatal code, in declaration order.
+            pub const CODES: &'static [&'static str] = &[$($code),*];
+
+            /// The stable code, e.g. `E003`.
+            pub fn code(&self) -> &'static str {
+                match self { $(Error::$v { .. } => $code,)* }
+            }
+
+            /// Exit code (SPEC §1): 3 for a failed integrity check, 2 for everything else.
+            pub fn exit_code(&self) -> u8 {
+                match self { $(Error::$v { .. } => $exit,)* }
+            }
+        }
+
+        impl fmt::Display for Error {
+            #[allow(unused_variables)]
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match self {
+                    $(Error::$v $({ $($f),* })? => {
+                        write!(f, "{} ", $code)?;
+                        write!(f, $fmt $(, $arg)*)
+                    })*
+                }
+            }
+        }
+    };
+}
 
 /// Where something happened: file, physical line (header = 1), column name.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -46,131 +113,67 @@ impl fmt::Display for Loc {
     }
 }
 
-/// A fatal error. Every variant has a stable code; see `docs/errors.md`.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error("E001 {path}: ファイルを読み書きできません ({source})", path = .path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+fatal_errors! {
+    Io { path: PathBuf, source: std::io::Error } = "E001", 2
+        => "{}: ファイルを読み書きできません ({source})", path.display();
+    Undecodable { loc: Loc, encoding: &'static str } = "E002", 2
+        => "{loc}: {encoding}として読めないバイト列があります (--encoding を確認してください)";
+    MissingColumn { file: String, column: String } = "E003", 2
+        => "{file}: 必須の列「{column}」がありません";
+    Ragged { loc: Loc, expected: usize, found: usize } = "E004", 2
+        => "{loc}: 列数が {found} 個です (見出しは {expected} 個)";
+    Empty { file: String } = "E005", 2
+        => "{file}: 空のファイルです (見出し行がありません)";
+    Csv { loc: Loc, detail: String } = "E006", 2
+        => "{loc}: CSVとして読めません ({detail})";
+    Layout { path: PathBuf, detail: String } = "E007", 2
+        => "{}: レイアウト定義が正しくありません: {detail}", path.display();
+    Unencodable { loc: Loc, encoding: &'static str, code: u32 } = "E008", 2
+        => "{loc}: 出力の文字コード ({encoding}) で表せない文字 U+{code:04X} があります (--replace-unmappable で「〓」に置き換えられます)";
+    DuplicateHeader { file: String, column: String } = "E010", 2
+        => "{file}: 列「{column}」が見出しに2回以上あります";
+    Usage { option: &'static str, detail: String } = "E011", 2
+        => "オプション {option} の値が正しくありません: {detail}";
+    InvalidReference { loc: Loc, what: &'static str, code: &'static str, message: &'static str } = "E012", 2
+        => "{loc}: {what}に不正な値があります ({code}: {message})";
+    ContractOverlap { file: String, first: u64, second: u64 } = "E013", 2
+        => "{file}: {first}行目と{second}行目の契約が同じ健診機関・保険者・契約区分で期間が重なっています";
+    ContractTie { file: String, first: u64, second: u64 } = "E014", 2
+        => "{file}: {first}行目と{second}行目の契約(健診機関ごとと保険者ごと)がどちらも使える期間があります。その健診機関と保険者の契約を追加してください";
+    Config { path: PathBuf, detail: String } = "E015", 2
+        => "{}: 設定ファイルが正しくありません: {detail}", path.display();
+    InvalidValue { loc: Loc, code: &'static str, message: &'static str } = "E016", 2
+        => "{loc}: 値が正しくありません ({code}: {message})";
+    UnknownInsurer { loc: Loc } = "E017", 2
+        => "{loc}: 保険者一覧にない保険者です";
+    MixedMonths { loc: Loc } = "E018", 2
+        => "{loc}: 処理年月が1つのファイルの中で違います";
+    NoFont = "E019", 2
+        => "請求書用の日本語フォントが見つかりません。apt-get install fonts-ipaexfont-gothic でインストールするか、--font または KK_FONT で TrueType/OpenType フォントを指定してください";
+    UnknownColumn { file: String, column: String } = "E020", 2
+        => "{file}: 列「{column}」は匿名化の規則にない列です。残すなら --pass \"{column}\"、削除するなら --drop \"{column}\" を指定してください";
+    Secret { path: PathBuf, what: &'static str, detail: String } = "E021", 2
+        => "{what} {} を使えません: {detail}", path.display();
+    WrongKey { path: PathBuf } = "E022", 2
+        => "{} を復号できません: 鍵またはパスフレーズが合いません", path.display();
+    WouldOverwrite { count: usize, first: String } = "E023", 2
+        => "復元先に同じ名前のファイルが {count} 件あります (最初: {first})。上書きするなら --force を付けてください";
+    Integrity { detail: String } = "E900", 3
+        => "整合性チェックに失敗しました: {detail}";
+    Damaged { path: PathBuf, detail: String } = "E901", 3
+        => "{}: アーカイブが壊れているか、途中で切れています ({detail})", path.display();
+}
 
-    #[error("E002 {loc}: {encoding}として読めないバイト列があります (--encoding を確認してください)")]
-    Undecodable { loc: Loc, encoding: &'static str },
-
-    #[error("E003 {file}: 必須の列「{column}」がありません")]
-    MissingColumn { file: String, column: String },
-
-    #[error("E004 {loc}: 列数が {found} 個です (見出しは {expected} 個)")]
-    Ragged { loc: Loc, expected: usize, found: usize },
-
-    #[error("E005 {file}: 空のファイルです (見出し行がありません)")]
-    Empty { file: String },
-
-    #[error("E006 {loc}: CSVとして読めません ({detail})")]
-    Csv { loc: Loc, detail: String },
-
-    #[error("E007 {path}: レイアウト定義が正しくありません: {detail}", path = .path.display())]
-    Layout { path: PathBuf, detail: String },
-
-    #[error(
-        "E008 {loc}: 出力の文字コード ({encoding}) で表せない文字 U+{code:04X} があります (--replace-unmappable で「〓」に置き換えられます)"
-    )]
-    Unencodable { loc: Loc, encoding: &'static str, code: u32 },
-
-    #[error("E010 {file}: 列「{column}」が見出しに2回以上あります")]
-    DuplicateHeader { file: String, column: String },
-
-    #[error("E011 オプション {option} の値が正しくありません: {detail}")]
-    Usage { option: &'static str, detail: String },
-
-    #[error("E012 {loc}: {what}に不正な値があります ({code}: {message})")]
-    InvalidReference { loc: Loc, what: &'static str, code: &'static str, message: &'static str },
-
-    #[error("E013 {file}: {first}行目と{second}行目の契約が同じ健診機関・保険者・契約区分で期間が重なっています")]
-    ContractOverlap { file: String, first: u64, second: u64 },
-
-    #[error(
-        "E014 {file}: {first}行目と{second}行目の契約(健診機関ごとと保険者ごと)がどちらも使える期間があります。その健診機関と保険者の契約を追加してください"
-    )]
-    ContractTie { file: String, first: u64, second: u64 },
-
-    #[error("E015 {path}: 設定ファイルが正しくありません: {detail}", path = .path.display())]
-    Config { path: PathBuf, detail: String },
-
-    #[error("E016 {loc}: 値が正しくありません ({code}: {message})")]
-    InvalidValue { loc: Loc, code: &'static str, message: &'static str },
-
-    #[error("E017 {loc}: 保険者一覧にない保険者です")]
-    UnknownInsurer { loc: Loc },
-
-    #[error("E018 {loc}: 処理年月が1つのファイルの中で違います")]
-    MixedMonths { loc: Loc },
-
-    #[error(
-        "E019 請求書用の日本語フォントが見つかりません。apt-get install fonts-ipaexfont-gothic でインストールするか、--font または KK_FONT で TrueType/OpenType フォントを指定してください"
-    )]
-    NoFont,
-
-    #[error(
-        "E020 {file}: 列「{column}」は匿名化の規則にない列です。残すなら --pass \"{column}\"、削除するなら --drop \"{column}\" を指定してください"
-    )]
-    UnknownColumn { file: String, column: String },
-
-    #[error("E021 {what} {path} を使えません: {detail}", path = .path.display())]
-    Secret { path: PathBuf, what: &'static str, detail: String },
-
-    #[error("E022 {path} を復号できません: 鍵またはパスフレーズが合いません", path = .path.display())]
-    WrongKey { path: PathBuf },
-
-    #[error(
-        "E023 復元先に同じ名前のファイルが {count} 件あります (最初: {first})。上書きするなら --force を付けてください"
-    )]
-    WouldOverwrite { count: usize, first: String },
-
-    #[error("E900 整合性チェックに失敗しました: {detail}")]
-    Integrity { detail: String },
-
-    #[error("E901 {path}: アーカイブが壊れているか、途中で切れています ({detail})", path = .path.display())]
-    Damaged { path: PathBuf, detail: String },
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io { source, .. } => Some(source),
+            _ => None,
+        }
+    }
 }
 
 impl Error {
-    /// The stable code, e.g. `E003`.
-    pub fn code(&self) -> &'static str {
-        match self {
-            Error::Io { .. } => "E001",
-            Error::Undecodable { .. } => "E002",
-            Error::MissingColumn { .. } => "E003",
-            Error::Ragged { .. } => "E004",
-            Error::Empty { .. } => "E005",
-            Error::Csv { .. } => "E006",
-            Error::Layout { .. } => "E007",
-            Error::Unencodable { .. } => "E008",
-            Error::DuplicateHeader { .. } => "E010",
-            Error::Usage { .. } => "E011",
-            Error::InvalidReference { .. } => "E012",
-            Error::ContractOverlap { .. } => "E013",
-            Error::ContractTie { .. } => "E014",
-            Error::Config { .. } => "E015",
-            Error::InvalidValue { .. } => "E016",
-            Error::UnknownInsurer { .. } => "E017",
-            Error::MixedMonths { .. } => "E018",
-            Error::NoFont => "E019",
-            Error::UnknownColumn { .. } => "E020",
-            Error::Secret { .. } => "E021",
-            Error::WrongKey { .. } => "E022",
-            Error::WouldOverwrite { .. } => "E023",
-            Error::Damaged { .. } => "E901",
-            Error::Integrity { .. } => "E900",
-        }
-    }
-
-    /// Exit code (SPEC §1): 3 for a failed integrity check, 2 for everything else.
-    pub fn exit_code(&self) -> u8 {
-        match self {
-            Error::Integrity { .. } | Error::Damaged { .. } => 3,
-            _ => 2,
-        }
-    }
-
     /// A closed stdout (`kk-import … | head`) is not a failure.
     pub fn is_broken_pipe(&self) -> bool {
         matches!(self, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
@@ -179,89 +182,50 @@ impl Error {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
         Error::Io { path: path.into(), source }
     }
+
+    /// E008: the character `c`, read at `loc`, has no form in the output encoding.
+    pub fn unencodable(loc: Loc, encoding: crate::io::Encoding, c: crate::io::Unmappable) -> Error {
+        Error::Unencodable { loc, encoding: encoding.label(), code: u32::from(c.0) }
+    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// A problem with one value of one row: the row is rejected and listed, processing goes on.
-/// The code and message are stable and listed in docs/errors.md.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FieldError {
-    /// E101 a required value is empty.
-    Required,
-    /// E102 wrong length or characters for a code field.
-    Format,
-    /// E103 the check digit does not match.
-    CheckDigit,
-    /// E104 not a date in any accepted form.
-    Date,
-    /// E105 an era date outside its era (平成31年5月1日).
-    EraRange,
-    /// E106 a code value outside its list (性別, 異動区分, 課税区分).
-    Code,
-    /// E107 a character that is not katakana in 氏名カナ.
-    Kana,
-    /// E108 dates in the wrong order (喪失 before 取得, 取得 before birth).
-    DateOrder,
-    /// E109 a date after the as-of date.
-    Future,
-    /// E110 too many characters.
-    TooLong,
-    /// E111 not an amount in yen (or a count).
-    Amount,
-    /// E201 the same person key occurs more than once in one input.
-    DuplicateKey,
-    /// E202 新規 for a key the master already holds.
-    AlreadyExists,
-    /// E203 変更 or 喪失 for a key the master does not hold.
-    NotFound,
-    /// E204 喪失 for a record that has already lost qualification.
-    AlreadyLost,
-    /// E205 a household the master does not know.
-    UnknownHousehold,
-}
-
-impl FieldError {
-    pub fn code(self) -> &'static str {
-        match self {
-            FieldError::Required => "E101",
-            FieldError::Format => "E102",
-            FieldError::CheckDigit => "E103",
-            FieldError::Date => "E104",
-            FieldError::EraRange => "E105",
-            FieldError::Code => "E106",
-            FieldError::Kana => "E107",
-            FieldError::DateOrder => "E108",
-            FieldError::Future => "E109",
-            FieldError::TooLong => "E110",
-            FieldError::Amount => "E111",
-            FieldError::DuplicateKey => "E201",
-            FieldError::AlreadyExists => "E202",
-            FieldError::NotFound => "E203",
-            FieldError::AlreadyLost => "E204",
-            FieldError::UnknownHousehold => "E205",
-        }
-    }
-
-    pub fn message(self) -> &'static str {
-        match self {
-            FieldError::Required => "必須項目が空です",
-            FieldError::Format => "桁数または文字の種類が正しくありません",
-            FieldError::CheckDigit => "検証番号(チェックディジット)が一致しません",
-            FieldError::Date => "日付として解釈できません",
-            FieldError::EraRange => "元号の期間外の日付です",
-            FieldError::Code => "コード値が正しくありません",
-            FieldError::Kana => "カナ以外の文字が含まれています",
-            FieldError::DateOrder => "日付の前後関係が正しくありません",
-            FieldError::Future => "基準日より後の日付です",
-            FieldError::TooLong => "文字数が上限を超えています",
-            FieldError::Amount => "金額または件数として解釈できません",
-            FieldError::DuplicateKey => "同じ被保険者キーが入力に複数回あります(全行を保留)",
-            FieldError::AlreadyExists => "新規ですが、既にマスタにあるキーです",
-            FieldError::NotFound => "変更・喪失ですが、マスタにないキーです",
-            FieldError::AlreadyLost => "既に資格を喪失しているキーへの喪失です",
-            FieldError::UnknownHousehold => "マスタにない世帯です",
-        }
+codes! {
+    /// A problem with one value of one row: the row is rejected and listed, processing goes on.
+    pub enum FieldError {
+        /// A required value is empty.
+        Required = "E101", "必須項目が空です";
+        /// Wrong length or characters for a code field.
+        Format = "E102", "桁数または文字の種類が正しくありません";
+        /// The check digit does not match.
+        CheckDigit = "E103", "検証番号(チェックディジット)が一致しません";
+        /// Not a date in any accepted form.
+        Date = "E104", "日付として解釈できません";
+        /// An era date outside its era (平成31年5月1日).
+        EraRange = "E105", "元号の期間外の日付です";
+        /// A code value outside its list (性別, 異動区分, 課税区分).
+        Code = "E106", "コード値が正しくありません";
+        /// A character that is not katakana in 氏名カナ.
+        Kana = "E107", "カナ以外の文字が含まれています";
+        /// Dates in the wrong order (喪失 before 取得, 取得 before birth).
+        DateOrder = "E108", "日付の前後関係が正しくありません";
+        /// A date after the as-of date.
+        Future = "E109", "基準日より後の日付です";
+        /// Too many characters.
+        TooLong = "E110", "文字数が上限を超えています";
+        /// Not an amount in yen (or a count).
+        Amount = "E111", "金額または件数として解釈できません";
+        /// The same person key occurs more than once in one input.
+        DuplicateKey = "E201", "同じ被保険者キーが入力に複数回あります(全行を保留)";
+        /// 新規 for a key the master already holds.
+        AlreadyExists = "E202", "新規ですが、既にマスタにあるキーです";
+        /// 変更 or 喪失 for a key the master does not hold.
+        NotFound = "E203", "変更・喪失ですが、マスタにないキーです";
+        /// 喪失 for a record that has already lost qualification.
+        AlreadyLost = "E204", "既に資格を喪失しているキーへの喪失です";
+        /// A household the master does not know.
+        UnknownHousehold = "E205", "マスタにない世帯です";
     }
 }
 
@@ -288,32 +252,18 @@ mod tests {
         );
         assert_eq!(e.exit_code(), 2);
         assert_eq!(Error::Integrity { detail: String::new() }.exit_code(), 3);
+        assert_eq!(Error::NoFont.code(), "E019");
+        let e = Error::io("x/y.csv", std::io::Error::other("disk full"));
+        assert_eq!(e.to_string(), "E001 x/y.csv: ファイルを読み書きできません (disk full)");
     }
 
     #[test]
     fn codes_are_unique() {
-        use FieldError::*;
-        let all = [
-            Required,
-            Format,
-            CheckDigit,
-            Date,
-            EraRange,
-            Code,
-            Kana,
-            DateOrder,
-            Future,
-            TooLong,
-            Amount,
-            DuplicateKey,
-            AlreadyExists,
-            NotFound,
-            AlreadyLost,
-            UnknownHousehold,
-        ];
-        let mut codes: Vec<_> = all.iter().map(|e| e.code()).collect();
+        let mut codes: Vec<_> = FieldError::ALL.iter().map(|e| e.code()).chain(Error::CODES.iter().copied()).collect();
+        let n = codes.len();
         codes.sort();
         codes.dedup();
-        assert_eq!(codes.len(), all.len());
+        assert_eq!(codes.len(), n);
+        assert_eq!(FieldError::ALL.len(), 16);
     }
 }

@@ -4,12 +4,12 @@
 //! - [`layout`]: the canonical file layouts and `--layout` mappings.
 //! - [`domain`]: check digits, dates and eras, legal age, fiscal years, normalization.
 //! - [`error`]: the error type with stable codes.
-//! - [`report`]: progress, messages, summaries.
+//! - [`console`]: progress, messages, the closing tally.
 //! - [`cmd`]: one module per tool.
 
 pub mod cmd;
+pub mod console;
 pub mod domain;
 pub mod error;
 pub mod io;
 pub mod layout;
-pub mod report;

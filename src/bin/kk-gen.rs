@@ -1,7 +1,7 @@
 use clap::Parser;
-use kk::cmd::{self, generate};
+use kk::cmd::{self, r#gen};
 
 fn main() -> std::process::ExitCode {
-    let cli = generate::Cli::parse();
-    cmd::exit(generate::TOOL, generate::run(&cli))
+    let cli = r#gen::Cli::parse();
+    cmd::exit(r#gen::TOOL, r#gen::run(&cli))
 }

@@ -1,7 +1,7 @@
 use clap::Parser;
-use kk::cmd::{self, runreport};
+use kk::cmd::{self, report};
 
 fn main() -> std::process::ExitCode {
-    let cli = runreport::Cli::parse();
-    cmd::exit(runreport::TOOL, runreport::run(&cli))
+    let cli = report::Cli::parse();
+    cmd::exit(report::TOOL, report::run(&cli))
 }

@@ -120,6 +120,12 @@ pub fn expected_copayment(copay: Copay, price: i64, other: i64, unit: i64) -> i6
     }
 }
 
+/// 請求金額 (DOMAIN.md, ORCA's JKessai): the total of the unit prices (基本 + 詳細 + 追加) less the
+/// co-payments and what another program paid, never below 0.
+pub fn expected_claim(unit_total: i64, copayment: i64, other_program: i64) -> i64 {
+    (unit_total - copayment - other_program).max(0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,6 +154,14 @@ mod tests {
         // after another program paid part
         assert_eq!(expected_copayment(Copay::Fixed(1000), p, 7000, 1), 700);
         assert_eq!(expected_copayment(Copay::InsurerLimit(5000), p, 1000, 1), 1700);
+    }
+
+    #[test]
+    fn claims_are_prices_less_copayments_never_below_zero() {
+        assert_eq!(expected_claim(7700 + 1980 + 440, 1000, 0), 9120);
+        assert_eq!(expected_claim(9310, 0, 0), 9310);
+        assert_eq!(expected_claim(7700, 2310, 1000), 4390);
+        assert_eq!(expected_claim(7700, 9000, 0), 0);
     }
 
     #[test]

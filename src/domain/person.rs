@@ -1,8 +1,11 @@
-//! The person key 保険者番号 + 被保険者証記号 + 被保険者証番号 + 枝番 (SPEC §2).
+//! The person key 保険者番号 + 被保険者証記号 + 被保険者証番号 + 枝番 (SPEC §2), the identity key
+//! 氏名カナ + 生年月日 + 性別 that recognises one person under two keys, and qualification on a
+//! day.
 
 use std::fmt;
 
 use jiff::civil::Date;
+use unicode_normalization::UnicodeNormalization;
 
 use super::InsurerNumber;
 
@@ -60,6 +63,33 @@ impl fmt::Display for PersonKey {
     }
 }
 
+/// 氏名カナ as the identity key compares it: NFKC (half-width kana become full-width, ideographic
+/// spaces become spaces), hiragana as katakana, every space removed. kk-import matches persons
+/// on it (重複種別 2 and 3) and kk-anonymize hashes it into ID2 (DOMAIN.md "Anonymization").
+pub fn identity_kana(s: &str) -> String {
+    // the common case, full-width katakana (and ー・) with spaces: NFKC would change nothing
+    if s.chars().all(|c| matches!(c, '\u{30A1}'..='\u{30FA}' | '\u{30FB}' | '\u{30FC}' | ' ' | '\u{3000}')) {
+        return s.chars().filter(|c| !matches!(c, ' ' | '\u{3000}')).collect();
+    }
+    s.nfkc()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            // ぁ–ゖ and ゝゞ are katakana 0x60 higher
+            '\u{3041}'..='\u{3096}' | '\u{309D}' | '\u{309E}' => char::from_u32(c as u32 + 0x60).unwrap_or(c),
+            c => c,
+        })
+        .collect()
+}
+
+/// The identity key: [`identity_kana`] ␟ 生年月日 (YYYYMMDD) ␟ 性別, joined by U+001F.
+pub fn identity_key(kana: &str, birth_yyyymmdd: &str, sex: &str) -> String {
+    let mut id = identity_kana(kana);
+    for part in ["\u{1F}", birth_yyyymmdd, "\u{1F}", sex] {
+        id.push_str(part);
+    }
+    id
+}
+
 /// Whether a person is insured on `on`: the qualification runs from 資格取得日 up to, not
 /// including, 資格喪失日, the first day without qualification (DOMAIN.md).
 pub fn qualified_on(acquired: Date, lost: Option<Date>, on: Date) -> bool {
@@ -92,6 +122,16 @@ mod tests {
     }
 
     #[test]
+    fn identity_kana_folds_width_script_and_spaces() {
+        assert_eq!(identity_kana("ﾔﾏﾀﾞ ﾀﾛｳ"), "ヤマダタロウ");
+        assert_eq!(identity_kana("ヤマダ　タロウ"), "ヤマダタロウ");
+        assert_eq!(identity_kana(" やまだ たろう "), "ヤマダタロウ");
+        assert_eq!(identity_kana("ｶﾞｯｺｳ"), "ガッコウ");
+        assert_eq!(identity_kana("ヴァン・デル・ルー"), "ヴァン・デル・ルー");
+        assert_eq!(identity_key("ヤマダ　タロウ", "19700101", "1"), "ヤマダタロウ\u{1F}19700101\u{1F}1");
+    }
+
+    #[test]
     fn qualified_from_acquisition_up_to_the_day_before_loss() {
         let d = |s: &str| crate::domain::parse_date(s).unwrap();
         let (acquired, lost) = (d("20260401"), Some(d("20261101")));
@@ -100,5 +140,31 @@ mod tests {
         assert!(qualified_on(acquired, lost, d("20261031")));
         assert!(!qualified_on(acquired, lost, d("20261101")), "喪失日 is the first day without");
         assert!(qualified_on(acquired, None, d("20991231")));
+    }
+
+    proptest::proptest! {
+        /// The same katakana name hashes alike in hiragana, with any spaces, half- or full-width.
+        #[test]
+        fn kana_variants_give_one_form(
+            name in proptest::collection::vec(proptest::sample::select(vec!['ア', 'カ', 'ガ', 'サ', 'タ', 'ナ', 'ハ', 'バ', 'パ', 'マ', 'ヤ', 'ラ', 'ワ', 'ン', 'ー', 'ッ']), 1..10),
+            spaces in proptest::collection::vec(proptest::sample::select(vec!["", " ", "\u{3000}", "  "]), 10),
+        ) {
+            let full: String = name.iter().collect();
+            let spaced: String = name.iter().zip(&spaces).map(|(c, s)| format!("{s}{c}")).collect();
+            // hiragana where there is one (ー has none)
+            let hira: String = full
+                .chars()
+                .map(|c| if ('ァ'..='ヶ').contains(&c) { char::from_u32(c as u32 - 0x60).unwrap() } else { c })
+                .collect();
+            let half: String = full.chars().map(|c| match c {
+                'ア' => "ｱ", 'カ' => "ｶ", 'ガ' => "ｶﾞ", 'サ' => "ｻ", 'タ' => "ﾀ", 'ナ' => "ﾅ", 'ハ' => "ﾊ", 'バ' => "ﾊﾞ",
+                'パ' => "ﾊﾟ", 'マ' => "ﾏ", 'ヤ' => "ﾔ", 'ラ' => "ﾗ", 'ワ' => "ﾜ", 'ン' => "ﾝ", 'ー' => "ｰ", _ => "ｯ",
+            }).collect();
+            let want = identity_kana(&full);
+            proptest::prop_assert_eq!(&want, &full);
+            proptest::prop_assert_eq!(&identity_kana(&spaced), &want);
+            proptest::prop_assert_eq!(&identity_kana(&hira), &want);
+            proptest::prop_assert_eq!(&identity_kana(&half), &want);
+        }
     }
 }

@@ -35,50 +35,25 @@ pub fn excludes(start: Date, end: Option<Date>, fy: FiscalYear) -> bool {
     start <= fy.last_day() && end.is_none_or(|e| e >= fy.first_day())
 }
 
-/// Why a person (or a result record) is not in the denominator of a fiscal year. The order is
-/// the order of the checks: a record gets the first reason that applies. Codes are stable
-/// (docs/errors.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Reason {
-    /// S101 the result's person is not in the master.
-    NotInMaster,
-    /// S102 the result's 受診日 is outside the fiscal year.
-    OutsideYear,
-    /// S103 not insured on any day of the year (lost before it began, or joined after it).
-    NotInsured,
-    /// S104 age at the year's end outside 40–74 (75 only when reached exactly at the year's end).
-    OutsideAge,
-    /// S105 joined after 1 April (年度途中加入).
-    JoinedMidYear,
-    /// S106 lost qualification on or before 31 March (年度途中喪失).
-    LeftMidYear,
-    /// S107 a 告示 exclusion overlaps the year.
-    Excluded,
-}
-
-impl Reason {
-    pub fn code(self) -> &'static str {
-        match self {
-            Reason::NotInMaster => "S101",
-            Reason::OutsideYear => "S102",
-            Reason::NotInsured => "S103",
-            Reason::OutsideAge => "S104",
-            Reason::JoinedMidYear => "S105",
-            Reason::LeftMidYear => "S106",
-            Reason::Excluded => "S107",
-        }
-    }
-
-    pub fn message(self) -> &'static str {
-        match self {
-            Reason::NotInMaster => "被保険者マスタにない",
-            Reason::OutsideYear => "受診日が対象年度外",
-            Reason::NotInsured => "年度内に資格がない",
-            Reason::OutsideAge => "年度末年齢が40〜74歳の範囲外",
-            Reason::JoinedMidYear => "年度途中加入",
-            Reason::LeftMidYear => "年度途中喪失",
-            Reason::Excluded => "告示による除外",
-        }
+crate::codes! {
+    /// Why a person (or a result record) is not in the denominator of a fiscal year. The order
+    /// is the order of the checks: a record gets the first reason that applies. Codes are stable
+    /// (docs/errors.md).
+    pub enum Reason {
+        /// The result's person is not in the master.
+        NotInMaster = "S101", "被保険者マスタにない";
+        /// The result's 受診日 is outside the fiscal year.
+        OutsideYear = "S102", "受診日が対象年度外";
+        /// Not insured on any day of the year (lost before it began, or joined after it).
+        NotInsured = "S103", "年度内に資格がない";
+        /// Age at the year's end outside 40–74 (75 only when reached exactly at the year's end).
+        OutsideAge = "S104", "年度末年齢が40〜74歳の範囲外";
+        /// Joined after 1 April (年度途中加入).
+        JoinedMidYear = "S105", "年度途中加入";
+        /// Lost qualification on or before 31 March (年度途中喪失).
+        LeftMidYear = "S106", "年度途中喪失";
+        /// A 告示 exclusion overlaps the year.
+        Excluded = "S107", "告示による除外";
     }
 }
 

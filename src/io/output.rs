@@ -110,6 +110,36 @@ impl Write for Shared {
     }
 }
 
+/// Where one output goes and how it is written: worked out once from a tool's arguments (and
+/// the encoding its input was read in), then handed to the writer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutputSpec {
+    /// None or `-` = stdout.
+    pub path: Option<PathBuf>,
+    pub encoding: Encoding,
+    /// `--replace-unmappable`: 〓 for a character the encoding cannot hold.
+    pub replace: bool,
+    /// CRLF line ends (the default for Shift_JIS), else LF.
+    pub crlf: bool,
+}
+
+impl OutputSpec {
+    /// The same settings for another file (a side output: error list, duplicate list …).
+    pub fn to(&self, path: &Path) -> OutputSpec {
+        OutputSpec { path: Some(path.to_path_buf()), ..self.clone() }
+    }
+
+    /// The same settings for an optional side output.
+    pub fn to_opt(&self, path: Option<&Path>) -> Option<OutputSpec> {
+        path.map(|p| self.to(p))
+    }
+
+    /// A new text encoder for this output.
+    pub fn encoder(&self) -> TextEncoder {
+        TextEncoder::new(self.encoding, self.replace)
+    }
+}
+
 /// A CSV writer in one encoding and line ending, on a [`Sink`].
 pub struct CsvOut {
     name: String,
@@ -122,9 +152,11 @@ pub struct CsvOut {
 }
 
 impl CsvOut {
-    /// `crlf`: CRLF line ends (the default for Shift_JIS), else LF.
-    pub fn new(path: Option<&Path>, encoding: Encoding, replace: bool, crlf: bool) -> Result<CsvOut> {
-        let mut sink = Sink::create(path)?;
+    /// Opens the output `spec` describes.
+    pub fn create(spec: &OutputSpec) -> Result<CsvOut> {
+        let OutputSpec { path, encoding, replace, crlf } = spec;
+        let (encoding, replace, crlf) = (*encoding, *replace, *crlf);
+        let mut sink = Sink::create(path.as_deref())?;
         let name = sink.name();
         if encoding == Encoding::Utf8Bom {
             sink.write_all(UTF8_BOM).map_err(|e| Error::io(name.clone(), e))?;
@@ -158,11 +190,9 @@ impl CsvOut {
         self.record.clear();
         for (i, f) in fields.iter().enumerate() {
             self.scratch.clear();
-            self.encoder.encode(f.as_ref(), &mut self.scratch).map_err(|u| Error::Unencodable {
-                loc: loc(i),
-                encoding: self.encoder.encoding.label(),
-                code: u32::from(u.0),
-            })?;
+            self.encoder
+                .encode(f.as_ref(), &mut self.scratch)
+                .map_err(|u| Error::unencodable(loc(i), self.encoding(), u))?;
             self.record.push_field(&self.scratch);
         }
         let rec = std::mem::take(&mut self.record);

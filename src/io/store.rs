@@ -8,6 +8,9 @@ use std::cell::RefCell;
 use csv::ByteRecord;
 use csv_core::ReadRecordResult;
 
+use super::encoding::{Encoding, TextEncoder, Unmappable};
+use crate::error::{Error, Loc, Result};
+
 /// Where a row is in a [`RowStore`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RowRef {
@@ -167,6 +170,41 @@ impl RowStore {
         }
         self.end_row()
     }
+}
+
+/// Appends `fields` to `store` as one row in `enc`'s encoding (a header, a manifest line); a
+/// character the encoding cannot hold is an error located at `loc`.
+pub fn text_row<S: AsRef<str>>(store: &mut RowStore, enc: &mut TextEncoder, fields: &[S], loc: &Loc) -> Result<()> {
+    let mut bytes = Vec::new();
+    for f in fields {
+        bytes.clear();
+        enc.encode(f.as_ref(), &mut bytes).map_err(|u| Error::unencodable(loc.clone(), enc.encoding, u))?;
+        store.field(&bytes);
+    }
+    store.end_row();
+    Ok(())
+}
+
+/// Appends `text` to the row being built in `store`: the raw input bytes when `text` is what
+/// was read (`decoded`) and the encodings agree (so CP932 bytes come out exactly as they came
+/// in), else `text` encoded.
+pub fn push_field(
+    store: &mut RowStore,
+    enc: &mut TextEncoder,
+    scratch: &mut Vec<u8>,
+    text: &str,
+    (raw, decoded, in_enc): (&[u8], &str, Encoding),
+) -> std::result::Result<(), Unmappable> {
+    // normalizing mostly borrows the decoded text unchanged: then no byte compare is needed
+    let unchanged = (std::ptr::eq(decoded.as_ptr(), text.as_ptr()) && decoded.len() == text.len()) || decoded == text;
+    if unchanged && in_enc.same_bytes_as(enc.encoding) {
+        store.field(raw);
+        return Ok(());
+    }
+    scratch.clear();
+    enc.encode(text, scratch)?;
+    store.field(scratch);
+    Ok(())
 }
 
 #[cfg(test)]

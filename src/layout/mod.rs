@@ -185,6 +185,46 @@ pub mod claims {
     pub const CLAIM: usize = 16;
 }
 
+/// 健診結果 (long form, one row per observed item).
+pub static RESULTS: Layout = Layout {
+    name: "健診結果",
+    fields: &[
+        opt("受診券整理番号"),
+        req("保険者番号"),
+        opt("被保険者証記号"),
+        req("被保険者証番号"),
+        opt("枝番"),
+        req("性別"),
+        req("生年月日"),
+        req("健診機関番号"),
+        req("受診日"),
+        req("項目コード"),
+        opt("項目名"),
+        req("結果値"),
+        opt("単位"),
+    ],
+};
+
+/// Column indices of [`RESULTS`].
+pub mod results {
+    pub const TICKET: usize = 0;
+    pub const INSURER: usize = 1;
+    pub const KIGO: usize = 2;
+    pub const BANGO: usize = 3;
+    pub const EDABAN: usize = 4;
+    pub const SEX: usize = 5;
+    pub const BIRTH: usize = 6;
+    pub const INSTITUTION: usize = 7;
+    pub const DATE: usize = 8;
+    pub const CODE: usize = 9;
+    pub const NAME: usize = 10;
+    pub const VALUE: usize = 11;
+    pub const UNIT: usize = 12;
+}
+
+/// anomalies.csv (kk-gen): what was planted, where, and the code a tool must report.
+pub const ANOMALIES: [&str; 5] = ["ファイル", "行番号", "列名", "期待コード", "説明"];
+
 /// The part of 健診結果 that kk-limitcheck needs: which items a ticket's results hold.
 pub static RESULT_ITEMS: Layout =
     Layout { name: "健診結果", fields: &[req("受診券整理番号"), req("項目コード")] };

@@ -277,7 +277,7 @@ fn long_breakdowns_break_pages_and_carry_the_totals() {
     let squeeze = |s: &str| s.split_whitespace().skip(1).collect::<Vec<_>>().join(" ");
     assert_eq!(squeeze(carried), squeeze(brought));
     let last = page2.lines().find(|l| l.trim_start().starts_with("合計")).unwrap();
-    assert!(last.contains(&kk::cmd::invoice_pdf::yen(total)), "{last} / {total}");
+    assert!(last.contains(&kk::console::thousands_signed(total)), "{last} / {total}");
     // issue date defaults to the month's last day
     assert!(page1.contains("令和8年4月30日 (2026年4月30日)"), "{page1}");
 }

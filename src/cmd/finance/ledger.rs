@@ -1,0 +1,155 @@
+//! 財務連動ファイル: one journal line per insurer and account, written as CSV or fixed width in
+//! the layout finance.toml gives.
+
+use std::path::Path;
+
+use jiff::civil::Date;
+
+use super::config::{Config, LedgerField, LedgerFormat};
+use super::invoices::{Invoice, fill};
+use crate::error::{Error, Loc, Result};
+use crate::io::{Encoding, RowStore, Sink, TextEncoder};
+
+/// The ledger: one line per insurer × account (保険者負担額, 事務手数料, and 消費税 when taxed).
+pub fn lines(invoices: &[Invoice], config: &Config, month: &str) -> Vec<LedgerLine> {
+    let mut ledger = Vec::new();
+    for inv in invoices {
+        let m = &inv.month;
+        let mut lines = vec![
+            ("保険者負担額", &config.ledger.accounts.insurer_share, m.insurer_share),
+            ("事務手数料", &config.ledger.accounts.fee, m.fee),
+        ];
+        if let Some(tax_account) = &config.ledger.accounts.fee_tax
+            && config.invoice.fee_tax_percent > 0
+        {
+            lines.push(("消費税", tax_account, inv.fee_tax));
+        }
+        for (account_name, account, amount) in lines {
+            let description = fill(
+                &config.ledger.description,
+                &[
+                    ("yyyymm", month),
+                    ("insurer", &m.insurer),
+                    ("insurer_name", &m.name),
+                    ("account_name", account_name),
+                ],
+            );
+            ledger.push(LedgerLine {
+                insurer8: format!("{:0>8}", m.insurer),
+                account: account.clone(),
+                sub_account: m.insurer.clone(),
+                amount,
+                description,
+            });
+        }
+    }
+    ledger
+}
+
+/// One journal line of the ledger.
+#[derive(Debug, Clone)]
+pub struct LedgerLine {
+    pub insurer8: String,
+    pub account: String,
+    pub sub_account: String,
+    pub amount: i64,
+    pub description: String,
+}
+
+pub fn write_ledger(path: &Path, config: &Config, enc: Encoding, lines: &[LedgerLine], date: &str) -> Result<Sink> {
+    let cols = &config.ledger.columns;
+    let crlf = enc.is_sjis();
+    let value = |l: &LedgerLine, f: LedgerField| -> String {
+        match f {
+            LedgerField::Date => date.to_string(),
+            LedgerField::Account => l.account.clone(),
+            LedgerField::SubAccount => l.sub_account.clone(),
+            LedgerField::Amount => l.amount.to_string(),
+            LedgerField::Description => l.description.clone(),
+        }
+    };
+    let mut sink = Sink::create(Some(path))?;
+    let name = path.display().to_string();
+    let mut encoder = TextEncoder::new(enc, false);
+    let mut bytes = Vec::new();
+    let unencodable =
+        |u: crate::io::Unmappable, column: &str| Error::unencodable(Loc::cell(name.clone(), 0, column), enc, u);
+    match config.ledger.format {
+        LedgerFormat::Csv => {
+            let mut store = RowStore::new(crlf, 0);
+            let mut scratch = Vec::new();
+            let mut rows: Vec<Vec<String>> = Vec::new();
+            if config.ledger.header {
+                rows.push(
+                    cols.iter().map(|c| c.header.clone().unwrap_or_else(|| field_name(c.field).to_string())).collect(),
+                );
+            }
+            rows.extend(lines.iter().map(|l| cols.iter().map(|c| value(l, c.field)).collect()));
+            for row in &rows {
+                for (text, c) in row.iter().zip(cols) {
+                    scratch.clear();
+                    encoder.encode(text, &mut scratch).map_err(|u| unencodable(u, field_name(c.field)))?;
+                    store.field(&scratch);
+                }
+                let r = store.end_row();
+                bytes.extend_from_slice(store.bytes(&r));
+            }
+        }
+        LedgerFormat::Fixed => {
+            for l in lines {
+                for c in cols {
+                    let width = c.width.unwrap_or(0);
+                    let mut field = Vec::new();
+                    encoder.encode(&value(l, c.field), &mut field).map_err(|u| unencodable(u, field_name(c.field)))?;
+                    if field.len() > width {
+                        return Err(Error::Config {
+                            path: path.into(),
+                            detail: format!(
+                                "列「{}」の値が固定長 {width} バイトを超えます ({} バイト)",
+                                field_name(c.field),
+                                field.len()
+                            ),
+                        });
+                    }
+                    let pad = if c.pad.as_deref() == Some("0") { b'0' } else { b' ' };
+                    let padding = std::iter::repeat_n(pad, width - field.len());
+                    if c.align.as_deref() == Some("right") {
+                        // zero padding goes after the sign: -0001100, not 000-1100
+                        let sign = pad == b'0' && field.first() == Some(&b'-');
+                        if sign {
+                            bytes.push(b'-');
+                        }
+                        bytes.extend(padding);
+                        bytes.extend_from_slice(&field[usize::from(sign)..]);
+                    } else {
+                        bytes.extend_from_slice(&field);
+                        bytes.extend(padding);
+                    }
+                }
+                bytes.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
+            }
+        }
+    }
+    if enc == Encoding::Utf8Bom {
+        bytes.splice(0..0, crate::io::encoding::UTF8_BOM.iter().copied());
+    }
+    std::io::Write::write_all(&mut sink, &bytes).map_err(|e| Error::io(path, e))?;
+    Ok(sink)
+}
+
+fn field_name(f: LedgerField) -> &'static str {
+    match f {
+        LedgerField::Date => "伝票日付",
+        LedgerField::Account => "勘定科目",
+        LedgerField::SubAccount => "補助科目",
+        LedgerField::Amount => "金額",
+        LedgerField::Description => "摘要",
+    }
+}
+
+pub fn fill_date(format: &str, d: Date) -> String {
+    format
+        .replace("%Y", &format!("{:04}", d.year()))
+        .replace("%m", &format!("{:02}", d.month()))
+        .replace("%d", &format!("{:02}", d.day()))
+}

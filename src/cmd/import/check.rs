@@ -1,0 +1,295 @@
+//! One insured row checked and normalized: every problem listed with its column and value, the
+//! normalized fields written once into the row store, the person key and identity kept.
+
+use std::borrow::Cow;
+
+use jiff::civil::Date;
+
+use crate::domain::duplicates::Insured;
+use crate::domain::person::identity_key;
+use crate::domain::text::{char_count, is_kana_name, normalize_code, normalize_name, normalize_text};
+use crate::domain::{InsurerNumber, PersonKey, format_date, parse_date};
+use crate::error::{Error, FieldError, Result};
+use crate::io::{Encoding, OutputSpec, Row, RowRef, RowStore, TextEncoder, push_field};
+use crate::layout::{INSURED, Layout, insured as f};
+
+/// 異動区分.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    New,
+    Update,
+    Loss,
+}
+
+/// One problem of one row, for the error list.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    pub column: &'static str,
+    pub error: FieldError,
+    pub value: String,
+}
+
+/// The column name the error list gives a problem of the whole person key.
+pub const KEY_COLUMN: &str = "被保険者キー";
+
+/// An insured row after validation and normalization. Its 13 output columns are in the
+/// [`RowStore`] at `row`.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub line: u64,
+    pub key: Option<PersonKey>,
+    pub row: RowRef,
+    pub problems: Vec<Problem>,
+    pub acquired: Option<Date>,
+    pub lost: Option<Date>,
+    /// The identity key (domain::person::identity_key), for duplicate kinds 2 and 3; empty for
+    /// a row with problems or a 喪失 row.
+    pub identity: String,
+    pub change: Option<(Change, Date)>,
+}
+
+impl Insured for Checked {
+    fn key(&self) -> Option<&PersonKey> {
+        self.key.as_ref()
+    }
+    fn identity(&self) -> &str {
+        &self.identity
+    }
+    fn acquired(&self) -> Option<Date> {
+        self.acquired
+    }
+    fn lost(&self) -> Option<Date> {
+        self.lost
+    }
+    fn line(&self) -> u64 {
+        self.line
+    }
+}
+
+/// What checking a row needs besides the row.
+pub struct RowChecker {
+    pub layout: &'static Layout,
+    /// Decoded text of each field, reused from row to row.
+    pub bufs: [String; MAX_FIELDS],
+    pub in_enc: Encoding,
+    pub out: TextEncoder,
+    pub scratch: Vec<u8>,
+    pub as_of: Option<Date>,
+    pub diff: bool,
+}
+
+fn field_normalizer(field: usize) -> fn(&str) -> Cow<'_, str> {
+    match field {
+        f::KANA | f::NAME => normalize_name,
+        f::ADDRESS => normalize_text,
+        _ => normalize_code,
+    }
+}
+
+pub const MAX_FIELDS: usize = 15;
+
+/// A row's normalized fields and the problems found so far.
+struct Fields<'a> {
+    layout: &'static Layout,
+    decoded: [&'a str; MAX_FIELDS],
+    norm: [Cow<'a, str>; MAX_FIELDS],
+    problems: Vec<Problem>,
+}
+
+impl Fields<'_> {
+    fn bad(&mut self, field: usize, error: FieldError) {
+        let value = self.decoded[field].to_string();
+        self.problems.push(Problem { column: self.layout.fields[field].name, error, value });
+    }
+
+    /// A date field, rewritten as YYYYMMDD; None when empty (and allowed to be) or bad.
+    fn date(&mut self, field: usize, required: bool) -> Option<Date> {
+        if self.norm[field].is_empty() && !required {
+            return None;
+        }
+        match parse_date(&self.norm[field]) {
+            Ok(d) => {
+                if !is_canonical_date(&self.norm[field]) {
+                    self.norm[field] = Cow::Owned(format_date(d));
+                }
+                Some(d)
+            }
+            Err(e) => {
+                self.bad(field, e);
+                None
+            }
+        }
+    }
+
+    /// 異動区分 and 異動日 of a diff row.
+    fn change(&mut self) -> Option<(Change, Date)> {
+        let kind = match self.norm[f::CHANGE_KIND].as_ref() {
+            "1" => Some(Change::New),
+            "2" => Some(Change::Update),
+            "3" => Some(Change::Loss),
+            "" => {
+                self.bad(f::CHANGE_KIND, FieldError::Required);
+                None
+            }
+            _ => {
+                self.bad(f::CHANGE_KIND, FieldError::Code);
+                None
+            }
+        };
+        let date = parse_date(&self.norm[f::CHANGE_DATE]).map_err(|e| self.bad(f::CHANGE_DATE, e)).ok();
+        kind.zip(date)
+    }
+
+    /// The person key, when 保険者番号, 記号, 番号 and 枝番 are all valid.
+    fn key(&mut self) -> Option<PersonKey> {
+        let mut ok = InsurerNumber::check(&self.norm[f::INSURER]).map_err(|e| self.bad(f::INSURER, e)).is_ok();
+        if char_count(&self.norm[f::KIGO]) > 20 {
+            self.bad(f::KIGO, FieldError::TooLong);
+            ok = false;
+        }
+        if self.norm[f::BANGO].is_empty() {
+            self.bad(f::BANGO, FieldError::Required);
+            ok = false;
+        } else if char_count(&self.norm[f::BANGO]) > 20 {
+            self.bad(f::BANGO, FieldError::TooLong);
+            ok = false;
+        }
+        let edaban = self.norm[f::EDABAN].as_ref();
+        if !(edaban.is_empty() || edaban.len() == 2 && edaban.bytes().all(|b| b.is_ascii_digit())) {
+            self.bad(f::EDABAN, FieldError::Format);
+            ok = false;
+        }
+        let n = &self.norm;
+        ok.then(|| PersonKey::from_checked(&n[f::INSURER], &n[f::KIGO], &n[f::BANGO], &n[f::EDABAN]))
+    }
+
+    /// The columns a full row needs (all but a 喪失 row): birth, acquisition, names, sex,
+    /// postcode, and the order of the dates. Returns 資格取得日.
+    fn person(&mut self, as_of: Option<Date>) -> Option<Date> {
+        let birth = self.date(f::BIRTH, true);
+        let acquired = self.date(f::ACQUIRED, true);
+        if self.norm[f::KANA].is_empty() {
+            self.bad(f::KANA, FieldError::Required);
+        } else if !is_kana_name(&self.norm[f::KANA]) {
+            self.bad(f::KANA, FieldError::Kana);
+        }
+        if self.norm[f::NAME].is_empty() {
+            self.bad(f::NAME, FieldError::Required);
+        }
+        match self.norm[f::SEX].as_ref() {
+            "1" | "2" => {}
+            "" => self.bad(f::SEX, FieldError::Required),
+            _ => self.bad(f::SEX, FieldError::Code),
+        }
+        match normalize_postcode(&self.norm[f::POSTCODE]) {
+            Ok(Some(p)) => self.norm[f::POSTCODE] = Cow::Owned(p),
+            Ok(None) => {}
+            Err(e) => self.bad(f::POSTCODE, e),
+        }
+        if let (Some(b), Some(a)) = (birth, acquired)
+            && a < b
+        {
+            self.bad(f::ACQUIRED, FieldError::DateOrder);
+        }
+        if let (Some(b), Some(as_of)) = (birth, as_of)
+            && b > as_of
+        {
+            self.bad(f::BIRTH, FieldError::Future);
+        }
+        acquired
+    }
+}
+
+impl RowChecker {
+    /// A checker for rows of `layout` read in `in_enc`, written as `out` says.
+    pub fn new(
+        layout: &'static Layout,
+        in_enc: Encoding,
+        out: &OutputSpec,
+        as_of: Option<Date>,
+        diff: bool,
+    ) -> RowChecker {
+        RowChecker { layout, bufs: Default::default(), in_enc, out: out.encoder(), scratch: Vec::new(), as_of, diff }
+    }
+
+    pub fn check(&mut self, row: &Row<'_>, store: &mut RowStore) -> Result<Checked> {
+        let layout = self.layout;
+        let n = layout.fields.len();
+        let mut raw: [&[u8]; MAX_FIELDS] = [b""; MAX_FIELDS];
+        let mut decoded: [&str; MAX_FIELDS] = [""; MAX_FIELDS];
+        for (field, buf) in self.bufs.iter_mut().enumerate().take(n) {
+            (raw[field], decoded[field]) = row.text_in(field, layout, buf)?;
+        }
+        let mut norm: [Cow<'_, str>; MAX_FIELDS] = Default::default();
+        for field in 0..n {
+            norm[field] = field_normalizer(field)(decoded[field]);
+        }
+        let mut v = Fields { layout, decoded, norm, problems: Vec::new() };
+        let change = if self.diff { v.change() } else { None };
+        // A 喪失 row needs only its key and dates: the other columns are not used.
+        let full_row = !matches!(change, Some((Change::Loss, _)));
+        let key = v.key();
+        let lost = v.date(f::LOST, false);
+        let acquired = if full_row { v.person(self.as_of) } else { None };
+        if let (Some(a), Some(l)) = (acquired, lost)
+            && l < a
+        {
+            v.bad(f::LOST, FieldError::DateOrder);
+        }
+        // the error list shows a row's problems in column order (stable: cross-checks keep theirs)
+        if v.problems.len() > 1 {
+            v.problems.sort_by_key(|p| layout.fields.iter().position(|f| f.name == p.column));
+        }
+        for field in 0..INSURED.fields.len() {
+            push_field(
+                store,
+                &mut self.out,
+                &mut self.scratch,
+                &v.norm[field],
+                (raw[field], decoded[field], self.in_enc),
+            )
+            .map_err(|u| Error::unencodable(row.loc(layout.fields[field].name), self.out.encoding, u))?;
+        }
+        let row_range = store.end_row();
+        let identity = if v.problems.is_empty() && full_row {
+            identity_key(&v.norm[f::KANA], &v.norm[f::BIRTH], &v.norm[f::SEX])
+        } else {
+            String::new()
+        };
+        Ok(Checked { line: row.line, key, row: row_range, problems: v.problems, acquired, lost, identity, change })
+    }
+}
+
+/// `YYYYMMDD` already: a parsed date in this form is written unchanged.
+fn is_canonical_date(s: &str) -> bool {
+    s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// 郵便番号: empty, `NNN-NNNN`, or 7 digits (rewritten as `NNN-NNNN`).
+fn normalize_postcode(s: &str) -> std::result::Result<Option<String>, FieldError> {
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if s.is_empty() || (s.len() == 8 && &s[3..4] == "-" && digits(&s[..3]) && digits(&s[4..])) {
+        Ok(None)
+    } else if s.len() == 7 && digits(s) {
+        Ok(Some(format!("{}-{}", &s[..3], &s[3..])))
+    } else {
+        Err(FieldError::Format)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postcodes() {
+        assert_eq!(normalize_postcode(""), Ok(None));
+        assert_eq!(normalize_postcode("123-4567"), Ok(None));
+        assert_eq!(normalize_postcode("1234567"), Ok(Some("123-4567".into())));
+        for bad in ["12-3456", "123456", "12345678", "123-456a"] {
+            assert_eq!(normalize_postcode(bad), Err(FieldError::Format), "{bad}");
+        }
+        assert!(is_canonical_date("20260401"));
+        assert!(!is_canonical_date("2026-04-01"));
+    }
+}

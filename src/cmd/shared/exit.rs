@@ -1,0 +1,18 @@
+//! The end of every binary: a tool's result as its exit code.
+
+use std::process::ExitCode;
+
+use crate::error::Result;
+
+/// Maps a tool's result to its exit code: the error's message on stderr and 2 (or 3), a closed
+/// stdout (`| head`) quietly 0.
+pub fn exit(tool: &str, result: Result<u8>) -> ExitCode {
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{tool}: {e}");
+            ExitCode::from(e.exit_code())
+        }
+    }
+}

@@ -1,0 +1,122 @@
+//! The per-person list and the insurer × item summary, and how they are written.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::items::Item;
+use super::results::Received;
+use crate::domain::{FiscalYear, PersonKey};
+use crate::error::{Loc, Result};
+use crate::io::xlsx::{Cell, write_sheet};
+use crate::io::{CsvOut, OutputSpec};
+use crate::layout::{SUBSIDY_LIST, SUBSIDY_SUMMARY};
+
+/// The list rows and the summary, with their counts.
+pub struct Lists<'a> {
+    pub list: Vec<[String; 12]>,
+    /// (8-digit insurer, code) → (insurer as written, count)
+    pub summary: BTreeMap<(String, String), (String, i64)>,
+    pub counted: u64,
+    pub repeats: u64,
+    pub total: i64,
+    items: &'a FxHashMap<String, Item>,
+}
+
+/// Lists every subsidised row (of `fy_only`, if given); the same person, year and item counts
+/// once in the summary.
+pub fn build(rows: Vec<Received>, items: &FxHashMap<String, Item>, fy_only: Option<FiscalYear>) -> Lists<'_> {
+    let mut seen: FxHashSet<(PersonKey, FiscalYear, String)> = FxHashSet::default();
+    let mut lists = Lists { list: Vec::new(), summary: BTreeMap::new(), counted: 0, repeats: 0, total: 0, items };
+    for Received { line, key, fy, shown, code } in rows {
+        if fy_only.is_some_and(|only| only != fy) {
+            continue;
+        }
+        let item = &items[&code];
+        let first = seen.insert((key.clone(), fy, code.clone()));
+        if first {
+            lists.counted += 1;
+            let e = lists.summary.entry((key.insurer8().to_string(), code.clone())).or_insert((shown[0].clone(), 0));
+            e.1 += 1;
+        } else {
+            lists.repeats += 1;
+        }
+        let [ins, kigo, bango, edaban, day, inst] = shown;
+        lists.list.push([
+            line.to_string(),
+            ins,
+            kigo,
+            bango,
+            edaban,
+            day,
+            inst,
+            code,
+            item.name.clone(),
+            item.kind.clone(),
+            item.price.to_string(),
+            if first { "1".into() } else { "0 同一年度の重複".into() },
+        ]);
+    }
+    lists.total = lists.summary.iter().map(|((_, code), (_, count))| count * items[code].price).sum();
+    lists
+}
+
+impl Lists<'_> {
+    fn summary_rows(&self) -> Vec<Vec<String>> {
+        self.summary
+            .iter()
+            .map(|((_, code), (insurer, count))| {
+                let item = &self.items[code];
+                vec![
+                    insurer.clone(),
+                    code.clone(),
+                    item.name.clone(),
+                    item.kind.clone(),
+                    count.to_string(),
+                    item.price.to_string(),
+                    (count * item.price).to_string(),
+                ]
+            })
+            .collect()
+    }
+}
+
+/// Writes the list to `spec` and the summary to `summary` (as a workbook when `summary_xlsx`);
+/// returns the characters replaced by 〓.
+pub fn write(
+    lists: &Lists<'_>,
+    spec: &OutputSpec,
+    summary_xlsx: Option<&Path>,
+    summary: Option<&Path>,
+    input_name: &str,
+) -> Result<u64> {
+    let mut out = CsvOut::create(spec)?;
+    out.write_header(&SUBSIDY_LIST)?;
+    for r in &lists.list {
+        let line: u64 = r[0].parse().unwrap_or(0);
+        out.write_texts(r, |i| Loc::cell(input_name, line, SUBSIDY_LIST[i]))?;
+    }
+    let summary_rows = lists.summary_rows();
+    let summary_out = match (summary, summary_xlsx) {
+        (_, Some(path)) => {
+            let kinds = [Cell::Text, Cell::Text, Cell::Text, Cell::Text, Cell::Number, Cell::Number, Cell::Number];
+            write_sheet(path, "補助金集計", &SUBSIDY_SUMMARY, &kinds, &summary_rows)?;
+            None
+        }
+        (Some(p), None) => {
+            let mut s = CsvOut::create(&spec.to(p))?;
+            s.write_header(&SUBSIDY_SUMMARY)?;
+            for fields in &summary_rows {
+                s.write_texts(fields, |i| Loc::cell(p.display().to_string(), 0, SUBSIDY_SUMMARY[i]))?;
+            }
+            Some(s)
+        }
+        (None, _) => None,
+    };
+    let mut replaced = out.finish()?;
+    if let Some(s) = summary_out {
+        replaced += s.finish()?;
+    }
+    Ok(replaced)
+}

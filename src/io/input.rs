@@ -1,0 +1,463 @@
+//! Reading CSV files against a canonical layout: encoding detection, records cut into chunks
+//! at record boundaries (quoted line breaks respected) with their physical line numbers, and
+//! rows whose fields are decoded on demand.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{self, Cursor, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use csv::ByteRecord;
+
+use super::blank;
+use super::encoding::{self, Encoding, InputEncoding};
+use super::names::{STDIN_NAME, display_name, is_std};
+use crate::error::{Error, Loc, Result};
+use crate::layout::{Columns, Layout, LayoutFile};
+
+/// How much to read before deciding the encoding: past the first non-ASCII byte by this much.
+const SNIFF_AFTER_NON_ASCII: usize = 4096;
+/// An all-ASCII prefix this long is taken as UTF-8 (both encodings read ASCII alike).
+const SNIFF_MAX: usize = 16 << 20;
+
+fn read_prefix(r: &mut dyn Read) -> io::Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(1 << 16);
+    let mut chunk = vec![0u8; 1 << 16];
+    let mut scanned = 0;
+    let mut first_non_ascii = None;
+    loop {
+        let n = match r.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        buf.extend_from_slice(&chunk[..n]);
+        if first_non_ascii.is_none() {
+            first_non_ascii = buf[scanned..].iter().position(|b| *b >= 0x80).map(|p| p + scanned);
+            scanned = buf.len();
+        }
+        if first_non_ascii.is_some_and(|p| buf.len() >= p + SNIFF_AFTER_NON_ASCII) || buf.len() >= SNIFF_MAX {
+            break;
+        }
+    }
+    Ok(buf)
+}
+
+/// Bytes a chunk holds before it is cut at the next record boundary.
+const CHUNK_BYTES: usize = 1 << 20;
+
+/// Whole records of a file as read, with the physical line its first byte is on. Chunks are
+/// cut by the reading thread and parsed by worker threads.
+#[derive(Debug, Default)]
+pub struct Chunk {
+    pub bytes: Vec<u8>,
+    pub first_line: u64,
+}
+
+/// Where the first record with content ends in `buf` (just after its LF; a quoted LF does not
+/// end a record), or None if `buf` holds no whole record yet.
+fn first_record_end(buf: &[u8]) -> Option<usize> {
+    let (mut in_quotes, mut line_start) = (false, 0);
+    for i in memchr::memchr2_iter(b'"', b'\n', buf) {
+        if buf[i] == b'"' {
+            in_quotes = !in_quotes;
+        } else if !in_quotes {
+            if buf[line_start..i].iter().any(|&b| b != b'\r') {
+                return Some(i + 1);
+            }
+            line_start = i + 1;
+        }
+    }
+    None
+}
+
+/// The one configuration of the csv crate for input: records end at LF only, and the CR of a
+/// CRLF stays on the last field (stripped in `Row::raw`), because with CRLF as terminator the csv
+/// crate counts a record's line before the LF that ends the previous record, one line too early.
+/// Blank LF lines are made countable by [`blank::CountBlankLines`].
+fn csv_reader<R: Read>(r: R) -> csv::Reader<blank::CountBlankLines<R>> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .buffer_capacity(1 << 16)
+        .from_reader(blank::CountBlankLines::new(r))
+}
+
+/// What a row needs to know of the file it came from (shared with worker threads).
+#[derive(Debug)]
+pub struct InputContext {
+    name: String,
+    encoding: Encoding,
+    columns: Columns,
+    /// The header row's names (trimmed), empty for a file without one.
+    header: Vec<String>,
+    /// Fields every record must have (the header's, or the first record's).
+    width: usize,
+}
+
+impl InputContext {
+    /// Reads the next record that is not a blank line (a blank line reads as one field holding
+    /// nothing or a CR) into `record`; its physical line is returned. `first_line` is the line
+    /// the reader's input starts on.
+    fn read_record<R: Read>(
+        &self,
+        rdr: &mut csv::Reader<R>,
+        record: &mut ByteRecord,
+        first_line: u64,
+    ) -> Result<Option<u64>> {
+        loop {
+            let more = rdr.read_byte_record(record).map_err(|e| {
+                let line = first_line + e.position().map_or(1, |p| p.line()) - 1;
+                match e.into_kind() {
+                    csv::ErrorKind::Io(io) => Error::io(self.name.clone(), io),
+                    other => Error::Csv { loc: Loc::line(self.name.clone(), line), detail: format!("{other:?}") },
+                }
+            })?;
+            if !more {
+                return Ok(None);
+            }
+            if !(record.len() == 1 && matches!(&record[0], b"" | b"\r")) {
+                return Ok(Some(first_line + record.position().map_or(1, |p| p.line()) - 1));
+            }
+        }
+    }
+
+    /// A record with another number of fields than the header is fatal (E004): a shifted
+    /// column would put values in the wrong fields.
+    fn check_width(&self, record: &ByteRecord, line: u64) -> Result<()> {
+        if record.len() != self.width {
+            return Err(Error::Ragged {
+                loc: Loc::line(self.name.clone(), line),
+                expected: self.width,
+                found: record.len(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Parses a chunk and hands each row to `each`, in order.
+    pub fn parse_chunk(&self, chunk: &Chunk, mut each: impl FnMut(Row<'_>) -> Result<()>) -> Result<()> {
+        let mut rdr = csv_reader(chunk.bytes.as_slice());
+        let mut record = ByteRecord::new();
+        while let Some(line) = self.read_record(&mut rdr, &mut record, chunk.first_line)? {
+            self.check_width(&record, line)?;
+            each(Row { line, record: &record, input: self })?;
+        }
+        Ok(())
+    }
+}
+
+/// A csv reader over one chunk, for row-at-a-time reading.
+type ChunkReader = csv::Reader<blank::CountBlankLines<Cursor<Vec<u8>>>>;
+
+/// A CSV file being read against a canonical layout.
+pub struct CsvInput {
+    ctx: Arc<InputContext>,
+    source: Box<dyn Read>,
+    /// Bytes read and not yet handed out; starts at a record boundary.
+    buf: Vec<u8>,
+    /// How far `buf` has been scanned for quotes and line ends, the quote state there, and the
+    /// last record boundary seen.
+    scanned: usize,
+    in_quotes: bool,
+    boundary: Option<usize>,
+    eof: bool,
+    /// Physical line of the first byte of `buf`.
+    next_line: u64,
+    /// Bytes a chunk holds before it is cut ([`CHUNK_BYTES`]; small in tests).
+    chunk_bytes: usize,
+    /// Row-at-a-time reading ([`CsvInput::next_row`]): the current chunk's reader and first line.
+    current: Option<(ChunkReader, u64)>,
+    record: ByteRecord,
+}
+
+/// One record of a [`CsvInput`].
+pub struct Row<'a> {
+    /// Physical line where the record starts (header = 1).
+    pub line: u64,
+    record: &'a ByteRecord,
+    input: &'a InputContext,
+}
+
+impl CsvInput {
+    /// Opens `path` (None or `-` = stdin), decides its encoding, reads the header and finds the
+    /// layout's columns. Fatal problems (unreadable, empty, missing column) are errors here,
+    /// before any row is read.
+    pub fn open(
+        path: Option<&Path>,
+        requested: InputEncoding,
+        layout: &Layout,
+        mapping: Option<&(LayoutFile, PathBuf)>,
+    ) -> Result<CsvInput> {
+        let name = display_name(path, STDIN_NAME);
+        let io_err = |e| Error::io(name.clone(), e);
+        let mut source: Box<dyn Read> = if is_std(path) {
+            Box::new(io::stdin().lock())
+        } else {
+            let p = path.unwrap_or(Path::new("-"));
+            Box::new(File::open(p).map_err(|e| Error::io(p, e))?)
+        };
+        let mut buf = read_prefix(&mut source).map_err(io_err)?;
+        let encoding = match requested {
+            InputEncoding::Auto => encoding::sniff(&buf),
+            InputEncoding::Sjis => Encoding::Sjis,
+            InputEncoding::Utf8 if buf.starts_with(encoding::UTF8_BOM) => Encoding::Utf8Bom,
+            InputEncoding::Utf8 => Encoding::Utf8,
+        };
+        if encoding == Encoding::Utf8Bom {
+            buf.drain(..encoding::UTF8_BOM.len());
+        }
+        // the first record whole, however long
+        let end = loop {
+            if let Some(end) = first_record_end(&buf) {
+                break end;
+            }
+            if (&mut source).take(CHUNK_BYTES as u64).read_to_end(&mut buf).map_err(io_err)? == 0 {
+                break buf.len();
+            }
+        };
+        let ctx = InputContext {
+            name: name.clone(),
+            encoding,
+            columns: Columns { columns: Vec::new(), unused: Vec::new() },
+            header: Vec::new(),
+            width: 0,
+        };
+        let mut first = ByteRecord::new();
+        if ctx.read_record(&mut csv_reader(&buf[..end]), &mut first, 1)?.is_none() {
+            return Err(Error::Empty { file: name });
+        }
+        let width = first.len();
+        let has_header = mapping.is_none_or(|(lf, _)| lf.header);
+        let (header, next_line) = if has_header {
+            let header = (0..first.len())
+                .map(|i| {
+                    let text = encoding::decode(encoding, strip_cr(&first, i)).ok_or_else(|| Error::Undecodable {
+                        loc: Loc::line(name.clone(), 1),
+                        encoding: encoding.label(),
+                    })?;
+                    Ok(text.trim_matches(|c: char| c == '\u{FEFF}' || c.is_whitespace() || c == '\u{3000}').to_string())
+                })
+                .collect::<Result<Vec<String>>>()?;
+            let lines = memchr::memchr_iter(b'\n', &buf[..end]).count() as u64;
+            buf.drain(..end);
+            (Some(header), 1 + lines)
+        } else {
+            (None, 1)
+        };
+        let columns = Columns::resolve(layout, &name, header.as_deref(), width, mapping.map(|(lf, p)| (lf, p)))?;
+        Ok(CsvInput {
+            ctx: Arc::new(InputContext { name, encoding, columns, header: header.unwrap_or_default(), width }),
+            source,
+            buf,
+            scanned: 0,
+            in_quotes: false,
+            boundary: None,
+            eof: false,
+            next_line,
+            chunk_bytes: CHUNK_BYTES,
+            current: None,
+            record: ByteRecord::new(),
+        })
+    }
+
+    /// The next run of whole records (about [`CHUNK_BYTES`]), in `reuse`'s allocation; None at
+    /// the end.
+    pub fn next_chunk(&mut self, mut reuse: Vec<u8>) -> Result<Option<Chunk>> {
+        loop {
+            let start = self.scanned;
+            for i in memchr::memchr2_iter(b'"', b'\n', &self.buf[start..]) {
+                if self.buf[start + i] == b'"' {
+                    self.in_quotes = !self.in_quotes;
+                } else if !self.in_quotes {
+                    self.boundary = Some(start + i + 1);
+                }
+            }
+            self.scanned = self.buf.len();
+            if self.eof || (self.buf.len() >= self.chunk_bytes && self.boundary.is_some()) {
+                break;
+            }
+            let n = (&mut self.source)
+                .take(self.chunk_bytes as u64)
+                .read_to_end(&mut self.buf)
+                .map_err(|e| Error::io(self.ctx.name.clone(), e))?;
+            self.eof = n == 0;
+        }
+        if self.buf.is_empty() {
+            return Ok(None);
+        }
+        let cut = if self.eof { self.buf.len() } else { self.boundary.unwrap_or(self.buf.len()) };
+        reuse.clear();
+        reuse.extend_from_slice(&self.buf[cut..]);
+        let mut bytes = std::mem::replace(&mut self.buf, reuse);
+        bytes.truncate(cut);
+        self.scanned = self.buf.len();
+        self.boundary = None;
+        let first_line = self.next_line;
+        self.next_line += memchr::memchr_iter(b'\n', &bytes).count() as u64;
+        Ok(Some(Chunk { bytes, first_line }))
+    }
+
+    /// The next record, or None at the end.
+    pub fn next_row(&mut self) -> Result<Option<Row<'_>>> {
+        loop {
+            if let Some((rdr, first_line)) = &mut self.current
+                && let Some(line) = self.ctx.read_record(rdr, &mut self.record, *first_line)?
+            {
+                self.ctx.check_width(&self.record, line)?;
+                return Ok(Some(Row { line, record: &self.record, input: &self.ctx }));
+            }
+            match self.next_chunk(Vec::new())? {
+                Some(c) => self.current = Some((csv_reader(Cursor::new(c.bytes)), c.first_line)),
+                None => return Ok(None),
+            }
+        }
+    }
+
+    /// The size of the input file, if it is one (to size buffers).
+    pub fn file_size(path: Option<&Path>) -> usize {
+        path.filter(|p| !is_std(Some(p))).and_then(|p| std::fs::metadata(p).ok()).map_or(0, |m| m.len() as usize)
+    }
+
+    /// What rows of this file need to know, for worker threads.
+    pub fn context(&self) -> Arc<InputContext> {
+        Arc::clone(&self.ctx)
+    }
+
+    pub fn name(&self) -> &str {
+        &self.ctx.name
+    }
+    pub fn encoding(&self) -> Encoding {
+        self.ctx.encoding
+    }
+    /// The header row's names in file order (empty without a header row).
+    pub fn header(&self) -> &[String] {
+        &self.ctx.header
+    }
+    /// Header names the layout did not use.
+    pub fn unused_columns(&self) -> &[String] {
+        &self.ctx.columns.unused
+    }
+}
+
+impl Row<'_> {
+    /// The raw bytes of canonical field `field` (empty when the file has no such column).
+    pub fn raw(&self, field: usize) -> &[u8] {
+        match self.input.columns.columns[field] {
+            Some(i) => strip_cr(self.record, i),
+            None => b"",
+        }
+    }
+
+    /// The encoding of the file the row came from.
+    pub fn encoding(&self) -> Encoding {
+        self.input.encoding
+    }
+
+    /// The raw bytes of the file's column `col` (0-based, in file order).
+    pub fn raw_at(&self, col: usize) -> &[u8] {
+        strip_cr(self.record, col)
+    }
+
+    /// The decoded text of the file's column `col`; undecodable bytes are fatal (E002).
+    pub fn text_at(&self, col: usize) -> Result<Cow<'_, str>> {
+        encoding::decode(self.input.encoding, self.raw_at(col))
+            .ok_or_else(|| Error::Undecodable { loc: self.loc_at(col), encoding: self.input.encoding.label() })
+    }
+
+    /// Where the file's column `col` of this row is (named by its header).
+    pub fn loc_at(&self, col: usize) -> Loc {
+        self.loc(self.input.header.get(col).map_or("", String::as_str))
+    }
+
+    /// The decoded text of canonical field `field`; undecodable bytes are fatal (E002).
+    pub fn text(&self, field: usize, layout: &Layout) -> Result<Cow<'_, str>> {
+        encoding::decode(self.input.encoding, self.raw(field)).ok_or_else(|| Error::Undecodable {
+            loc: self.loc(layout.fields[field].name),
+            encoding: self.input.encoding.label(),
+        })
+    }
+
+    /// Like [`Row::text`], decoding into `buf` (reused from row to row) where a copy is needed.
+    /// Returns the raw bytes too (for writing the field back unchanged).
+    pub fn text_in<'s>(&'s self, field: usize, layout: &Layout, buf: &'s mut String) -> Result<(&'s [u8], &'s str)> {
+        let raw = self.raw(field);
+        let text = encoding::decode_into(self.input.encoding, raw, buf).ok_or_else(|| Error::Undecodable {
+            loc: self.loc(layout.fields[field].name),
+            encoding: self.input.encoding.label(),
+        })?;
+        Ok((raw, text))
+    }
+
+    pub fn loc(&self, column: &str) -> Loc {
+        Loc::cell(self.input.name.clone(), self.line, column)
+    }
+}
+
+/// Field `i` of a record, without the CR a CRLF line end leaves on the last field.
+fn strip_cr(record: &ByteRecord, i: usize) -> &[u8] {
+    let f = &record[i];
+    if i + 1 == record.len() { f.strip_suffix(b"\r").unwrap_or(f) } else { f }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::HOUSEHOLD_TAX;
+    use proptest::prelude::*;
+
+    /// A field: plain, or with the characters that need quoting.
+    fn field() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-z0-9]{0,6}",
+            Just("a\nb".to_string()),
+            Just("x\r\ny".to_string()),
+            Just("q\"q".to_string()),
+            Just("c,d".to_string()),
+            Just("\n\n".to_string()),
+            Just("髙①".to_string()),
+        ]
+    }
+
+    fn quote(f: &str) -> String {
+        if f.contains([',', '"', '\r', '\n']) { format!("\"{}\"", f.replace('"', "\"\"")) } else { f.to_string() }
+    }
+
+    proptest! {
+        /// Whatever the chunk size, every record comes back with its fields and the physical line
+        /// it starts on, across quoted line breaks, blank lines and CRLF or LF.
+        #[test]
+        fn records_and_lines_survive_chunking(
+            rows in proptest::collection::vec((proptest::collection::vec(field(), 5), 0..3usize), 1..30),
+            crlf in any::<bool>(),
+            chunk in 1usize..64,
+        ) {
+            let eol = if crlf { "\r\n" } else { "\n" };
+            let mut text = format!("保険者番号,世帯番号,年度,課税区分,更新日{eol}");
+            let mut expected = Vec::new();
+            for (fields, blanks) in &rows {
+                for _ in 0..*blanks {
+                    text.push_str(eol);
+                }
+                let line = 1 + text.matches('\n').count() as u64;
+                expected.push((line, fields.clone()));
+                text.push_str(&fields.iter().map(|f| quote(f)).collect::<Vec<_>>().join(","));
+                text.push_str(eol);
+            }
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("t.csv");
+            std::fs::write(&path, &text).unwrap();
+            let mut input = CsvInput::open(Some(&path), InputEncoding::Utf8, &HOUSEHOLD_TAX, None).unwrap();
+            input.chunk_bytes = chunk;
+            let mut got = Vec::new();
+            while let Some(row) = input.next_row().unwrap() {
+                let fields = (0..5).map(|i| String::from_utf8(row.raw(i).to_vec()).unwrap()).collect::<Vec<_>>();
+                got.push((row.line, fields));
+            }
+            prop_assert_eq!(got, expected);
+        }
+    }
+}
