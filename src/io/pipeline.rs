@@ -44,6 +44,22 @@ where
         }
         return Ok(workers);
     }
+    threaded(input, workers, &work, collect)
+}
+
+/// [`for_each_batch`] with a thread per worker: the reading thread cuts chunks, sends them out
+/// and delivers the results in input order as they come back.
+fn threaded<W, T>(
+    input: &mut CsvInput,
+    mut workers: Vec<W>,
+    work: &(impl Fn(&mut W, &InputContext, &Chunk) -> Result<T> + Sync),
+    mut collect: impl FnMut(T) -> Result<()>,
+) -> Result<Vec<W>>
+where
+    W: Send,
+    T: Send,
+{
+    let ctx = input.context();
     let (job_tx, job_rx) = mpsc::sync_channel::<Job>(workers.len() * 2);
     let job_rx: Mutex<Receiver<Job>> = Mutex::new(job_rx);
     std::thread::scope(|scope| {
@@ -51,7 +67,7 @@ where
         let handles: Vec<_> = workers
             .drain(..)
             .map(|mut w| {
-                let (job_rx, res_tx, ctx, work) = (&job_rx, res_tx.clone(), Arc::clone(&ctx), &work);
+                let (job_rx, res_tx, ctx) = (&job_rx, res_tx.clone(), Arc::clone(&ctx));
                 scope.spawn(move || {
                     loop {
                         let job = match job_rx.lock() {

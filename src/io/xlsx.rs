@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use rust_xlsxwriter::{Color, Format, FormatBorder, Workbook};
+use rust_xlsxwriter::{Color, DocProperties, ExcelDateTime, Format, FormatBorder, Workbook};
 use unicode_width::UnicodeWidthStr;
 
 use super::Sink;
@@ -30,6 +30,9 @@ pub fn write_sheet<R: AsRef<[String]>>(
 ) -> Result<()> {
     let xlsx_err = |e: rust_xlsxwriter::XlsxError| Error::io(path, std::io::Error::other(e.to_string()));
     let mut book = Workbook::new();
+    // a fixed creation time: the same rows give the same bytes (the clock would differ each run)
+    let created = ExcelDateTime::from_ymd(2000, 1, 1).map_err(xlsx_err)?;
+    book.set_properties(&DocProperties::new().set_creation_datetime(&created));
     let ws = book.add_worksheet();
     ws.set_name(sheet).map_err(xlsx_err)?;
     let head = Format::new().set_bold().set_background_color(Color::RGB(0xDDEBF7)).set_border(FormatBorder::Thin);

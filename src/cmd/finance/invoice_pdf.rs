@@ -67,6 +67,69 @@ pub fn render_all(
     invoices.iter().map(|inv| Ok((pdf_name(&inv.number), render(inv, config, month, &face)?))).collect()
 }
 
+/// The first page above the breakdown: title, number and dates, addressee, issuer, the amount
+/// to pay in a box with the due date, and the totals.
+fn first_page_head(p: &mut Pen<'_, '_>, invoice: &Invoice, config: &Config, month: &str) {
+    let m = &invoice.month;
+    p.centre(A4.0 / 2.0, 80.0, 24.0, "請　求　書");
+    p.right(A4.0 - MARGIN, 112.0, 9.5, &format!("請求書番号　{}", invoice.number));
+    p.right(A4.0 - MARGIN, 126.0, 9.5, &format!("発行日　{}", date_both(invoice.issue)));
+    // addressee
+    if !m.postal_code.is_empty() {
+        p.text(MARGIN, 150.0, 10.0, &format!("〒{}", m.postal_code));
+    }
+    p.text(MARGIN, 164.0, 10.0, &m.address);
+    p.text(MARGIN, 188.0, 15.0, &format!("{}　御中", m.name));
+    p.hline(MARGIN, MARGIN + 270.0, 193.0, 0.8);
+    if !m.department.is_empty() {
+        p.text(MARGIN, 208.0, 10.0, &format!("{}　ご担当者様", m.department));
+    }
+    // issuer
+    let is = &config.issuer;
+    let x = A4.0 - MARGIN - 200.0;
+    p.text(x, 160.0, 11.0, &is.name);
+    if !is.postal_code.is_empty() {
+        p.text(x, 175.0, 9.0, &format!("〒{}", is.postal_code));
+    }
+    p.text(x, 188.0, 9.0, &is.address);
+    p.text(x, 201.0, 9.0, &format!("TEL {}", is.phone));
+    if !is.registration_number.is_empty() {
+        p.text(x, 214.0, 9.0, &format!("登録番号 {}", is.registration_number));
+    }
+    p.text(
+        MARGIN,
+        240.0,
+        10.5,
+        &format!(
+            "{}年{}月処理分について、下記のとおりご請求申し上げます。",
+            &month[..4],
+            month[4..].trim_start_matches('0')
+        ),
+    );
+    // the total in a box
+    p.rect(MARGIN, 252.0, 300.0, 44.0, Some((0xF4, 0xF7, 0xFB)), 1.2);
+    p.text(MARGIN + 12.0, 280.0, 12.0, "ご請求金額");
+    p.right(MARGIN + 288.0, 282.0, 18.0, &format!("￥{}－", thousands_signed(invoice.total())));
+    p.text(MARGIN + 320.0, 272.0, 10.0, "お支払期限");
+    p.text(MARGIN + 320.0, 288.0, 10.0, &date_both(invoice.due));
+    // totals
+    let tx = MARGIN + 150.0;
+    let mut ty = 320.0;
+    for (label, amount) in [
+        ("小計（保険者負担額）", m.insurer_share),
+        ("事務手数料", m.fee),
+        ("消費税", invoice.fee_tax),
+        ("合計", invoice.total()),
+    ] {
+        if label == "消費税" && config.invoice.fee_tax_percent == 0 {
+            continue;
+        }
+        p.text(tx, ty, 10.0, label);
+        p.right(tx + 200.0, ty, 10.0, &format!("{} 円", thousands_signed(amount)));
+        ty += 15.0;
+    }
+}
+
 /// One invoice as PDF bytes.
 pub fn render(invoice: &Invoice, config: &Config, month: &str, face: &Typeface) -> Result<Vec<u8>> {
     let m = &invoice.month;
@@ -108,63 +171,7 @@ pub fn render(invoice: &Invoice, config: &Config, month: &str, face: &Typeface) 
         let mut p = Pen { s: &mut surface, t: face };
         let mut y;
         if n == 0 {
-            p.centre(A4.0 / 2.0, 80.0, 24.0, "請　求　書");
-            p.right(A4.0 - MARGIN, 112.0, 9.5, &format!("請求書番号　{}", invoice.number));
-            p.right(A4.0 - MARGIN, 126.0, 9.5, &format!("発行日　{}", date_both(invoice.issue)));
-            // addressee
-            if !m.postal_code.is_empty() {
-                p.text(MARGIN, 150.0, 10.0, &format!("〒{}", m.postal_code));
-            }
-            p.text(MARGIN, 164.0, 10.0, &m.address);
-            p.text(MARGIN, 188.0, 15.0, &format!("{}　御中", m.name));
-            p.hline(MARGIN, MARGIN + 270.0, 193.0, 0.8);
-            if !m.department.is_empty() {
-                p.text(MARGIN, 208.0, 10.0, &format!("{}　ご担当者様", m.department));
-            }
-            // issuer
-            let is = &config.issuer;
-            let x = A4.0 - MARGIN - 200.0;
-            p.text(x, 160.0, 11.0, &is.name);
-            if !is.postal_code.is_empty() {
-                p.text(x, 175.0, 9.0, &format!("〒{}", is.postal_code));
-            }
-            p.text(x, 188.0, 9.0, &is.address);
-            p.text(x, 201.0, 9.0, &format!("TEL {}", is.phone));
-            if !is.registration_number.is_empty() {
-                p.text(x, 214.0, 9.0, &format!("登録番号 {}", is.registration_number));
-            }
-            p.text(
-                MARGIN,
-                240.0,
-                10.5,
-                &format!(
-                    "{}年{}月処理分について、下記のとおりご請求申し上げます。",
-                    &month[..4],
-                    month[4..].trim_start_matches('0')
-                ),
-            );
-            // the total in a box
-            p.rect(MARGIN, 252.0, 300.0, 44.0, Some((0xF4, 0xF7, 0xFB)), 1.2);
-            p.text(MARGIN + 12.0, 280.0, 12.0, "ご請求金額");
-            p.right(MARGIN + 288.0, 282.0, 18.0, &format!("￥{}－", thousands_signed(invoice.total())));
-            p.text(MARGIN + 320.0, 272.0, 10.0, "お支払期限");
-            p.text(MARGIN + 320.0, 288.0, 10.0, &date_both(invoice.due));
-            // totals
-            let tx = MARGIN + 150.0;
-            let mut ty = 320.0;
-            for (label, amount) in [
-                ("小計（保険者負担額）", m.insurer_share),
-                ("事務手数料", m.fee),
-                ("消費税", invoice.fee_tax),
-                ("合計", invoice.total()),
-            ] {
-                if label == "消費税" && config.invoice.fee_tax_percent == 0 {
-                    continue;
-                }
-                p.text(tx, ty, 10.0, label);
-                p.right(tx + 200.0, ty, 10.0, &format!("{} 円", thousands_signed(amount)));
-                ty += 15.0;
-            }
+            first_page_head(&mut p, invoice, config, month);
             y = 415.0;
             p.text(MARGIN, y - 20.0, 10.5, "内訳");
         } else {

@@ -108,90 +108,72 @@ fn plant_insured(
     m: &mut Month,
     extra: &mut Vec<Person>,
 ) -> Result<bool> {
-    match kind {
-        0 => {
-            f[c::INSURER] = break_check_digit(&f[c::INSURER]);
-            note(m, w.row(&f)?, c::INSURER, "E103", "保険者番号の検証番号誤り");
-        }
-        1 => {
-            f[c::BIRTH] = format!("{}0230", p.birth.year());
-            note(m, w.row(&f)?, c::BIRTH, "E104", "存在しない日付(2月30日)");
-        }
-        2 => {
-            f[c::BIRTH] = "平成31年5月1日".into();
-            note(m, w.row(&f)?, c::BIRTH, "E105", "元号の期間外(平成31年5月1日)");
-        }
-        3 => {
-            f[c::SEX] = "3".into();
-            note(m, w.row(&f)?, c::SEX, "E106", "性別コード誤り");
-        }
-        4 => {
-            f[c::KANA] = "やまだ\u{3000}たろう".into();
-            note(m, w.row(&f)?, c::KANA, "E107", "カナ氏名がひらがな");
-        }
+    let (column, value, code, what) = match kind {
+        9..=11 => return plant_duplicate(kind, p, &f, w, g, m, extra),
+        0 => (c::INSURER, break_check_digit(&f[c::INSURER]), "E103", "保険者番号の検証番号誤り"),
+        1 => (c::BIRTH, format!("{}0230", p.birth.year()), "E104", "存在しない日付(2月30日)"),
+        2 => (c::BIRTH, "平成31年5月1日".into(), "E105", "元号の期間外(平成31年5月1日)"),
+        3 => (c::SEX, "3".into(), "E106", "性別コード誤り"),
+        4 => (c::KANA, "やまだ\u{3000}たろう".into(), "E107", "カナ氏名がひらがな"),
         5 => {
-            f[c::LOST] = format_date(p.acquired.checked_sub(1.day()).unwrap_or(p.acquired));
-            note(m, w.row(&f)?, c::LOST, "E108", "資格喪失日が資格取得日より前");
+            let before = format_date(p.acquired.checked_sub(1.day()).unwrap_or(p.acquired));
+            (c::LOST, before, "E108", "資格喪失日が資格取得日より前")
         }
-        6 => {
-            f[c::BANGO] = String::new();
-            note(m, w.row(&f)?, c::BANGO, "E101", "被保険者証番号が空");
-        }
-        7 => {
-            f[c::EDABAN] = "1".into();
-            note(m, w.row(&f)?, c::EDABAN, "E102", "枝番が1桁");
-        }
-        8 => {
-            f[c::POSTCODE] = "12-3456".into();
-            note(m, w.row(&f)?, c::POSTCODE, "E102", "郵便番号の形式誤り");
-        }
-        9 => {
-            // the same key twice: both rows withheld (重複種別1)
-            let l1 = w.row(&f)?;
-            let l2 = w.row(&p.fields(&m.insurers))?;
-            note(m, l1, KEY, "E201", "同一キーが2行(重複種別1)");
-            note(m, l2, KEY, "E201", "同一キーが2行(重複種別1)");
-        }
-        10 => {
-            // one person under a second key of the same insurer, qualified at once (種別2)
-            let l1 = w.row(&f)?;
-            let mut twin = p.clone();
-            g.next_bango[p.insurer] += 1;
-            twin.bango = g.next_bango[p.insurer].to_string();
-            twin.lost = None;
-            twin.acquired = p.acquired.max(date(2020, 4, 1)).min(m.month);
-            let twin_acquired_before_loss = p.lost.is_none_or(|l| twin.acquired < l);
-            let l2 = w.row(&twin.fields(&m.insurers))?;
-            if twin_acquired_before_loss {
-                note(m, l1, c::INSURER, "DUP2", "同一保険者内の同一人物(重複種別2)");
-                note(m, l2, c::INSURER, "DUP2", "同一保険者内の同一人物(重複種別2)");
-            }
-            extra.push(twin);
-            return Ok(true);
-        }
-        11 => {
-            // the same person also insured at the 健保組合, periods overlapping (種別3)
-            let l1 = w.row(&f)?;
-            let mut other = p.clone();
-            other.insurer = m.kenpo;
-            other.kigo = m.insurers[m.kenpo].kigo.clone();
-            g.next_bango[m.kenpo] += 1;
-            other.bango = g.next_bango[m.kenpo].to_string();
-            other.edaban = "00".into();
-            other.acquired = p.acquired;
-            other.lost = None;
-            let l2 = w.row(&other.fields(&m.insurers))?;
-            note(m, l1, c::INSURER, "DUP3", "保険者間の資格重複(重複種別3)");
-            note(m, l2, c::INSURER, "DUP3", "保険者間の資格重複(重複種別3)");
-            extra.push(other);
-            return Ok(true);
-        }
-        _ => {
-            f[c::ACQUIRED] = "R8.2.30".into();
-            note(m, w.row(&f)?, c::ACQUIRED, "E104", "存在しない日付(R8.2.30)");
-        }
-    }
+        6 => (c::BANGO, String::new(), "E101", "被保険者証番号が空"),
+        7 => (c::EDABAN, "1".into(), "E102", "枝番が1桁"),
+        8 => (c::POSTCODE, "12-3456".into(), "E102", "郵便番号の形式誤り"),
+        _ => (c::ACQUIRED, "R8.2.30".into(), "E104", "存在しない日付(R8.2.30)"),
+    };
+    f[column] = value;
+    note(m, w.row(&f)?, column, code, what);
     Ok(false)
+}
+
+/// The planted duplicates: kind 9 the same key twice (both rows withheld, 重複種別1), kind 10
+/// one person under a second key of the same insurer qualified at once (種別2), kind 11 the same
+/// person also insured at the 健保組合 with overlapping periods (種別3).
+fn plant_duplicate(
+    kind: usize,
+    p: &Person,
+    f: &[String],
+    w: &mut Writer,
+    g: &mut Gen,
+    m: &mut Month,
+    extra: &mut Vec<Person>,
+) -> Result<bool> {
+    let l1 = w.row(f)?;
+    if kind == 9 {
+        let l2 = w.row(&p.fields(&m.insurers))?;
+        note(m, l1, KEY, "E201", "同一キーが2行(重複種別1)");
+        note(m, l2, KEY, "E201", "同一キーが2行(重複種別1)");
+        return Ok(false);
+    }
+    let mut twin = p.clone();
+    if kind == 10 {
+        g.next_bango[p.insurer] += 1;
+        twin.bango = g.next_bango[p.insurer].to_string();
+        twin.acquired = p.acquired.max(date(2020, 4, 1)).min(m.month);
+    } else {
+        twin.insurer = m.kenpo;
+        twin.kigo = m.insurers[m.kenpo].kigo.clone();
+        g.next_bango[m.kenpo] += 1;
+        twin.bango = g.next_bango[m.kenpo].to_string();
+        twin.edaban = "00".into();
+    }
+    twin.lost = None;
+    let l2 = w.row(&twin.fields(&m.insurers))?;
+    let (code, what) = if kind == 10 {
+        ("DUP2", "同一保険者内の同一人物(重複種別2)")
+    } else {
+        ("DUP3", "保険者間の資格重複(重複種別3)")
+    };
+    // a second key acquired after the first was lost is not at the same time
+    if kind == 11 || p.lost.is_none_or(|l| twin.acquired < l) {
+        note(m, l1, c::INSURER, code, what);
+        note(m, l2, c::INSURER, code, what);
+    }
+    extra.push(twin);
+    Ok(true)
 }
 
 /// diff.csv: this month's 異動 (新規, 変更, 喪失) against `master`, which is updated to the

@@ -87,35 +87,54 @@ pub fn master(args: &MasterArgs) -> Result<u8> {
     tally.replaced = replaced;
     tally.findings = (kind2 + kind3) as u64;
     let exit_code = u8::from(args.run.strict && (tally.rows_rejected > 0 || tally.findings > 0));
-    tally.set("errors", problems);
-    tally.set("duplicate_groups_same_key", same_key_groups.len() as u64);
+    let counts = Counts {
+        accepted,
+        problems,
+        base_rows,
+        applied: diff.then_some(&applied),
+        groups: [same_key_groups.len(), kind2, kind3],
+    };
+    let line = closing_line(&mut tally, &counts);
+    tally.finish(&console, line, args.run.summary_json.as_deref(), exit_code)
+}
+
+/// What the closing line and `--summary-json` report beyond rows in, out and rejected.
+struct Counts<'a> {
+    accepted: u64,
+    problems: u64,
+    base_rows: u64,
+    /// with `--base`
+    applied: Option<&'a Applied>,
+    /// groups of duplicate kinds 1, 2 and 3
+    groups: [usize; 3],
+}
+
+/// The closing line; the counts also go to the tally for `--summary-json`.
+fn closing_line(tally: &mut Tally, c: &Counts<'_>) -> String {
+    let [same_key, kind2, kind3] = c.groups;
+    tally.set("errors", c.problems);
+    tally.set("duplicate_groups_same_key", same_key as u64);
     tally.set("duplicate_groups_same_person", kind2 as u64).set("duplicate_groups_cross_insurer", kind3 as u64);
     let mut line = format!(
         "入力 {} 行 = 反映 {} 行 + 却下 {} 行 (エラー {} 件); 出力 {} 行",
         thousands(tally.rows_in),
-        thousands(accepted),
+        thousands(c.accepted),
         thousands(tally.rows_rejected),
-        thousands(problems),
+        thousands(c.problems),
         thousands(tally.rows_out)
     );
-    if diff {
+    if let Some(applied) = c.applied {
         line += &format!(
             " (ベース {} 行, 新規 {}・変更 {}・喪失 {})",
-            thousands(base_rows),
+            thousands(c.base_rows),
             thousands(applied.added),
             thousands(applied.updated),
             thousands(applied.lost)
         );
-        tally.set("base_rows", base_rows).set("added", applied.added);
+        tally.set("base_rows", c.base_rows).set("added", applied.added);
         tally.set("updated", applied.updated).set("lost", applied.lost);
     }
-    line += &format!(
-        "; 重複: 同一キー {} 組, 同一保険者内の同一人物 {} 組, 保険者間の資格重複 {} 組",
-        same_key_groups.len(),
-        kind2,
-        kind3
-    );
-    tally.finish(&console, line, args.run.summary_json.as_deref(), exit_code)
+    line + &format!("; 重複: 同一キー {same_key} 組, 同一保険者内の同一人物 {kind2} 組, 保険者間の資格重複 {kind3} 組")
 }
 
 /// What the lists are written from.
