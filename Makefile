@@ -3,7 +3,6 @@ CARGO ?= cargo
 PREFIX ?= $(HOME)/.local
 DEMO ?= out/demo
 BENCH_PERSONS ?= 1000000
-BINS := kk-import kk-limitcheck kk-finance kk-unexamined kk-subsidy kk-statutory kk-anonymize kk-backup kk-report kk-gen
 
 .PHONY: all build install demo test lint bench fixtures clean
 
@@ -16,7 +15,8 @@ build:
 # bash/zsh completions (generated from the tools' definitions) under PREFIX/share.
 install: build
 	mkdir -p $(PREFIX)/bin $(PREFIX)/share/kenshin-kit/scripts
-	for b in $(BINS); do install -m 0755 target/release/$$b $(PREFIX)/bin/; done
+	# the tools are listed once, in src/cmd/mod.rs (TOOLS); kk-docgen prints them
+	for b in $$(target/release/kk-docgen --list); do install -m 0755 target/release/$$b $(PREFIX)/bin/; done
 	install -m 0755 scripts/monthly.sh scripts/annual.sh $(PREFIX)/share/kenshin-kit/scripts/
 	install -m 0644 scripts/lib.sh $(PREFIX)/share/kenshin-kit/scripts/
 	target/release/kk-docgen --out $(PREFIX)/share
@@ -25,6 +25,7 @@ install: build
 demo: build
 	bash scripts/demo.sh target/release $(DEMO)
 
+# KK_BLESS=1 make test rewrites the golden cases' expectations (tests/cases); review the diff
 test:
 	$(CARGO) test --all-targets --no-fail-fast
 

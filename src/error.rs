@@ -182,11 +182,6 @@ impl Error {
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
         Error::Io { path: path.into(), source }
     }
-
-    /// E008: the character `c`, read at `loc`, has no form in the output encoding.
-    pub fn unencodable(loc: Loc, encoding: crate::io::Encoding, c: crate::io::Unmappable) -> Error {
-        Error::Unencodable { loc, encoding: encoding.label(), code: u32::from(c.0) }
-    }
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

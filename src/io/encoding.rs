@@ -157,6 +157,14 @@ const GETA_SJIS: [u8; 2] = [0x81, 0xAC];
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Unmappable(pub char);
 
+impl Unmappable {
+    /// E008: this character, read at `loc`, has no form in `encoding` (the one helper every
+    /// writer uses for it).
+    pub fn error(self, loc: crate::error::Loc, encoding: Encoding) -> crate::error::Error {
+        crate::error::Error::Unencodable { loc, encoding: encoding.label(), code: u32::from(self.0) }
+    }
+}
+
 /// Encodes text for output. With `replace`, unmappable characters become 〓 and are counted.
 #[derive(Debug)]
 pub struct TextEncoder {

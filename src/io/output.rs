@@ -190,9 +190,7 @@ impl CsvOut {
         self.record.clear();
         for (i, f) in fields.iter().enumerate() {
             self.scratch.clear();
-            self.encoder
-                .encode(f.as_ref(), &mut self.scratch)
-                .map_err(|u| Error::unencodable(loc(i), self.encoding(), u))?;
+            self.encoder.encode(f.as_ref(), &mut self.scratch).map_err(|u| u.error(loc(i), self.encoding()))?;
             self.record.push_field(&self.scratch);
         }
         let rec = std::mem::take(&mut self.record);

@@ -9,7 +9,7 @@ use csv::ByteRecord;
 use csv_core::ReadRecordResult;
 
 use super::encoding::{Encoding, TextEncoder, Unmappable};
-use crate::error::{Error, Loc, Result};
+use crate::error::{Loc, Result};
 
 /// Where a row is in a [`RowStore`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,7 +178,7 @@ pub fn text_row<S: AsRef<str>>(store: &mut RowStore, enc: &mut TextEncoder, fiel
     let mut bytes = Vec::new();
     for f in fields {
         bytes.clear();
-        enc.encode(f.as_ref(), &mut bytes).map_err(|u| Error::unencodable(loc.clone(), enc.encoding, u))?;
+        enc.encode(f.as_ref(), &mut bytes).map_err(|u| u.error(loc.clone(), enc.encoding))?;
         store.field(&bytes);
     }
     store.end_row();

@@ -4,6 +4,8 @@
 
 mod anonymize;
 mod backup;
+mod cases;
+mod conventions;
 mod finance;
 mod generate;
 mod import;
@@ -29,25 +31,27 @@ impl Run {
     }
 }
 
-pub fn bin(name: &str) -> PathBuf {
-    match name {
-        "kk-import" => PathBuf::from(env!("CARGO_BIN_EXE_kk-import")),
-        "kk-gen" => PathBuf::from(env!("CARGO_BIN_EXE_kk-gen")),
-        "kk-limitcheck" => PathBuf::from(env!("CARGO_BIN_EXE_kk-limitcheck")),
-        "kk-finance" => PathBuf::from(env!("CARGO_BIN_EXE_kk-finance")),
-        "kk-unexamined" => PathBuf::from(env!("CARGO_BIN_EXE_kk-unexamined")),
-        "kk-subsidy" => PathBuf::from(env!("CARGO_BIN_EXE_kk-subsidy")),
-        "kk-anonymize" => PathBuf::from(env!("CARGO_BIN_EXE_kk-anonymize")),
-        "kk-statutory" => PathBuf::from(env!("CARGO_BIN_EXE_kk-statutory")),
-        "kk-backup" => PathBuf::from(env!("CARGO_BIN_EXE_kk-backup")),
-        other => panic!("unknown binary {other}"),
-    }
+/// The built binary of a tool listed in `kk::cmd::TOOLS` (all are built beside kk-import).
+pub fn bin_path(name: &str) -> PathBuf {
+    assert!(kk::cmd::TOOLS.iter().any(|t| t.name == name), "unknown tool {name}");
+    Path::new(env!("CARGO_BIN_EXE_kk-import")).with_file_name(name)
 }
 
-/// Runs `name args` in `dir` with `stdin`, without inheriting KK_* settings.
-pub fn run_in(dir: &Path, name: &str, args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str)]) -> Run {
-    let mut cmd = Command::new(bin(name));
-    cmd.args(args).current_dir(dir).env_remove("KK_ENCODING").env_remove("KK_THREADS");
+pub fn bin(name: &str) -> PathBuf {
+    bin_path(name)
+}
+
+/// Runs `program args` in `dir` with `stdin`, without inheriting KK_* settings: exit code,
+/// stdout and stderr as bytes.
+pub fn run_cmd(
+    dir: &Path,
+    program: &Path,
+    args: &[&str],
+    stdin: Option<&[u8]>,
+    env: &[(&str, &str)],
+) -> (i32, Vec<u8>, Vec<u8>) {
+    let mut cmd = Command::new(program);
+    cmd.args(args).current_dir(dir).env_remove("KK_ENCODING").env_remove("KK_THREADS").env_remove("KK_FONT");
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -63,7 +67,13 @@ pub fn run_in(dir: &Path, name: &str, args: &[&str], stdin: Option<&[u8]>, env: 
         });
     }
     let Output { status, stdout, stderr } = child.wait_with_output().expect("binary finishes");
-    Run { code: status.code().unwrap_or(-1), stdout, stderr: String::from_utf8_lossy(&stderr).into_owned() }
+    (status.code().unwrap_or(-1), stdout, stderr)
+}
+
+/// Runs `name args` in `dir` with `stdin`, without inheriting KK_* settings.
+pub fn run_in(dir: &Path, name: &str, args: &[&str], stdin: Option<&[u8]>, env: &[(&str, &str)]) -> Run {
+    let (code, stdout, stderr) = run_cmd(dir, &bin(name), args, stdin, env);
+    Run { code, stdout, stderr: String::from_utf8_lossy(&stderr).into_owned() }
 }
 
 pub fn run(dir: &Path, name: &str, args: &[&str]) -> Run {
@@ -97,8 +107,16 @@ pub fn records(text: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
+/// Test data: the inputs of the golden case that holds them (one copy, in tests/cases).
 pub fn data(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(rel)
+    let (case, file) = match rel.split_once('/') {
+        Some(("import", f)) => ("import/0019-golden-cp932", f),
+        None if rel == "limitcheck" => ("limitcheck/0001-every-finding", ""),
+        None if rel == "finance" => ("finance/0001-ledger-csv", ""),
+        _ => panic!("no data {rel}"),
+    };
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases").join(case);
+    if file.is_empty() { dir } else { dir.join(file) }
 }
 
 /// Names of the files in `dir`, sorted (to check that nothing partial was left).

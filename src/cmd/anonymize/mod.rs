@@ -112,6 +112,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// 新しい鍵 (32バイトの乱数を16進64文字) を標準出力に書く
+    #[command(after_help = "例:\n  (umask 077; kk-anonymize keygen > anon.key)\n\n終了コード: 0 完了 / 2 書き出せない")]
     Keygen,
 }
 

@@ -113,7 +113,7 @@ fn anonymize_row(w: &mut Worker, plan: &Plan, row: &Row<'_>, store: &mut RowStor
                 let text = row.text_at(c)?;
                 w.bytes.clear();
                 let enc = w.encoder.encoding;
-                w.encoder.encode(&text, &mut w.bytes).map_err(|u| Error::unencodable(row.loc_at(c), enc, u))?;
+                w.encoder.encode(&text, &mut w.bytes).map_err(|u| u.error(row.loc_at(c), enc))?;
                 store.field(&w.bytes);
             }
             Out::Birth(c) => {

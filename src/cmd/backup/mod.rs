@@ -48,7 +48,8 @@ pub enum Command {
 
 MANIFEST.csv: パス, サイズ, SHA-256, 件数 (CSV ファイルの見出しを除くレコード数)。日時は日本時間。
 アーカイブ自身、フォルダの外を指すシンボリックリンク、ディレクトリへのリンク、特殊ファイルは含めず、標準エラーに示します。
-出力は一時ファイルに書いてから置き換えます (権限 0600)。平文の zip はどこにも書きません。")]
+出力は一時ファイルに書いてから置き換えます (権限 0600)。平文の zip はどこにも書きません。
+終了コード: 0 完了 / 2 鍵・フォルダ・出力先の誤り")]
     Create(CreateArgs),
 
     /// 復号して、全ファイルを MANIFEST.csv と zip の CRC に照らす (何も書き出さない)
@@ -66,11 +67,14 @@ MANIFEST.csv: パス, サイズ, SHA-256, 件数 (CSV ファイルの見出し�
   kk-backup restore backup/kk-20260430.zip.age work/202604 --identity backup.key --force
 
 `..`、絶対パス、ドライブ名、シンボリックリンクの項目が1つでもあれば何も書きません (終了コード 3)。
-ファイルは権限 0600 で、一時ファイルから置き換えて書きます。")]
+ファイルは権限 0600 で、一時ファイルから置き換えて書きます。
+終了コード: 0 完了 / 2 鍵が合わない・既存ファイルあり (--force なし) / 3 検証に失敗 (何も書かない)")]
     Restore(RestoreArgs),
 
     /// MANIFEST.csv を表示する
-    #[command(after_help = "例:\n  kk-backup list backup/kk-20260430.zip.age --identity backup.key")]
+    #[command(
+        after_help = "例:\n  kk-backup list backup/kk-20260430.zip.age --identity backup.key\n\n終了コード: 0 完了 / 2 鍵が合わない / 3 アーカイブが壊れている"
+    )]
     List(OpenArgs),
 
     /// age の鍵の組を作る: 秘密鍵を FILE (権限 600) に書き、公開鍵 (age1…) を標準出力に出す
@@ -79,7 +83,8 @@ MANIFEST.csv: パス, サイズ, SHA-256, 件数 (CSV ファイルの見出し�
   kk-backup keygen -o backup.key > backup.pub
 
 公開鍵は create の --recipient に渡します。秘密鍵は復元に必要です。バックアップとは別の場所に保管してください。
-既にあるファイルには書きません。age-keygen で作った鍵も使えます。")]
+既にあるファイルには書きません。age-keygen で作った鍵も使えます。
+終了コード: 0 完了 / 2 既にファイルがある・書き出せない")]
     Keygen(KeygenArgs),
 
     /// 古い世代を削除する: 名前の日付 (YYYYMMDD, YYYY-MM-DD, YYYYMM) で新しい N 世代を残す
@@ -89,7 +94,8 @@ MANIFEST.csv: パス, サイズ, SHA-256, 件数 (CSV ファイルの見出し�
   kk-backup prune backup --keep 12
 
 対象は DIR 直下の名前に日付がある *.zip.age だけです。それ以外のファイルには触れません。
-同じ日付のアーカイブは1つの世代です。")]
+同じ日付のアーカイブは1つの世代です。
+終了コード: 0 完了 / 2 フォルダを読めない・削除できない")]
     Prune(PruneArgs),
 }
 

@@ -72,8 +72,7 @@ pub fn write_ledger(path: &Path, config: &Config, enc: Encoding, lines: &[Ledger
     let name = path.display().to_string();
     let mut encoder = TextEncoder::new(enc, false);
     let mut bytes = Vec::new();
-    let unencodable =
-        |u: crate::io::Unmappable, column: &str| Error::unencodable(Loc::cell(name.clone(), 0, column), enc, u);
+    let unencodable = |u: crate::io::Unmappable, column: &str| u.error(Loc::cell(name.clone(), 0, column), enc);
     match config.ledger.format {
         LedgerFormat::Csv => {
             let mut store = RowStore::new(crlf, 0);

@@ -46,7 +46,8 @@ pub const TOOL: &str = "kk-gen";
 
 出力: insurers.csv insured.csv diff.csv household-tax.csv contracts.csv claims.csv results.csv
       decided.csv exclusions.csv info-status.csv subsidy-items.csv receipt.csv anomalies.csv
-仕込んだ異常は anomalies.csv (ファイル, 行番号, 列名, 期待コード, 説明) に一覧されます。"
+仕込んだ異常は anomalies.csv (ファイル, 行番号, 列名, 期待コード, 説明) に一覧されます。
+終了コード: 0 完了 / 2 書き出せない"
 )]
 pub struct Cli {
     /// 被保険者数 (insured.csv の正常行の数)

@@ -9,7 +9,7 @@ use crate::domain::duplicates::Insured;
 use crate::domain::person::identity_key;
 use crate::domain::text::{char_count, is_kana_name, normalize_code, normalize_name, normalize_text};
 use crate::domain::{InsurerNumber, PersonKey, format_date, parse_date};
-use crate::error::{Error, FieldError, Result};
+use crate::error::{FieldError, Result};
 use crate::io::{Encoding, OutputSpec, Row, RowRef, RowStore, TextEncoder, push_field};
 use crate::layout::{INSURED, Layout, insured as f};
 
@@ -248,7 +248,7 @@ impl RowChecker {
                 &v.norm[field],
                 (raw[field], decoded[field], self.in_enc),
             )
-            .map_err(|u| Error::unencodable(row.loc(layout.fields[field].name), self.out.encoding, u))?;
+            .map_err(|u| u.error(row.loc(layout.fields[field].name), self.out.encoding))?;
         }
         let row_range = store.end_row();
         let identity = if v.problems.is_empty() && full_row {

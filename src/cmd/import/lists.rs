@@ -5,7 +5,7 @@ use csv::ByteRecord;
 
 use super::check::{Checked, Problem};
 use crate::console::{Console, thousands};
-use crate::error::{Error, Loc, Result};
+use crate::error::{Loc, Result};
 use crate::io::{CsvOut, OutputSpec, RowStore};
 use crate::layout::{DUPLICATE_LIST, ERROR_LIST, insured as f};
 
@@ -62,7 +62,7 @@ pub fn write_error_list(spec: &OutputSpec, rows: &[Rejected<'_>], input_name: &s
                 scratch.clear();
                 let loc = || Loc::cell(input_name, r.line, if column == "値" { p.column } else { column });
                 let enc = out.encoding();
-                out.encoder.encode(text, &mut scratch).map_err(|u| Error::unencodable(loc(), enc, u))?;
+                out.encoder.encode(text, &mut scratch).map_err(|u| u.error(loc(), enc))?;
                 rec.push_field(&scratch);
             }
             out.write_record(&rec)?;

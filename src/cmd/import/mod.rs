@@ -55,14 +55,17 @@ pub enum Command {
   kk-import master --as-of 2026-04-01 --strict --summary-json s.json -i full.csv -o master.csv
 
 同じキー(保険者番号+記号+番号+枝番)が入力に2回以上ある行は、全行を出力せずエラー(E201)と
-重複種別1に載せます。重複種別2(同一保険者内の同一人物)・3(保険者間の資格重複)は警告で、行は出力します。")]
+重複種別1に載せます。重複種別2(同一保険者内の同一人物)・3(保険者間の資格重複)は警告で、行は出力します。
+終了コード: 0 完了 / 1 --strict で却下行・重複あり / 2 入力を処理できない / 3 整合性チェック失敗")]
     Master(MasterArgs),
 
     /// 世帯課税状況を登録更新する (保険者番号・世帯番号・年度ごとに更新日が最新の行を残す)
     #[command(after_help = "\
 例:
   kk-import tax --master master.csv < kazei.csv > household.csv
-  kk-import tax --master master.csv --errors tax_errors.csv -i kazei.csv -o household.csv")]
+  kk-import tax --master master.csv --errors tax_errors.csv -i kazei.csv -o household.csv
+
+終了コード: 0 完了 / 1 --strict で却下行あり / 2 入力を処理できない / 3 整合性チェック失敗")]
     Tax(TaxArgs),
 }
 

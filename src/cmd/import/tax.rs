@@ -117,7 +117,7 @@ fn register(
         let (checked, problems) = check_tax_row(&decoded, &mut norm, households);
         for field in 0..l.fields.len() {
             push_field(store, &mut enc, &mut scratch, &norm[field], (row.raw(field), &decoded[field], in_enc))
-                .map_err(|u| Error::unencodable(row.loc(l.fields[field].name), spec.encoding, u))?;
+                .map_err(|u| u.error(row.loc(l.fields[field].name), spec.encoding))?;
         }
         let record = store.end_row();
         let Some((key, updated)) = checked else {
