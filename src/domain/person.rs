@@ -67,23 +67,32 @@ impl fmt::Display for PersonKey {
 /// spaces become spaces), hiragana as katakana, every space removed. kk-import matches persons
 /// on it (重複種別 2 and 3) and kk-anonymize hashes it into ID2 (DOMAIN.md "Anonymization").
 pub fn identity_kana(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    push_identity_kana(s, &mut out);
+    out
+}
+
+/// [`identity_kana`] appended to `out`.
+fn push_identity_kana(s: &str, out: &mut String) {
+    let is_space = |c: char| c == ' ' || c == '\u{3000}';
     // the common case, full-width katakana (and ー・) with spaces: NFKC would change nothing
-    if s.chars().all(|c| matches!(c, '\u{30A1}'..='\u{30FA}' | '\u{30FB}' | '\u{30FC}' | ' ' | '\u{3000}')) {
-        return s.chars().filter(|c| !matches!(c, ' ' | '\u{3000}')).collect();
+    if s.chars().all(|c| matches!(c, '\u{30A1}'..='\u{30FA}' | '\u{30FB}' | '\u{30FC}') || is_space(c)) {
+        for part in s.split(is_space) {
+            out.push_str(part);
+        }
+        return;
     }
-    s.nfkc()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| match c {
-            // ぁ–ゖ and ゝゞ are katakana 0x60 higher
-            '\u{3041}'..='\u{3096}' | '\u{309D}' | '\u{309E}' => char::from_u32(c as u32 + 0x60).unwrap_or(c),
-            c => c,
-        })
-        .collect()
+    out.extend(s.nfkc().filter(|c| !c.is_whitespace()).map(|c| match c {
+        // ぁ–ゖ and ゝゞ are katakana 0x60 higher
+        '\u{3041}'..='\u{3096}' | '\u{309D}' | '\u{309E}' => char::from_u32(c as u32 + 0x60).unwrap_or(c),
+        c => c,
+    }));
 }
 
 /// The identity key: [`identity_kana`] ␟ 生年月日 (YYYYMMDD) ␟ 性別, joined by U+001F.
 pub fn identity_key(kana: &str, birth_yyyymmdd: &str, sex: &str) -> String {
-    let mut id = identity_kana(kana);
+    let mut id = String::with_capacity(kana.len() + birth_yyyymmdd.len() + sex.len() + 2);
+    push_identity_kana(kana, &mut id);
     for part in ["\u{1F}", birth_yyyymmdd, "\u{1F}", sex] {
         id.push_str(part);
     }
