@@ -158,10 +158,14 @@ fatal_errors! {
         => "{} を復号できません: 鍵またはパスフレーズが合いません", path.display();
     WouldOverwrite { count: usize, first: String } = "E023", 2
         => "復元先に同じ名前のファイルが {count} 件あります (最初: {first})。上書きするなら --force を付けてください";
+    HeaderWithData { loc: Loc } = "E024", 2
+        => "{loc}: 見出し行に値が混じっているようです。見出しのあとの改行が抜けていないか確認してください";
+    CrOnly { file: String } = "E025", 2
+        => "{file}: 改行が CR だけのファイルです (古い Mac の形式)。LF か CRLF に変換してから読み込んでください (例: tr '\\r' '\\n' < 元 > 変換後)";
     Integrity { detail: String } = "E900", 3
         => "整合性チェックに失敗しました: {detail}";
     Damaged { path: PathBuf, detail: String } = "E901", 3
-        => "{}: アーカイブが壊れているか、途中で切れています ({detail})", path.display();
+        => "{}: アーカイブが壊れているか、途中で切れています\n    詳細: {detail}", path.display();
 }
 
 impl std::error::Error for Error {
@@ -211,6 +215,8 @@ codes! {
         TooLong = "E110", "文字数が上限を超えています";
         /// Not an amount in yen (or a count).
         Amount = "E111", "金額または件数として解釈できません";
+        /// A malformed quote or a NUL byte in the record (docs/layouts.md "CSVの読み方").
+        Malformed = "E112", "CSVの引用符の使い方が正しくないか、NUL文字があります";
         /// The same person key occurs more than once in one input.
         DuplicateKey = "E201", "同じ被保険者キーが入力に複数回あります(全行を保留)";
         /// 新規 for a key the master already holds.
@@ -259,6 +265,6 @@ mod tests {
         codes.sort();
         codes.dedup();
         assert_eq!(codes.len(), n);
-        assert_eq!(FieldError::ALL.len(), 16);
+        assert_eq!(FieldError::ALL.len(), 17);
     }
 }

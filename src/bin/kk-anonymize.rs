@@ -3,5 +3,5 @@ use kk::cmd::{self, anonymize};
 
 fn main() -> std::process::ExitCode {
     let cli = anonymize::Cli::parse();
-    cmd::exit(anonymize::TOOL, anonymize::run(&cli))
+    cmd::main(anonymize::TOOL, || anonymize::run(&cli))
 }

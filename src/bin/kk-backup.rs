@@ -3,5 +3,5 @@ use kk::cmd::{self, backup};
 
 fn main() -> std::process::ExitCode {
     let cli = backup::Cli::parse();
-    cmd::exit(backup::TOOL, backup::run(&cli))
+    cmd::main(backup::TOOL, || backup::run(&cli))
 }

@@ -3,5 +3,5 @@ use kk::cmd::{self, docgen};
 
 fn main() -> std::process::ExitCode {
     let cli = docgen::Cli::parse();
-    cmd::exit(docgen::TOOL, docgen::run(&cli))
+    cmd::main(docgen::TOOL, || docgen::run(&cli))
 }

@@ -3,5 +3,5 @@ use kk::cmd::{self, finance};
 
 fn main() -> std::process::ExitCode {
     let cli = finance::Cli::parse();
-    cmd::exit(finance::TOOL, finance::run(&cli))
+    cmd::main(finance::TOOL, || finance::run(&cli))
 }

@@ -3,5 +3,5 @@ use kk::cmd::{self, r#gen};
 
 fn main() -> std::process::ExitCode {
     let cli = r#gen::Cli::parse();
-    cmd::exit(r#gen::TOOL, r#gen::run(&cli))
+    cmd::main(r#gen::TOOL, || r#gen::run(&cli))
 }

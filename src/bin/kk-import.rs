@@ -3,5 +3,5 @@ use kk::cmd::{self, import};
 
 fn main() -> std::process::ExitCode {
     let cli = import::Cli::parse();
-    cmd::exit(import::TOOL, import::run(&cli))
+    cmd::main(import::TOOL, || import::run(&cli))
 }

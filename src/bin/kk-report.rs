@@ -3,5 +3,5 @@ use kk::cmd::{self, report};
 
 fn main() -> std::process::ExitCode {
     let cli = report::Cli::parse();
-    cmd::exit(report::TOOL, report::run(&cli))
+    cmd::main(report::TOOL, || report::run(&cli))
 }

@@ -3,5 +3,5 @@ use kk::cmd::{self, subsidy};
 
 fn main() -> std::process::ExitCode {
     let cli = subsidy::Cli::parse();
-    cmd::exit(subsidy::TOOL, subsidy::run(&cli))
+    cmd::main(subsidy::TOOL, || subsidy::run(&cli))
 }

@@ -3,5 +3,5 @@ use kk::cmd::{self, unexamined};
 
 fn main() -> std::process::ExitCode {
     let cli = unexamined::Cli::parse();
-    cmd::exit(unexamined::TOOL, unexamined::run(&cli))
+    cmd::main(unexamined::TOOL, || unexamined::run(&cli))
 }

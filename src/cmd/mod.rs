@@ -18,7 +18,7 @@ pub mod unexamined;
 
 use clap::CommandFactory;
 
-pub use shared::exit;
+pub use shared::{exit, main};
 
 /// A tool: its binary's name and its command definition (for man pages, completions and the
 /// tests that check every tool's help).

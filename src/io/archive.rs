@@ -17,6 +17,13 @@ use zip::{CompressionMethod, DateTime, ZipArchive, ZipWriter};
 use super::Sink;
 use crate::error::{Error, Result};
 
+/// A message of age or zip (English, sometimes several lines) as the detail line of kk's own
+/// coded Japanese message: one line, marked with where it came from.
+pub fn detail(from: &str, e: impl std::fmt::Display) -> String {
+    let text: Vec<String> = e.to_string().lines().map(|l| l.trim().to_string()).filter(|l| !l.is_empty()).collect();
+    format!("{from}: {}", text.join(" / "))
+}
+
 /// Bytes as lowercase hex: how manifests and reports write SHA-256 digests and keys.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -141,7 +148,7 @@ impl ZipOut {
             Seal::None => Sealed::Plain(sink),
             Seal::Recipients(rs) => {
                 let enc = age::Encryptor::with_recipients(rs.iter().map(|r| r as &dyn age::Recipient))
-                    .map_err(|e| Error::io(path, io::Error::other(e.to_string())))?;
+                    .map_err(|e| Error::io(path, io::Error::other(detail("age", e))))?;
                 Sealed::Age(enc.wrap_output(sink).map_err(io_err)?)
             }
             Seal::Passphrase(p) => {
@@ -174,7 +181,7 @@ impl ZipOut {
     fn zip_error(&self, e: zip::result::ZipError) -> Error {
         match e {
             zip::result::ZipError::Io(io) => Error::io(&self.path, io),
-            other => Error::io(&self.path, io::Error::other(other.to_string())),
+            other => Error::io(&self.path, io::Error::other(detail("zip", other))),
         }
     }
 
@@ -183,7 +190,7 @@ impl ZipOut {
         let path = self.path.clone();
         let stream = self.zip.finish().map_err(|e| match e {
             zip::result::ZipError::Io(io) => Error::io(&path, io),
-            other => Error::io(&path, io::Error::other(other.to_string())),
+            other => Error::io(&path, io::Error::other(detail("zip", other))),
         })?;
         let sink = match stream.into_inner() {
             Sealed::Plain(sink) => sink,
@@ -240,9 +247,9 @@ impl Unseal {
                 let bytes = read_secret(p, "鍵ファイル", 1)?;
                 let bad = |detail: String| Error::Secret { path: p.to_path_buf(), what: "鍵ファイル", detail };
                 let identities = age::IdentityFile::from_buffer(bytes.as_slice())
-                    .map_err(|e| bad(e.to_string()))?
+                    .map_err(|e| bad(detail("age", e)))?
                     .into_identities()
-                    .map_err(|e| bad(e.to_string()))?;
+                    .map_err(|e| bad(detail("age", e)))?;
                 if identities.is_empty() {
                     return Err(bad("age の秘密鍵 (AGE-SECRET-KEY-1…) がありません".into()));
                 }
@@ -269,7 +276,7 @@ pub type SealedZip = ZipArchive<BufReader<age::stream::StreamReader<File>>>;
 pub fn open_sealed(path: &Path, unseal: &Unseal) -> Result<SealedZip> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     let damaged = |detail: String| Error::Damaged { path: path.to_path_buf(), detail };
-    let decryptor = age::Decryptor::new(file).map_err(|e| damaged(e.to_string()))?;
+    let decryptor = age::Decryptor::new(file).map_err(|e| damaged(detail("age", e)))?;
     let scrypt;
     let identities: Vec<&dyn age::Identity> = match unseal {
         Unseal::Identities(ids) => ids.iter().map(|i| i.as_ref() as &dyn age::Identity).collect(),
@@ -282,7 +289,7 @@ pub fn open_sealed(path: &Path, unseal: &Unseal) -> Result<SealedZip> {
         age::DecryptError::NoMatchingKeys | age::DecryptError::KeyDecryptionFailed => {
             Error::WrongKey { path: path.to_path_buf() }
         }
-        other => damaged(other.to_string()),
+        other => damaged(detail("age", other)),
     })?;
-    ZipArchive::new(BufReader::with_capacity(1 << 16, reader)).map_err(|e| damaged(e.to_string()))
+    ZipArchive::new(BufReader::with_capacity(1 << 16, reader)).map_err(|e| damaged(detail("zip", e)))
 }

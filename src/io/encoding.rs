@@ -104,6 +104,70 @@ pub fn decode(enc: Encoding, bytes: &[u8]) -> Option<Cow<'_, str>> {
     }
 }
 
+/// Whether `bytes` decode in `enc`, by a validity scan (nothing is decoded): every field of every
+/// row is checked with it, so bytes a tool copies without decoding are valid too.
+pub fn is_valid(enc: Encoding, bytes: &[u8]) -> bool {
+    if bytes.is_ascii() {
+        return true;
+    }
+    if !enc.is_sjis() {
+        return std::str::from_utf8(bytes).is_ok();
+    }
+    let table = sjis_table();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b < 0x80 {
+            i += 1;
+        } else if table.single[usize::from(b - 0x80)] {
+            i += 1;
+        } else if let Some(&t) = bytes.get(i + 1)
+            && table.pair(b, t)
+        {
+            i += 2;
+        } else {
+            return false;
+        }
+    }
+    true
+}
+
+/// Which CP932 bytes and byte pairs encoding_rs decodes (WHATWG Shift_JIS), worked out once.
+struct SjisTable {
+    /// bytes 0x80–0xFF that are a character alone
+    single: [bool; 128],
+    /// lead 0x80–0xFF × trail 0x00–0xFF, one bit each
+    pairs: Vec<u64>,
+}
+
+impl SjisTable {
+    fn pair(&self, lead: u8, trail: u8) -> bool {
+        let bit = usize::from(lead - 0x80) * 256 + usize::from(trail);
+        self.pairs[bit / 64] & (1 << (bit % 64)) != 0
+    }
+}
+
+fn sjis_table() -> &'static SjisTable {
+    static TABLE: std::sync::OnceLock<SjisTable> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let decodes = |b: &[u8]| SHIFT_JIS.decode_without_bom_handling_and_without_replacement(b).is_some();
+        let mut t = SjisTable { single: [false; 128], pairs: vec![0; 128 * 256 / 64] };
+        for lead in 0x80u8..=0xFF {
+            t.single[usize::from(lead - 0x80)] = decodes(&[lead]);
+            if t.single[usize::from(lead - 0x80)] {
+                continue;
+            }
+            for trail in 0x40u8..=0xFC {
+                if decodes(&[lead, trail]) {
+                    let bit = usize::from(lead - 0x80) * 256 + usize::from(trail);
+                    t.pairs[bit / 64] |= 1 << (bit % 64);
+                }
+            }
+        }
+        t
+    })
+}
+
 /// Like [`decode`], but a CP932 field with non-ASCII bytes is decoded into `buf` (reused from
 /// row to row) instead of a new allocation.
 pub fn decode_into<'b>(enc: Encoding, bytes: &'b [u8], buf: &'b mut String) -> Option<&'b str> {
@@ -301,6 +365,20 @@ mod tests {
         assert_eq!(decode_into(Encoding::Sjis, b"abc", &mut buf), Some("abc"));
         assert_eq!(decode_into(Encoding::Sjis, &[0x85, 0x40], &mut buf), None);
         assert_eq!(decode_into(Encoding::Utf8, "ｱ".as_bytes(), &mut buf), Some("ｱ"));
+    }
+
+    #[test]
+    fn the_validity_scan_agrees_with_decoding() {
+        for lead in 0x80u8..=0xFF {
+            for trail in 0u8..=0xFF {
+                let b = [lead, trail, b'a'];
+                assert_eq!(is_valid(Encoding::Sjis, &b), decode(Encoding::Sjis, &b).is_some(), "{lead:02X}{trail:02X}");
+                assert_eq!(is_valid(Encoding::Sjis, &b[..1]), decode(Encoding::Sjis, &b[..1]).is_some(), "{lead:02X}");
+            }
+        }
+        assert!(is_valid(Encoding::Utf8, "髙橋".as_bytes()));
+        assert!(!is_valid(Encoding::Utf8, &[0xE9, 0xAB]));
+        assert!(!is_valid(Encoding::Sjis, &[0x81, 0x7F]));
     }
 
     #[test]

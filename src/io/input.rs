@@ -13,8 +13,9 @@ use csv::ByteRecord;
 use super::blank;
 use super::encoding::{self, Encoding, InputEncoding};
 use super::names::{STDIN_NAME, display_name, is_std};
+use super::wellformed::{self, Malformed, Problem};
 use crate::error::{Error, Loc, Result};
-use crate::layout::{Columns, Layout, LayoutFile};
+use crate::layout::{Columns, Layout, LayoutFile, column_label, looks_like_data};
 
 /// How much to read before deciding the encoding: past the first non-ASCII byte by this much.
 const SNIFF_AFTER_NON_ASCII: usize = 4096;
@@ -96,6 +97,11 @@ pub struct InputContext {
     header: Vec<String>,
     /// Fields every record must have (the header's, or the first record's).
     width: usize,
+    /// Malformed quoting is handed to the tool with the row (it lists such rows), not fatal.
+    lenient: bool,
+    /// File columns the tool decodes on every row ([`CsvInput::decodes_mapped`]): their
+    /// validity is left to that decoding (one pass over the bytes, not two).
+    decoded: Vec<bool>,
 }
 
 impl InputContext {
@@ -125,26 +131,57 @@ impl InputContext {
         }
     }
 
-    /// A record with another number of fields than the header is fatal (E004): a shifted
-    /// column would put values in the wrong fields.
-    fn check_width(&self, record: &ByteRecord, line: u64) -> Result<()> {
+    /// What a record must be before a tool sees it: as many fields as the header (E004), every
+    /// field decodable in the file's encoding (E002), well-formed quotes and no NUL byte (E006,
+    /// or handed over with the row when lenient). Returns None for a record to skip (a DOS
+    /// end-of-file mark, Ctrl-Z, alone on the last line), else the row's malformed field.
+    fn accept(&self, record: &ByteRecord, line: u64, bad: &[Malformed]) -> Result<Option<Option<Malformed>>> {
+        if record.len() == 1 && matches!(strip_cr(record, 0), b"\x1a") {
+            return Ok(None);
+        }
+        let checked_here = |i: usize| record.len() != self.width || !self.decoded.get(i).copied().unwrap_or(false);
+        let undecodable =
+            (0..record.len()).find(|&i| checked_here(i) && !encoding::is_valid(self.encoding, strip_cr(record, i)));
         if record.len() != self.width {
+            // a cut multi-byte character or a stray byte is an encoding problem, not a shift
+            if let Some(i) = undecodable {
+                return Err(Error::Undecodable { loc: self.loc_at(line, i), encoding: self.encoding.label() });
+            }
             return Err(Error::Ragged {
                 loc: Loc::line(self.name.clone(), line),
                 expected: self.width,
                 found: record.len(),
             });
         }
-        Ok(())
+        if let Some(i) = undecodable {
+            return Err(Error::Undecodable { loc: self.loc_at(line, i), encoding: self.encoding.label() });
+        }
+        let malformed = bad.iter().find(|m| m.line == line).copied();
+        match malformed {
+            Some(m) if !self.lenient => Err(Error::Csv { loc: self.loc_at(line, m.field), detail: m.problem.detail().into() }),
+            m => Ok(Some(m)),
+        }
+    }
+
+    /// Where the file's column `col` of line `line` is: named by its header when that is plainly
+    /// a header (a header that swallowed a record is not quoted), else by its position.
+    fn loc_at(&self, line: u64, col: usize) -> Loc {
+        let label = match self.header.get(col) {
+            Some(h) => column_label(h, col),
+            None => format!("{}列目", col + 1),
+        };
+        Loc::cell(self.name.clone(), line, label)
     }
 
     /// Parses a chunk and hands each row to `each`, in order.
     pub fn parse_chunk(&self, chunk: &Chunk, mut each: impl FnMut(Row<'_>) -> Result<()>) -> Result<()> {
+        let bad = wellformed::malformed(&chunk.bytes, chunk.first_line);
         let mut rdr = csv_reader(chunk.bytes.as_slice());
         let mut record = ByteRecord::new();
         while let Some(line) = self.read_record(&mut rdr, &mut record, chunk.first_line)? {
-            self.check_width(&record, line)?;
-            each(Row { line, record: &record, input: self })?;
+            if let Some(malformed) = self.accept(&record, line, &bad)? {
+                each(Row { line, record: &record, input: self, malformed })?;
+            }
         }
         Ok(())
     }
@@ -169,8 +206,9 @@ pub struct CsvInput {
     next_line: u64,
     /// Bytes a chunk holds before it is cut ([`CHUNK_BYTES`]; small in tests).
     chunk_bytes: usize,
-    /// Row-at-a-time reading ([`CsvInput::next_row`]): the current chunk's reader and first line.
-    current: Option<(ChunkReader, u64)>,
+    /// Row-at-a-time reading ([`CsvInput::next_row`]): the current chunk's reader, first line and
+    /// malformed records.
+    current: Option<(ChunkReader, u64, Vec<Malformed>)>,
     record: ByteRecord,
 }
 
@@ -180,6 +218,8 @@ pub struct Row<'a> {
     pub line: u64,
     record: &'a ByteRecord,
     input: &'a InputContext,
+    /// A malformed quote or NUL byte in the record (only on a lenient input).
+    malformed: Option<Malformed>,
 }
 
 impl CsvInput {
@@ -210,6 +250,9 @@ impl CsvInput {
         if encoding == Encoding::Utf8Bom {
             buf.drain(..encoding::UTF8_BOM.len());
         }
+        if has_cr_only_line_ends(&buf) {
+            return Err(Error::CrOnly { file: name });
+        }
         // the first record whole, however long
         let end = loop {
             if let Some(end) = first_record_end(&buf) {
@@ -225,6 +268,8 @@ impl CsvInput {
             columns: Columns { columns: Vec::new(), unused: Vec::new() },
             header: Vec::new(),
             width: 0,
+            lenient: false,
+            decoded: Vec::new(),
         };
         let mut first = ByteRecord::new();
         if ctx.read_record(&mut csv_reader(&buf[..end]), &mut first, 1)?.is_none() {
@@ -236,12 +281,21 @@ impl CsvInput {
             let header = (0..first.len())
                 .map(|i| {
                     let text = encoding::decode(encoding, strip_cr(&first, i)).ok_or_else(|| Error::Undecodable {
-                        loc: Loc::line(name.clone(), 1),
+                        loc: Loc::cell(name.clone(), 1, format!("{}列目", i + 1)),
                         encoding: encoding.label(),
                     })?;
                     Ok(text.trim_matches(|c: char| c == '\u{FEFF}' || c.is_whitespace() || c == '\u{3000}').to_string())
                 })
                 .collect::<Result<Vec<String>>>()?;
+            // a lost line break after the header joins the first record to it: its values must
+            // not be taken for column names (nor shown in a message)
+            if let Some(i) = header.iter().position(|h| looks_like_data(h)) {
+                return Err(Error::HeaderWithData { loc: Loc::cell(name, 1, format!("{}列目", i + 1)) });
+            }
+            let bad = wellformed::malformed(&buf[..end], 1);
+            if let Some(m) = bad.first() {
+                return Err(Error::Csv { loc: Loc::cell(name, 1, format!("{}列目", m.field + 1)), detail: m.problem.detail().into() });
+            }
             let lines = memchr::memchr_iter(b'\n', &buf[..end]).count() as u64;
             buf.drain(..end);
             (Some(header), 1 + lines)
@@ -250,7 +304,15 @@ impl CsvInput {
         };
         let columns = Columns::resolve(layout, &name, header.as_deref(), width, mapping.map(|(lf, p)| (lf, p)))?;
         Ok(CsvInput {
-            ctx: Arc::new(InputContext { name, encoding, columns, header: header.unwrap_or_default(), width }),
+            ctx: Arc::new(InputContext {
+                name,
+                encoding,
+                columns,
+                header: header.unwrap_or_default(),
+                width,
+                lenient: false,
+                decoded: Vec::new(),
+            }),
             source,
             buf,
             scanned: 0,
@@ -304,16 +366,42 @@ impl CsvInput {
     /// The next record, or None at the end.
     pub fn next_row(&mut self) -> Result<Option<Row<'_>>> {
         loop {
-            if let Some((rdr, first_line)) = &mut self.current
+            if let Some((rdr, first_line, bad)) = &mut self.current
                 && let Some(line) = self.ctx.read_record(rdr, &mut self.record, *first_line)?
             {
-                self.ctx.check_width(&self.record, line)?;
-                return Ok(Some(Row { line, record: &self.record, input: &self.ctx }));
+                let Some(malformed) = self.ctx.accept(&self.record, line, bad)? else { continue };
+                return Ok(Some(Row { line, record: &self.record, input: &self.ctx, malformed }));
             }
             match self.next_chunk(Vec::new())? {
-                Some(c) => self.current = Some((csv_reader(Cursor::new(c.bytes)), c.first_line)),
+                Some(c) => {
+                    let bad = wellformed::malformed(&c.bytes, c.first_line);
+                    self.current = Some((csv_reader(Cursor::new(c.bytes)), c.first_line, bad));
+                }
                 None => return Ok(None),
             }
+        }
+    }
+
+    /// Hands rows with malformed quoting or a NUL byte to the tool ([`Row::malformed`]) instead
+    /// of stopping: for a tool that lists rejected rows (kk-import). Call before reading rows.
+    pub fn lenient(&mut self) {
+        if let Some(ctx) = Arc::get_mut(&mut self.ctx) {
+            ctx.lenient = true;
+        }
+    }
+
+    /// Leaves the validity of the layout's columns to the tool, which decodes every one of them
+    /// on every row with [`Row::text`] or [`Row::text_in`] (the error is the same E002 at the
+    /// same place); the other columns are still checked here. Call before reading rows.
+    pub fn decodes_mapped(&mut self) {
+        if let Some(ctx) = Arc::get_mut(&mut self.ctx) {
+            let mut decoded = vec![false; ctx.width];
+            for &i in ctx.columns.columns.iter().flatten() {
+                if let Some(d) = decoded.get_mut(i) {
+                    *d = true;
+                }
+            }
+            ctx.decoded = decoded;
         }
     }
 
@@ -368,32 +456,52 @@ impl Row<'_> {
             .ok_or_else(|| Error::Undecodable { loc: self.loc_at(col), encoding: self.input.encoding.label() })
     }
 
-    /// Where the file's column `col` of this row is (named by its header).
+    /// Where the file's column `col` of this row is (named by its header when that is plainly a
+    /// header, else by position).
     pub fn loc_at(&self, col: usize) -> Loc {
-        self.loc(self.input.header.get(col).map_or("", String::as_str))
+        self.input.loc_at(self.line, col)
+    }
+
+    /// A malformed quote or NUL byte in this row (lenient inputs only): the canonical field it is
+    /// in, when it is one of the layout's, and what is wrong.
+    pub fn malformed(&self) -> Option<(Option<usize>, Problem)> {
+        self.malformed.map(|m| (self.input.columns.columns.iter().position(|c| *c == Some(m.field)), m.problem))
     }
 
     /// The decoded text of canonical field `field`; undecodable bytes are fatal (E002).
     pub fn text(&self, field: usize, layout: &Layout) -> Result<Cow<'_, str>> {
-        encoding::decode(self.input.encoding, self.raw(field)).ok_or_else(|| Error::Undecodable {
-            loc: self.loc(layout.fields[field].name),
-            encoding: self.input.encoding.label(),
-        })
+        encoding::decode(self.input.encoding, self.raw(field)).ok_or_else(|| self.undecodable(field, layout))
+    }
+
+    /// E002 for a layout field, placed as [`InputContext::accept`] places it (by the file's
+    /// column), so that it reads the same whichever of the two finds it.
+    fn undecodable(&self, field: usize, layout: &Layout) -> Error {
+        let loc = match self.input.columns.columns[field] {
+            Some(i) => self.input.loc_at(self.line, i),
+            None => self.loc(layout.fields[field].name),
+        };
+        Error::Undecodable { loc, encoding: self.input.encoding.label() }
     }
 
     /// Like [`Row::text`], decoding into `buf` (reused from row to row) where a copy is needed.
     /// Returns the raw bytes too (for writing the field back unchanged).
     pub fn text_in<'s>(&'s self, field: usize, layout: &Layout, buf: &'s mut String) -> Result<(&'s [u8], &'s str)> {
         let raw = self.raw(field);
-        let text = encoding::decode_into(self.input.encoding, raw, buf).ok_or_else(|| Error::Undecodable {
-            loc: self.loc(layout.fields[field].name),
-            encoding: self.input.encoding.label(),
-        })?;
+        let text = encoding::decode_into(self.input.encoding, raw, buf).ok_or_else(|| self.undecodable(field, layout))?;
         Ok((raw, text))
     }
 
     pub fn loc(&self, column: &str) -> Loc {
         Loc::cell(self.input.name.clone(), self.line, column)
+    }
+}
+
+/// Whether the line ends are CR alone (old Mac, some spreadsheet exports): a CR that is not
+/// followed by LF comes before the first LF, or there is no LF at all.
+fn has_cr_only_line_ends(buf: &[u8]) -> bool {
+    match memchr::memchr(b'\r', buf) {
+        None => false,
+        Some(cr) => buf.get(cr + 1) != Some(&b'\n') && memchr::memchr(b'\n', &buf[..cr]).is_none(),
     }
 }
 

@@ -8,6 +8,7 @@
 
 pub mod archive;
 mod blank;
+pub mod commit;
 pub mod encoding;
 mod input;
 mod names;
@@ -15,6 +16,7 @@ mod output;
 pub mod pdf;
 mod pipeline;
 mod store;
+pub mod wellformed;
 pub mod xlsx;
 
 pub use encoding::{Encoding, InputEncoding, TextEncoder, Unmappable};

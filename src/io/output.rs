@@ -6,20 +6,32 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use csv::ByteRecord;
-use tempfile::NamedTempFile;
 
+use super::commit::{self, Pending, TempFile};
 use super::encoding::{Encoding, TextEncoder, UTF8_BOM};
 use super::{STDOUT_NAME, display_name, is_std};
 use crate::error::{Error, Loc, Result};
 
-/// Where output goes. A file is written to a temporary file in the same folder (mode 0600) and
-/// renamed over the target only by [`Sink::commit`]; dropped uncommitted, it leaves nothing.
-/// A device, FIFO or socket (`/dev/null`, `/dev/stdout`, a named pipe) is written in place:
-/// renaming a file over it would replace it.
+/// Where output goes. A file is written to a temporary file in its folder (mode 0600, unnamed
+/// where the system allows: see [`super::commit`]) and gets its name only when committed; dropped
+/// uncommitted, it leaves nothing. A device, FIFO or socket (`/dev/null`, `/dev/stdout`, a named
+/// pipe) is written in place: renaming a file over it would replace it.
 pub enum Sink {
     Stdout(BufWriter<io::Stdout>),
-    File { tmp: BufWriter<NamedTempFile>, path: PathBuf },
+    File { tmp: BufWriter<TempFile>, path: PathBuf },
     Special { file: BufWriter<File>, path: PathBuf },
+}
+
+impl Write for TempFile {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.file.write(buf)
+    }
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        self.file.write_all(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
 }
 
 impl Sink {
@@ -32,16 +44,7 @@ impl Sink {
             let file = std::fs::OpenOptions::new().write(true).open(&path).map_err(|e| Error::io(&path, e))?;
             return Ok(Sink::Special { file: BufWriter::with_capacity(1 << 17, file), path });
         }
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        // tempfile creates the file with mode 0600 on Unix.
-        let tmp = tempfile::Builder::new()
-            .prefix(".kk-")
-            .suffix(".tmp")
-            .tempfile_in(&dir)
-            .map_err(|e| Error::io(&path, e))?;
+        let tmp = TempFile::create(&path)?;
         Ok(Sink::File { tmp: BufWriter::with_capacity(1 << 17, tmp), path })
     }
 
@@ -52,20 +55,25 @@ impl Sink {
         }
     }
 
-    /// Flushes, fsyncs and renames a file into place (then fsyncs its folder).
+    /// Flushes and syncs a file; it gets its name with the run's other outputs (or at once
+    /// outside a commit group, [`super::commit::group`]).
     pub fn commit(self) -> Result<()> {
+        self.finish(commit::commit)
+    }
+
+    /// Like [`Sink::commit`], but the file gets its name now, even inside a group.
+    pub fn commit_now(self) -> Result<()> {
+        self.finish(commit::commit_now)
+    }
+
+    fn finish(self, link: fn(Pending) -> Result<()>) -> Result<()> {
         let name = self.name();
         match self {
             Sink::Stdout(mut w) => w.flush().map_err(|e| Error::io(name, e)),
             Sink::Special { mut file, path } => file.flush().map_err(|e| Error::io(&path, e)),
             Sink::File { tmp, path } => {
                 let tmp = tmp.into_inner().map_err(|e| Error::io(&path, e.into_error()))?;
-                tmp.as_file().sync_all().map_err(|e| Error::io(&path, e))?;
-                tmp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
-                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    File::open(dir).and_then(|d| d.sync_all()).map_err(|e| Error::io(dir, e))?;
-                }
-                Ok(())
+                link(tmp.sync()?)
             }
         }
     }

@@ -5,6 +5,11 @@
 
 use std::cell::RefCell;
 
+thread_local! {
+    /// Built once per thread: building a csv reader builds its state machine, too slow per row.
+    static READER: RefCell<csv_core::Reader> = RefCell::new(csv_core::Reader::new());
+}
+
 use csv::ByteRecord;
 use csv_core::ReadRecordResult;
 
@@ -36,8 +41,6 @@ pub struct RowStore {
     crlf: bool,
     fields: usize,
     row_start: usize,
-    /// Built once: building a csv reader builds its state machine, too slow per row.
-    reader: RefCell<csv_core::Reader>,
 }
 
 impl RowStore {
@@ -49,7 +52,6 @@ impl RowStore {
             crlf,
             fields: 0,
             row_start: 0,
-            reader: RefCell::new(csv_core::Reader::new()),
         }
     }
 
@@ -79,6 +81,14 @@ impl RowStore {
             input = &input[read..];
         }
         self.buf.push(b'"');
+    }
+
+    /// Appends a whole row given as CSV bytes, without its line ending (its fields must already
+    /// be quoted as [`RowStore::field`] would quote them). Call between rows.
+    pub fn csv_row(&mut self, bytes: &[u8]) -> RowRef {
+        self.buf.extend_from_slice(bytes);
+        self.fields = usize::from(!bytes.is_empty()) + 1;
+        self.end_row()
     }
 
     /// Ends the row being built and returns where it is.
@@ -143,15 +153,31 @@ impl RowStore {
         }
     }
 
-    /// A row's fields, parsed back (for the few rows that go to error and duplicate lists).
-    pub fn record(&self, row: &RowRef) -> ByteRecord {
+    /// A row's bytes without its line ending, when no field needed quoting: then the fields are
+    /// the bytes between the commas, valid CSV as they stand (copied to another row without a
+    /// parse).
+    pub fn plain(&self, row: &RowRef) -> Option<&[u8]> {
         let input = self.bytes(row);
-        let mut reader = self.reader.borrow_mut();
-        reader.reset();
+        if memchr::memchr(b'"', input).is_some() {
+            return None;
+        }
+        let line = input.strip_suffix(b"\n").unwrap_or(input);
+        Some(line.strip_suffix(b"\r").unwrap_or(line))
+    }
+
+    /// A row's fields, parsed back (for the rows that go to error and duplicate lists).
+    pub fn record(&self, row: &RowRef) -> ByteRecord {
+        if let Some(line) = self.plain(row) {
+            return line.split(|&b| b == b',').collect();
+        }
+        let input = self.bytes(row);
         // unquoting only shrinks a row; 64 ends is far more than any layout has
         let mut out = vec![0u8; input.len()];
         let mut ends = [0usize; 64];
-        let (res, _, written, n_ends) = reader.read_record(input, &mut out, &mut ends);
+        let (res, _, written, n_ends) = READER.with_borrow_mut(|reader| {
+            reader.reset();
+            reader.read_record(input, &mut out, &mut ends)
+        });
         let mut rec = ByteRecord::new();
         if matches!(res, ReadRecordResult::Record | ReadRecordResult::InputEmpty) {
             let mut start = 0;

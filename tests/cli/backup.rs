@@ -138,7 +138,7 @@ fn verify_names_what_changed_is_missing_or_extra_and_exits_3() {
             "kk-backup: B101 変更: b.txt",
             "kk-backup: B103 余分: d.txt",
             "kk-backup: B102 欠落: c.txt",
-            "kk-backup: 一致 1 ファイル、問題 3 件 (B101 変更 / B102 欠落 / B103 余分 / B104 破損 / B105 危険なパス)",
+            "kk-backup: 一致 1 ファイル、問題 3 件 (B101 変更 1 件 / B102 欠落 1 件 / B103 余分 1 件)",
         ]
     );
     // and restore writes nothing from such an archive

@@ -18,7 +18,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use super::shared::{EncodingArg, OutputArgs, RunArgs, check_distinct_outputs};
+use super::shared::{EncodingArg, OutputArgs, RunArgs, check_outputs};
 use crate::console::{Console, Progress, Tally, thousands};
 use crate::error::{Error, Result};
 use crate::io::archive::{Seal, hex, read_secret};
@@ -140,7 +140,7 @@ pub fn run(cli: &Cli) -> Result<u8> {
     let requested = cli.encoding.resolve()?;
     let progress = Progress::new(&console, cli.run.progress, "匿名化中");
     let Some(zip) = &cli.zip else {
-        check_distinct_outputs(&[cli.output.output.as_deref(), cli.run.summary_json.as_deref()])?;
+        check_outputs(&[cli.output.output.as_deref(), cli.run.summary_json.as_deref()])?;
         let mut input = CsvInput::open(cli.input.as_deref(), requested, &ANY, None)?;
         let mut sink = Sink::create(cli.output.output.as_deref())?;
         let name = sink.name();
@@ -157,7 +157,7 @@ pub fn run(cli: &Cli) -> Result<u8> {
     };
     let seal = Seal::from_options(&cli.recipient, cli.passphrase_file.as_deref())?;
     let path = seal.file_name(zip);
-    check_distinct_outputs(&[Some(&path), cli.manifest.as_deref(), cli.run.summary_json.as_deref()])?;
+    check_outputs(&[Some(&path), cli.manifest.as_deref(), cli.run.summary_json.as_deref()])?;
     let (rows, in_enc, out_enc, replaced) = pack(cli, &hasher, requested, &seal, &path, &progress, &console)?;
     progress.finish();
     let line = format!(

@@ -2,6 +2,7 @@
 //! and the plan for a file is decided from its header before any row is read.
 
 use super::{BirthMode, Cli};
+use crate::domain::person::identity_kana;
 use crate::error::{Error, Result};
 use crate::layout::{Field, Layout};
 
@@ -75,7 +76,44 @@ const KNOWN: &[(&str, Rule)] = &[
     ("対象者数", Rule::Keep),
     ("受診者数", Rule::Keep),
     ("受診率", Rule::Keep),
+    // other spellings of identifying columns: whatever a site calls them, they never pass
+    ("カナ氏名", Rule::Drop),
+    ("氏名(カナ)", Rule::Drop),
+    ("フリガナ", Rule::Drop),
+    ("シメイ", Rule::Drop),
+    ("漢字氏名", Rule::Drop),
+    ("被保険者氏名", Rule::Drop),
+    ("被保険者名", Rule::Drop),
+    ("受診者氏名", Rule::Drop),
+    ("受診者名", Rule::Drop),
+    ("名前", Rule::Drop),
+    ("姓名", Rule::Drop),
+    ("現住所", Rule::Drop),
+    ("住所1", Rule::Drop),
+    ("住所2", Rule::Drop),
+    ("方書", Rule::Drop),
+    ("電話番号", Rule::Drop),
+    ("電話", Rule::Drop),
+    ("TEL", Rule::Drop),
+    ("携帯電話番号", Rule::Drop),
+    ("メールアドレス", Rule::Drop),
+    ("記号番号", Rule::Drop),
+    ("被保険者証記号番号", Rule::Drop),
+    ("被保険者番号", Rule::Drop),
+    ("世帯主氏名", Rule::Drop),
 ];
+
+/// A column name as rules compare it: NFKC (full-width letters and half-width kana folded),
+/// hiragana as katakana, every space removed, ASCII lower case. `氏　名`, `ｼﾒｲ` and `しめい` are
+/// the same name as `氏名` and `シメイ`.
+pub fn column_key(name: &str) -> String {
+    identity_kana(name).to_lowercase()
+}
+
+fn rule_of(name: &str) -> Option<Rule> {
+    let key = column_key(name);
+    KNOWN.iter().find(|(n, _)| column_key(n) == key).map(|(_, r)| *r)
+}
 
 /// The file has no fixed layout: every column is read by its position in the header.
 pub static ANY: Layout = Layout { name: "匿名化の入力", fields: &[] as &[Field] };
@@ -106,7 +144,10 @@ impl Plan {
         if header.is_empty() {
             return Err(Error::Empty { file: file.into() });
         }
-        let col = |name: &str| header.iter().position(|h| h == name);
+        let col = |name: &str| {
+            let key = column_key(name);
+            header.iter().position(|h| column_key(h) == key)
+        };
         let required =
             |name: &str| col(name).ok_or_else(|| Error::MissingColumn { file: file.into(), column: name.into() });
         let id1 =
@@ -121,10 +162,11 @@ impl Plan {
         }
         let mut out = Vec::new();
         for (i, name) in header.iter().enumerate() {
-            let known = KNOWN.iter().find(|(n, _)| n == name).map(|(_, r)| *r);
-            let rule = if cli.drop.iter().any(|d| d == name) {
+            let known = rule_of(name);
+            let key = column_key(name);
+            let rule = if cli.drop.iter().any(|d| column_key(d) == key) {
                 Rule::Drop
-            } else if cli.pass.iter().any(|p| p == name) {
+            } else if cli.pass.iter().any(|p| column_key(p) == key) {
                 match known {
                     None | Some(Rule::Keep) => Rule::Keep,
                     Some(_) => {
@@ -167,7 +209,20 @@ mod tests {
     #[test]
     fn every_known_column_has_one_rule() {
         for (i, (name, _)) in KNOWN.iter().enumerate() {
-            assert!(!KNOWN[..i].iter().any(|(n, _)| n == name), "{name} twice");
+            assert!(!KNOWN[..i].iter().any(|(n, _)| column_key(n) == column_key(name)), "{name} twice");
         }
+    }
+
+    #[test]
+    fn spellings_of_a_column_are_one_column() {
+        assert_eq!(rule_of("氏　名"), Some(Rule::Drop));
+        assert_eq!(rule_of(" 氏名 "), Some(Rule::Drop));
+        assert_eq!(rule_of("ｼﾒｲ"), Some(Rule::Drop));
+        assert_eq!(rule_of("しめい"), Some(Rule::Drop));
+        assert_eq!(rule_of("ﾌﾘｶﾞﾅ"), Some(Rule::Drop));
+        assert_eq!(rule_of("氏名ｶﾅ"), Some(Rule::Hash));
+        assert_eq!(rule_of("ＴＥＬ"), Some(Rule::Drop));
+        assert_eq!(rule_of("tel"), Some(Rule::Drop));
+        assert_eq!(rule_of("備考"), None);
     }
 }

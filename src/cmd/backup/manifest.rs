@@ -89,11 +89,11 @@ pub fn read_manifest(zip: &mut SealedZip, path: &Path) -> Result<BTreeMap<String
     zip.by_name(MANIFEST)
         .map_err(|_| damaged(format!("{MANIFEST} がありません")))?
         .read_to_end(&mut bytes)
-        .map_err(|e| damaged(format!("{MANIFEST}: {e}")))?;
+        .map_err(|e| damaged(crate::io::archive::detail(MANIFEST, e)))?;
     let mut rdr = csv::ReaderBuilder::new().has_headers(true).from_reader(bytes.as_slice());
     let mut listed = BTreeMap::new();
     for rec in rdr.records() {
-        let rec = rec.map_err(|e| damaged(format!("{MANIFEST}: {e}")))?;
+        let rec = rec.map_err(|e| damaged(crate::io::archive::detail(MANIFEST, e)))?;
         let (Some(name), Some(size), Some(sha)) = (rec.get(0), rec.get(1).and_then(|s| s.parse().ok()), rec.get(2))
         else {
             return Err(damaged(format!("{MANIFEST} の行が読めません")));

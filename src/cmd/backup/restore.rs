@@ -45,7 +45,7 @@ pub fn restore(a: &RestoreArgs, console: &Console) -> Result<u8> {
             create_private_dirs(dir)?;
         }
         let mut entry =
-            zip.by_index(*i).map_err(|e| Error::Damaged { path: a.open.archive.clone(), detail: e.to_string() })?;
+            zip.by_index(*i).map_err(|e| Error::Damaged { path: a.open.archive.clone(), detail: crate::io::archive::detail("zip", e) })?;
         let mut sink = Sink::create(Some(target))?;
         let measured = copy_measured(&mut entry, &mut sink, is_csv(name), &mut buf)
             .map_err(|e| Error::Damaged { path: a.open.archive.clone(), detail: format!("{name}: {e}") })?;
@@ -55,7 +55,7 @@ pub fn restore(a: &RestoreArgs, console: &Console) -> Result<u8> {
                 path: a.open.archive.clone(), detail: format!("{name} が目録と合いません")
             });
         }
-        sink.commit()?;
+        sink.commit_now()?;
     }
     console.info(format!("{} ファイルを {} に復元しました", thousands(targets.len() as u64), a.dest.display()));
     Ok(0)

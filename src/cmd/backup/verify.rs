@@ -25,6 +25,10 @@ crate::codes! {
         Damaged = "B104", "破損";
         /// A name that would escape the destination, or a link.
         UnsafePath = "B105", "危険なパス";
+        /// A file whose name is also a folder of other entries (`sub` and `sub/x.csv`).
+        FileFolderClash = "B106", "ファイルとフォルダの名前の衝突";
+        /// Two entries with one name (the manifest's included).
+        DuplicateName = "B107", "同じ名前の項目が2つ以上";
     }
 }
 
@@ -54,6 +58,7 @@ fn unsafe_name(name: &str) -> bool {
 pub fn verify(zip: &mut SealedZip, path: &Path) -> Result<Check> {
     let mut check = Check { manifest: read_manifest(zip, path)?, ..Check::default() };
     let mut seen = std::collections::BTreeSet::new();
+    let mut names = std::collections::BTreeSet::new();
     let mut buf = vec![0u8; 1 << 20];
     for i in 0..zip.len() {
         let mut entry = match zip.by_index(i) {
@@ -64,6 +69,10 @@ pub fn verify(zip: &mut SealedZip, path: &Path) -> Result<Check> {
             }
         };
         let name = entry.name().map(|n| n.into_owned()).unwrap_or_else(|_| format!("{i}番目の項目"));
+        if !names.insert(name.trim_end_matches('/').to_string()) {
+            check.problems.push((Finding::DuplicateName, name));
+            continue;
+        }
         if name == MANIFEST {
             continue;
         }
@@ -91,6 +100,18 @@ pub fn verify(zip: &mut SealedZip, path: &Path) -> Result<Check> {
     for name in check.manifest.keys().filter(|n| !seen.contains(*n)) {
         check.problems.push((Finding::Missing, name.clone()));
     }
+    // a file that is also a folder of others cannot be restored: both are refused
+    for name in &seen {
+        let mut prefix = String::new();
+        for part in name.split('/').take(name.split('/').count().saturating_sub(1)) {
+            prefix.push_str(part);
+            if seen.contains(&prefix) {
+                check.problems.push((Finding::FileFolderClash, format!("{prefix} と {name}")));
+                check.files.retain(|(_, n)| n != name && *n != prefix);
+            }
+            prefix.push('/');
+        }
+    }
     Ok(check)
 }
 
@@ -109,7 +130,14 @@ pub fn verify_command(a: &OpenArgs, console: &Console) -> Result<u8> {
         console.info(format!("{} ファイルすべて目録と一致しました", thousands(check.ok)));
         Ok(0)
     } else {
-        let codes: Vec<String> = Finding::ALL.iter().map(|f| format!("{} {}", f.code(), f.message())).collect();
+        // the kinds found, with how many of each
+        let codes: Vec<String> = Finding::ALL
+            .iter()
+            .filter_map(|f| {
+                let n = check.problems.iter().filter(|(p, _)| p == f).count();
+                (n > 0).then(|| format!("{} {} {n} 件", f.code(), f.message()))
+            })
+            .collect();
         console.error(format!(
             "一致 {} ファイル、問題 {} 件 ({})",
             thousands(check.ok),
@@ -127,7 +155,7 @@ pub fn list(a: &OpenArgs) -> Result<u8> {
     zip.by_name(MANIFEST)
         .map_err(|_| Error::Damaged { path: a.archive.clone(), detail: format!("{MANIFEST} がありません") })?
         .read_to_end(&mut bytes)
-        .map_err(|e| Error::Damaged { path: a.archive.clone(), detail: e.to_string() })?;
+        .map_err(|e| Error::Damaged { path: a.archive.clone(), detail: crate::io::archive::detail("zip", e) })?;
     let mut out = Sink::create(None)?;
     out.write_all(&bytes).map_err(|e| Error::io(crate::io::STDOUT_NAME, e))?;
     out.commit()?;

@@ -30,7 +30,7 @@ pub struct InsurerMonth {
 
 /// The month's decided rows, summed per insurer.
 pub struct Decided {
-    /// 処理年月 (YYYYMM)
+    /// 処理年月 (YYYYMM; empty when the file holds no row)
     pub month: String,
     /// by 8-digit insurer number
     pub insurers: BTreeMap<String, InsurerMonth>,
@@ -96,8 +96,8 @@ pub fn read_decided(cli: &Cli, insurers: &BTreeMap<String, InsurerMonth>) -> Res
             *sum += a;
         }
     }
-    let month = month.ok_or_else(|| Error::Empty { file: input.name().to_string() })?;
-    Ok(Decided { month, insurers: out, encoding: input.encoding() })
+    // a header-only file is a month without decided rows: empty outputs, not an error
+    Ok(Decided { month: month.unwrap_or_default(), insurers: out, encoding: input.encoding() })
 }
 
 /// 件数: digits, or a negative count on a correction row.

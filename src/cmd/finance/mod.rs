@@ -16,7 +16,7 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
-use super::shared::{InputArgs, RunArgs, parse_date_option};
+use super::shared::{InputArgs, RunArgs, check_outputs, parse_date_option};
 use crate::console::{Console, Tally, thousands_signed};
 use crate::domain::{FiscalYear, end_of_next_month_business_day};
 use crate::error::Result;
@@ -76,6 +76,7 @@ pub struct Cli {
 
 pub fn run(cli: &Cli) -> Result<u8> {
     let console = Console { tool: TOOL, quiet: cli.run.quiet };
+    check_outputs(&[cli.ledger.as_deref(), cli.run.summary_json.as_deref()])?;
     let config = Config::load(&cli.config)?;
     let holidays = config.holidays(&cli.config)?;
     let ledger_enc = config.ledger_encoding(&cli.config)?;
@@ -114,7 +115,8 @@ pub fn run(cli: &Cli) -> Result<u8> {
     tally.set("insurers", invoices.len() as u64).set("ledger_lines", ledger.len() as u64);
     let sum = |f: fn(&Invoice) -> i64| thousands_signed(invoices.iter().map(f).sum());
     let line = format!(
-        "処理年月 {month}: 保険者 {} 件, 保険者負担額 {} 円 + 事務手数料 {} 円 (消費税 {} 円) = 請求額 {} 円; 財務連動 {} 行",
+        "処理年月 {}: 保険者 {} 件, 保険者負担額 {} 円 + 事務手数料 {} 円 (消費税 {} 円) = 請求額 {} 円; 財務連動 {} 行",
+        if month.is_empty() { "(決定データなし)" } else { month },
         invoices.len(),
         sum(|i| i.month.insurer_share),
         sum(|i| i.month.fee),

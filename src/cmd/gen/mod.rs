@@ -86,6 +86,10 @@ pub struct Cli {
     #[arg(long)]
     pub no_results: bool,
 
+    /// 同姓同名で生年月日も同じ人が多い母集団にする (80通りの氏名 × 40年の生年、同一人物の重複を許す。ベンチマーク用)
+    #[arg(long)]
+    pub few_names: bool,
+
     /// 終わりの集計行を出さない
     #[arg(short = 'q', long)]
     pub quiet: bool,
@@ -157,6 +161,7 @@ pub fn run(cli: &Cli) -> Result<u8> {
         next_household: vec![0; insurers.len()],
         insurers,
         identities: HashSet::new(),
+        few_names: cli.few_names,
     };
     insured::write_insurers(&m)?;
     let persons = insured::persons(&mut g, &m, cli.persons);

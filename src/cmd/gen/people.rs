@@ -9,6 +9,10 @@ use jiff::civil::{Date, date};
 use super::names::{BUILDINGS, FEMALE, MALE, SURNAMES, TOWNS, era_code_form, era_kanji_form, to_halfwidth_kana};
 use crate::domain::{FiscalYear, format_date, luhn_check_digit};
 
+/// `--few-names`: the surnames and given names drawn from.
+const FEW_SURNAMES: usize = 40;
+const FEW_GIVEN: usize = 2;
+
 pub fn with_check_digit(body: &str) -> String {
     format!("{body}{}", luhn_check_digit(body.as_bytes()))
 }
@@ -84,6 +88,9 @@ pub struct Gen {
     pub insurers: Vec<Insurer>,
     /// Identities in use, so no duplicate appears by chance.
     pub identities: HashSet<String>,
+    /// `--few-names`: 80 names (40 surnames × 2 given names per sex) and births in 40 years, so
+    /// one identity recurs under many keys
+    pub few_names: bool,
     pub next_bango: Vec<u64>,
     pub next_household: Vec<u64>,
 }
@@ -105,13 +112,18 @@ impl Gen {
                     (n.to_string(), k.to_string())
                 }
                 None => {
-                    let (n, k) = SURNAMES[self.rng.usize(..SURNAMES.len())];
+                    let surnames = if self.few_names { FEW_SURNAMES } else { SURNAMES.len() };
+                    let (n, k) = SURNAMES[self.rng.usize(..surnames)];
                     (n.to_string(), k.to_string())
                 }
             };
             let given = if sex == 1 { MALE } else { FEMALE };
-            let (gn, gk) = given[self.rng.usize(..given.len())];
-            let birth = self.days_between(date(1940, 4, 2), date(2004, 4, 1));
+            let (gn, gk) = given[self.rng.usize(..if self.few_names { FEW_GIVEN } else { given.len() })];
+            let birth = if self.few_names {
+                self.days_between(date(1950, 1, 1), date(1990, 1, 1))
+            } else {
+                self.days_between(date(1940, 4, 2), date(2004, 4, 1))
+            };
             let acquired = if self.rng.u8(..10) < 6 {
                 date(2008, 4, 1).max(birth)
             } else {
@@ -158,7 +170,8 @@ impl Gen {
                 postcode,
                 address,
             };
-            if self.identities.insert(p.identity()) {
+            // with few names, one identity under many keys is the point
+            if self.few_names || self.identities.insert(p.identity()) {
                 return p;
             }
         }

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use jiff::civil::Date;
 
-use crate::domain::duplicates::Insured;
+use crate::domain::duplicates::{Insured, identity_hash, key_hash};
 use crate::domain::person::identity_key;
 use crate::domain::text::{char_count, is_kana_name, normalize_code, normalize_name, normalize_text};
 use crate::domain::{InsurerNumber, PersonKey, format_date, parse_date};
@@ -32,6 +32,9 @@ pub struct Problem {
 /// The column name the error list gives a problem of the whole person key.
 pub const KEY_COLUMN: &str = "被保険者キー";
 
+/// The column name the error list gives malformed CSV outside the layout's columns.
+const MALFORMED_COLUMN: &str = "CSV";
+
 /// An insured row after validation and normalization. Its 13 output columns are in the
 /// [`RowStore`] at `row`.
 #[derive(Debug, Clone)]
@@ -45,6 +48,10 @@ pub struct Checked {
     /// The identity key (domain::person::identity_key), for duplicate kinds 2 and 3; empty for
     /// a row with problems or a 喪失 row.
     pub identity: String,
+    /// its hash, computed on the worker that checked the row
+    pub identity_hash: u64,
+    /// the hash of `key` (domain::duplicates::key_hash), likewise
+    pub key_hash: u64,
     pub change: Option<(Change, Date)>,
 }
 
@@ -54,6 +61,12 @@ impl Insured for Checked {
     }
     fn identity(&self) -> &str {
         &self.identity
+    }
+    fn identity_hash(&self) -> u64 {
+        self.identity_hash
+    }
+    fn key_hash(&self) -> u64 {
+        self.key_hash
     }
     fn acquired(&self) -> Option<Date> {
         self.acquired
@@ -225,6 +238,11 @@ impl RowChecker {
             norm[field] = field_normalizer(field)(decoded[field]);
         }
         let mut v = Fields { layout, decoded, norm, problems: Vec::new() };
+        if let Some((field, _)) = row.malformed() {
+            // the value as read may have lost a quote or hold a NUL byte: the row is listed
+            let column = field.map_or(MALFORMED_COLUMN, |f| layout.fields[f].name);
+            v.problems.push(Problem { column, error: FieldError::Malformed, value: String::new() });
+        }
         let change = if self.diff { v.change() } else { None };
         // A 喪失 row needs only its key and dates: the other columns are not used.
         let full_row = !matches!(change, Some((Change::Loss, _)));
@@ -256,7 +274,20 @@ impl RowChecker {
         } else {
             String::new()
         };
-        Ok(Checked { line: row.line, key, row: row_range, problems: v.problems, acquired, lost, identity, change })
+        let identity_hash = identity_hash(&identity);
+        let key_hash = key.as_ref().map_or(0, key_hash);
+        Ok(Checked {
+            line: row.line,
+            key,
+            row: row_range,
+            problems: v.problems,
+            acquired,
+            lost,
+            identity,
+            identity_hash,
+            key_hash,
+            change,
+        })
     }
 }
 

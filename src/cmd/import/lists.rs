@@ -3,10 +3,10 @@
 
 use csv::ByteRecord;
 
-use super::check::{Checked, Problem};
+use super::check::{Checked, MAX_FIELDS, Problem};
 use crate::console::{Console, thousands};
 use crate::error::{Loc, Result};
-use crate::io::{CsvOut, OutputSpec, RowStore};
+use crate::io::{CsvOut, OutputSpec, RowRef, RowStore};
 use crate::layout::{DUPLICATE_LIST, ERROR_LIST, insured as f};
 
 /// A rejected row as the error list shows it: line, the person-key columns as written (the
@@ -15,6 +15,67 @@ pub struct Rejected<'a> {
     pub line: u64,
     pub key: ByteRecord,
     pub problems: &'a [Problem],
+}
+
+/// A member of a duplicate group as the 重複リスト shows it: its line and its columns, taken
+/// from its row once (the rows of a large master are scattered in memory: reading each again in
+/// list order would cost more than the list).
+#[derive(Clone, Copy)]
+pub struct Listed {
+    pub line: u64,
+    /// which [`ListedRows`] holds the member's columns, and where
+    part: u8,
+    columns: RowRef,
+}
+
+/// The columns of the members of duplicate groups, as CSV rows (line ending included).
+pub struct ListedRows {
+    part: u8,
+    rows: RowStore,
+    line: Vec<u8>,
+}
+
+/// The columns of the insured layout the duplicate list shows, in its order.
+const LISTED: [usize; 8] = [f::INSURER, f::KIGO, f::BANGO, f::EDABAN, f::KANA, f::BIRTH, f::SEX, f::LOST];
+
+impl ListedRows {
+    /// The `part`th of the [`ListedRows`] of a list; `capacity`: expected bytes.
+    pub fn new(part: u8, crlf: bool, capacity: usize) -> ListedRows {
+        ListedRows { part, rows: RowStore::new(crlf, capacity), line: Vec::new() }
+    }
+
+    /// Takes the listed columns of `r` from `store`. A row that needed no quoting (nearly all)
+    /// has its fields copied as they stand, found by their commas.
+    pub fn add(&mut self, r: &Checked, store: &RowStore) -> Listed {
+        let columns = match store.plain(&r.row) {
+            Some(plain) => {
+                let mut bounds = [0usize; MAX_FIELDS + 1];
+                let mut n = 1;
+                for comma in memchr::memchr_iter(b',', plain).take(f::LOST + 1) {
+                    bounds[n] = comma + 1;
+                    n += 1;
+                }
+                bounds[n] = plain.len() + 1;
+                let field = |c: usize| if c + 1 <= n { &plain[bounds[c]..bounds[c + 1] - 1] } else { &[][..] };
+                self.line.clear();
+                for (k, c) in LISTED.into_iter().enumerate() {
+                    if k > 0 {
+                        self.line.push(b',');
+                    }
+                    self.line.extend_from_slice(field(c));
+                }
+                self.rows.csv_row(&self.line)
+            }
+            None => {
+                let parsed = store.record(&r.row);
+                for c in LISTED {
+                    self.rows.field(parsed.get(c).unwrap_or_default());
+                }
+                self.rows.end_row()
+            }
+        };
+        Listed { line: r.line, part: self.part, columns }
+    }
 }
 
 /// Prints the first row problems on stderr (codes and places only: no values).
@@ -72,21 +133,19 @@ pub fn write_error_list(spec: &OutputSpec, rows: &[Rejected<'_>], input_name: &s
 }
 
 /// Writes the 重複リスト: groups numbered from 1, kind 1 first, then 2, then 3.
-pub fn write_duplicate_list(spec: &OutputSpec, groups: &[(u8, Vec<&Checked>)], store: &RowStore) -> Result<CsvOut> {
+pub fn write_duplicate_list(spec: &OutputSpec, groups: &[(u8, &[Listed])], listed: &[ListedRows]) -> Result<CsvOut> {
     let mut out = CsvOut::create(spec)?;
     out.write_header(&DUPLICATE_LIST)?;
-    let mut rec = ByteRecord::new();
+    let mut line = Vec::new();
     for (n, (kind, members)) in groups.iter().enumerate() {
-        for r in members {
-            let fields = store.record(&r.row);
-            rec.clear();
-            rec.push_field((n + 1).to_string().as_bytes());
-            rec.push_field(kind.to_string().as_bytes());
-            rec.push_field(r.line.to_string().as_bytes());
-            for field in [f::INSURER, f::KIGO, f::BANGO, f::EDABAN, f::KANA, f::BIRTH, f::SEX, f::LOST] {
-                rec.push_field(&fields[field]);
+        for m in *members {
+            line.clear();
+            for v in [(n + 1) as u64, u64::from(*kind), m.line] {
+                line.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+                line.push(b',');
             }
-            out.write_record(&rec)?;
+            line.extend_from_slice(listed[usize::from(m.part)].rows.bytes(&m.columns));
+            out.write_raw(&line)?;
         }
     }
     Ok(out)

@@ -5,19 +5,19 @@ use jiff::civil::Date;
 
 use super::check::{Checked, RowChecker};
 use super::diff::{Applied, apply_diff};
-use super::lists::{Rejected, report_problems, write_duplicate_list, write_error_list};
+use super::lists::{Listed, ListedRows, Rejected, report_problems, write_duplicate_list, write_error_list};
 use super::read::{expected_rows, read_all, read_base, withhold_repeated};
 use super::{MasterArgs, TOOL};
-use crate::cmd::shared::{check_distinct_outputs, parse_date_option};
+use crate::cmd::shared::{check_outputs, parse_date_option};
 use crate::console::{Console, Progress, Tally, thousands};
-use crate::domain::duplicates::identity_duplicates;
+use crate::domain::duplicates::{Groups, same_identity};
 use crate::error::{Error, Result};
 use crate::io::{CsvInput, CsvOut, OutputSpec, RowStore, worker_count};
 use crate::layout::{INSURED, INSURED_DIFF, Layout};
 
 pub fn master(args: &MasterArgs) -> Result<u8> {
     let console = Console { tool: TOOL, quiet: args.run.quiet };
-    check_distinct_outputs(&[
+    check_outputs(&[
         args.output.output.as_deref(),
         args.errors.as_deref(),
         args.duplicates.as_deref(),
@@ -30,6 +30,9 @@ pub fn master(args: &MasterArgs) -> Result<u8> {
     let layout: &'static Layout = if diff { &INSURED_DIFF } else { &INSURED };
 
     let mut input = CsvInput::open(args.input.input.as_deref(), requested, layout, mapping.as_ref())?;
+    input.lenient();
+    // the row checker decodes every column of the layout
+    input.decodes_mapped();
     let in_enc = input.encoding();
     let spec = args.output.spec(in_enc)?;
     if !input.unused_columns().is_empty() {
@@ -44,7 +47,7 @@ pub fn master(args: &MasterArgs) -> Result<u8> {
     drop(input);
     let mut tally = Tally::new(TOOL, "master", in_enc, spec.encoding);
     tally.rows_in = rows.len() as u64;
-    let same_key_groups = withhold_repeated(&index, &mut rows);
+    let same_key = withhold_repeated(&index, &mut rows);
     drop(index);
 
     // The new master: the accepted rows in input order, or the base with the accepted diff
@@ -58,41 +61,33 @@ pub fn master(args: &MasterArgs) -> Result<u8> {
         applied = apply_diff(&mut base, &mut base_index, &mut rows, &mut store);
         base.sort_by(|a, b| a.key.cmp(&b.key));
     }
-    let base_rows = base.len() as u64 - applied.added;
     progress.finish();
-    let master: Vec<&Checked> =
-        if diff { base.iter().collect() } else { rows.iter().filter(|r| r.problems.is_empty()).collect() };
-    let rejected: Vec<Rejected<'_>> = rows
-        .iter()
-        .filter(|r| !r.problems.is_empty())
-        .map(|r| Rejected { line: r.line, key: store.record(&r.row), problems: &r.problems })
-        .collect();
-    (tally.rows_out, tally.rows_rejected) = (master.len() as u64, rejected.len() as u64);
-
-    // Rows in = rows out + rows rejected (SPEC §1), checked before anything is written.
-    let accepted = if diff { applied.added + applied.updated + applied.lost } else { tally.rows_out };
-    tally.balance(&[("反映", accepted), ("却下", tally.rows_rejected)])?;
-    if diff && tally.rows_out != base_rows + applied.added {
-        return Err(Error::Integrity {
-            detail: format!("ベース {base_rows} 行 + 新規 {} 行 ≠ 出力 {} 行", applied.added, tally.rows_out),
-        });
-    }
-
-    let lists = Lists { spec: &spec, store: &store, rejected: &rejected, input_name: &input_name };
-    let (outputs, kind2, kind3) = write_lists(args, &lists, &master, as_of, &same_key_groups, &rows)?;
-    let problems = report_problems(&console, &input_name, &rejected);
-    for out in outputs {
+    let accepted = if diff { applied.added + applied.updated + applied.lost } else { 0 };
+    let base_rows = base.len() as u64 - applied.added;
+    let run = Run {
+        args,
+        spec: &spec,
+        store: &store,
+        rows: &rows,
+        same_key: &same_key,
+        base: diff.then_some((&base[..], base_rows, applied.added)),
+        as_of,
+    };
+    let written = write_all(&run, &mut tally, &input_name, accepted)?;
+    for out in written.outputs {
         replaced += out.finish()?;
     }
     tally.replaced = replaced;
+    let [kind2, kind3] = written.groups;
     tally.findings = (kind2 + kind3) as u64;
     let exit_code = u8::from(args.run.strict && (tally.rows_rejected > 0 || tally.findings > 0));
+    let problems = report_problems(&console, &input_name, &written.rejected);
     let counts = Counts {
-        accepted,
+        accepted: if diff { accepted } else { tally.rows_out },
         problems,
         base_rows,
         applied: diff.then_some(&applied),
-        groups: [same_key_groups.len(), kind2, kind3],
+        groups: [same_key.len(), kind2, kind3],
     };
     let line = closing_line(&mut tally, &counts);
     tally.finish(&console, line, args.run.summary_json.as_deref(), exit_code)
@@ -137,50 +132,98 @@ fn closing_line(tally: &mut Tally, c: &Counts<'_>) -> String {
     line + &format!("; 重複: 同一キー {same_key} 組, 同一保険者内の同一人物 {kind2} 組, 保険者間の資格重複 {kind3} 組")
 }
 
-/// What the lists are written from.
-struct Lists<'a> {
+/// What a run has read, for the outputs.
+struct Run<'a> {
+    args: &'a MasterArgs,
     spec: &'a OutputSpec,
     store: &'a RowStore,
-    rejected: &'a [Rejected<'a>],
-    input_name: &'a str,
+    /// the input rows, in input order (kind 1 already withheld)
+    rows: &'a [Checked],
+    /// kind 1, as indices into `rows`
+    same_key: &'a Groups<usize>,
+    /// with `--base`: the base with the diff applied, sorted by key (else the master is the
+    /// accepted rows), its rows before the diff and the rows the diff added
+    base: Option<(&'a [Checked], u64, u64)>,
+    as_of: Option<Date>,
 }
 
-/// Writes the master, the error list and the duplicate list (not yet committed), finding
-/// duplicate kinds 2 and 3 while the master is written (they do not change it). Returns the
-/// outputs, to be committed together, and the numbers of kind 2 and kind 3 groups.
-fn write_lists(
-    args: &MasterArgs,
-    lists: &Lists<'_>,
-    master: &[&Checked],
-    as_of: Option<Date>,
-    same_key_groups: &[Vec<usize>],
-    rows: &[Checked],
-) -> Result<(Vec<CsvOut>, usize, usize)> {
-    let Lists { spec, store, rejected, input_name } = *lists;
-    let (written, (kind2, kind3)) = std::thread::scope(|scope| {
-        let search = scope.spawn(|| identity_duplicates(master, as_of));
+/// The outputs written (none committed yet: the lists first, the master last), the rejected
+/// rows, and the numbers of kind 2 and kind 3 groups.
+struct Written<'a> {
+    outputs: Vec<CsvOut>,
+    rejected: Vec<Rejected<'a>>,
+    groups: [usize; 2],
+}
+
+/// Writes the master and the error list, and — on another thread, from the moment the rows are
+/// read, since they do not change the master — finds duplicate kinds 2 and 3 and writes the
+/// duplicate list. Rows in = rows out + rows rejected (SPEC §1) is checked before anything is
+/// written; `accepted` is a diff's rows applied.
+fn write_all<'a>(run: &Run<'a>, tally: &mut Tally, input_name: &str, accepted: u64) -> Result<Written<'a>> {
+    let Run { args, spec, store, rows, same_key, base, as_of } = *run;
+    // where the identities are searched: the master's rows (a row withheld is passed over)
+    let records: &[Checked] = base.map_or(rows, |b| b.0);
+    std::thread::scope(|scope| {
+        let duplicates = scope.spawn(move || -> Result<_> {
+            // the members' rows are read on as many threads as there are cores (the master is
+            // being written on one of them, but it takes a fraction of the time)
+            let parts = (0..worker_count().min(8)).map(|k| ListedRows::new(k as u8, spec.crlf, 1 << 20)).collect();
+            let (same, mut listed) = same_identity(records, parts, |l, i| l.add(&records[i], store));
+            // a row withheld (kind 1) is not in the master; any other rejected row has no
+            // identity, so it was not gathered
+            let mut withheld = vec![false; if base.is_some() { 0 } else { rows.len() }];
+            for &i in same_key.iter().flatten() {
+                if let Some(w) = withheld.get_mut(i) {
+                    *w = true;
+                }
+            }
+            let (kind2, kind3) = same.duplicates(records, as_of, |i| !withheld.get(i).copied().unwrap_or(false));
+            let list = match &args.duplicates {
+                Some(p) => {
+                    let kind1: Vec<Vec<Listed>> =
+                        same_key.iter().map(|g| g.iter().map(|&i| listed[0].add(&rows[i], store)).collect()).collect();
+                    let groups: Vec<(u8, &[Listed])> = (kind1.iter().map(|g| (1, g.as_slice())))
+                        .chain(kind2.iter().map(|g| (2, g)))
+                        .chain(kind3.iter().map(|g| (3, g)))
+                        .collect();
+                    Some(write_duplicate_list(&spec.to(p), &groups, &listed)?)
+                }
+                None => None,
+            };
+            Ok((list, [kind2.len(), kind3.len()]))
+        });
+        let master: Vec<&Checked> = match base {
+            Some((base, ..)) => base.iter().collect(),
+            None => rows.iter().filter(|r| r.problems.is_empty()).collect(),
+        };
+        let rejected: Vec<Rejected<'a>> = (rows.iter())
+            .filter(|r| !r.problems.is_empty())
+            .map(|r| Rejected { line: r.line, key: store.record(&r.row), problems: &r.problems })
+            .collect();
+        (tally.rows_out, tally.rows_rejected) = (master.len() as u64, rejected.len() as u64);
         let written = (|| -> Result<_> {
+            let accepted = if base.is_some() { accepted } else { tally.rows_out };
+            tally.balance(&[("反映", accepted), ("却下", tally.rows_rejected)])?;
+            if let Some((_, base_rows, added)) = base
+                && tally.rows_out != base_rows + added
+            {
+                let detail = format!("ベース {base_rows} 行 + 新規 {added} 行 ≠ 出力 {} 行", tally.rows_out);
+                return Err(Error::Integrity { detail });
+            }
             let mut out = CsvOut::create(spec)?;
             out.write_header(&INSURED.names().collect::<Vec<_>>())?;
             store.write_rows(master.iter().map(|r| &r.row), |bytes| out.write_raw(bytes))?;
             let errors = match &args.errors {
-                Some(p) => Some(write_error_list(&spec.to(p), rejected, input_name)?),
+                Some(p) => Some(write_error_list(&spec.to(p), &rejected, input_name)?),
                 None => None,
             };
             Ok((out, errors))
         })();
-        (written, search.join().unwrap_or_default())
-    });
-    let (out, errors) = written?;
-    let mut groups: Vec<(u8, Vec<&Checked>)> = Vec::new();
-    groups.extend(same_key_groups.iter().map(|g| (1, g.iter().map(|&i| &rows[i]).collect())));
-    groups.extend(kind2.iter().map(|g| (2, g.iter().map(|&i| master[i]).collect())));
-    groups.extend(kind3.iter().map(|g| (3, g.iter().map(|&i| master[i]).collect())));
-    let mut outputs: Vec<CsvOut> = errors.into_iter().collect();
-    if let Some(p) = &args.duplicates {
-        outputs.push(write_duplicate_list(&spec.to(p), &groups, store)?);
-    }
-    // the main output last: as before, the lists are committed first
-    outputs.push(out);
-    Ok((outputs, kind2.len(), kind3.len()))
+        let duplicates = duplicates.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        let (out, errors) = written?;
+        let (list, groups) = duplicates?;
+        // the main output last: as before, the lists are committed first
+        let outputs = errors.into_iter().chain(list).chain(std::iter::once(out)).collect();
+        Ok(Written { outputs, rejected, groups })
+    })
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::check::{Checked, KEY_COLUMN, Problem, RowChecker};
 use crate::console::Progress;
-use crate::domain::duplicates::KeyIndex;
+use crate::domain::duplicates::{Groups, KeyIndex};
 use crate::error::{Error, FieldError, Loc, Result};
 use crate::io::{CsvInput, InputEncoding, OutputSpec, RowStore, for_each_batch, worker_count};
 use crate::layout::INSURED;
@@ -54,7 +54,7 @@ pub fn read_all(
 
 /// Duplicate kind 1: every row of a key seen more than once gets E201 (all are withheld);
 /// returns the groups, in the order of their first rows.
-pub fn withhold_repeated(index: &KeyIndex, rows: &mut [Checked]) -> Vec<Vec<usize>> {
+pub fn withhold_repeated(index: &KeyIndex, rows: &mut [Checked]) -> Groups<usize> {
     let groups = index.repeated();
     for &i in groups.iter().flatten() {
         rows[i].problems.push(Problem { column: KEY_COLUMN, error: FieldError::DuplicateKey, value: String::new() });
@@ -77,6 +77,7 @@ pub fn read_base(
     progress: &Progress,
 ) -> Result<(Vec<Checked>, KeyIndex, u64)> {
     let mut input = CsvInput::open(Some(path), requested, &INSURED, None)?;
+    input.decodes_mapped();
     let in_enc = input.encoding();
     let workers = (0..worker_count()).map(|_| RowChecker::new(&INSURED, in_enc, spec, None, false)).collect();
     let (mut rows, index, replaced) = read_all(&mut input, workers, store, progress, expected_rows(Some(path)))?;

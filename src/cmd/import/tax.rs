@@ -11,7 +11,7 @@ use jiff::civil::Date;
 use super::check::Problem;
 use super::lists::{Rejected, report_problems, write_error_list};
 use super::{TOOL, TaxArgs};
-use crate::cmd::shared::check_distinct_outputs;
+use crate::cmd::shared::check_outputs;
 use crate::console::{Console, Progress, Tally, thousands};
 use crate::domain::text::normalize_code;
 use crate::domain::{FiscalYear, InsurerNumber, format_date, parse_date};
@@ -38,7 +38,7 @@ struct Registered {
 
 pub fn tax(args: &TaxArgs) -> Result<u8> {
     let console = Console { tool: TOOL, quiet: args.run.quiet };
-    check_distinct_outputs(&[args.output.output.as_deref(), args.errors.as_deref(), args.run.summary_json.as_deref()])?;
+    check_outputs(&[args.output.output.as_deref(), args.errors.as_deref(), args.run.summary_json.as_deref()])?;
     let requested = args.input.input_encoding()?;
     let mapping = args.input.layout_file()?;
     let households = read_households(&args.master, requested)?;

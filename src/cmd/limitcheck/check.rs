@@ -7,7 +7,7 @@ use std::path::Path;
 use jiff::civil::Date;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::contracts::{Code, Contracts, non_negative, split_codes};
+use super::contracts::{Code, Contracts, Lookup, non_negative, split_codes};
 use crate::cmd::shared::{code_text, read_rows};
 use crate::domain::text::normalize_code;
 use crate::domain::{
@@ -51,6 +51,7 @@ crate::codes! {
         NoResult = "L112", "請求した追加項目の結果がありません";
         NotClaimed = "L113", "結果にある契約対象の追加項目が請求されていません";
         TicketYear = "L114", "受診券整理番号の年度が受診日の年度と違います";
+        AmbiguousContract = "L115", "契約区分がなく、同じ具体さの契約が複数あるため契約を特定できません";
     }
 }
 
@@ -209,9 +210,18 @@ impl Reference {
         if !claim.codes.is_empty() && claim.codes.len() as u32 != claim.additional_count {
             findings.push(amounts(Check::CountVsCodes, claim.codes.len() as i64, i64::from(claim.additional_count)));
         }
-        let Some(contract) = self.contracts.find(institution, insurer, &v[c::KIND], claim.date) else {
-            findings.push(text_finding(Check::NoContract, &claim.claim.to_string()));
-            return None;
+        let contract = match self.contracts.find(institution, insurer, &v[c::KIND], claim.date) {
+            Lookup::Found(contract) => contract,
+            Lookup::Missing => {
+                findings.push(text_finding(Check::NoContract, &claim.claim.to_string()));
+                return None;
+            }
+            Lookup::Ambiguous(a, b) => {
+                let mut f = text_finding(Check::AmbiguousContract, &claim.claim.to_string());
+                f.message = format!("{}(契約 {}行目と{}行目)", f.message, a.line, b.line);
+                findings.push(f);
+                return None;
+            }
         };
         if claim.base > contract.base {
             findings.push(amounts(Check::BaseAbove, contract.base, claim.base));
@@ -296,9 +306,6 @@ fn validate<'a>(v: &'a [Cow<'a, str>; 17], findings: &mut Vec<Finding>) -> Optio
         bad(c::BANGO, FieldError::Required);
     }
     let date = parse_date(&v[c::DATE]).map_err(|e| bad(c::DATE, e)).ok();
-    if v[c::KIND].is_empty() {
-        bad(c::KIND, FieldError::Required);
-    }
     let mut yen =
         |field: usize| crate::domain::parse_yen(&v[field]).and_then(non_negative).map_err(|e| bad(field, e)).ok();
     let base = yen(c::BASE);

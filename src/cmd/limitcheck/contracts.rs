@@ -55,6 +55,8 @@ const ANY_INSURER: u32 = u32::MAX;
 /// one hash probe and a binary search away.
 pub struct Contracts {
     kinds: Vec<Box<str>>,
+    /// 0..kinds.len(): what a claim without 契約区分 looks among
+    all_kinds: Vec<u16>,
     /// Every contract, grouped by key and sorted by 開始日 within a key: one allocation, so the
     /// lookup for a claim touches one hash entry and one nearby run of contracts.
     all: Vec<Contract>,
@@ -143,7 +145,8 @@ impl Contracts {
             by_key.entry(*key).or_insert((i as u32, i as u32)).1 = i as u32 + 1;
         }
         let all = keyed.into_iter().map(|(_, c)| c).collect();
-        let contracts = Contracts { kinds, all, by_key };
+        let all_kinds = (0..kinds.len() as u16).collect();
+        let contracts = Contracts { kinds, all_kinds, all, by_key };
         contracts.check_one_wildcard_ties(&name)?;
         Ok(contracts)
     }
@@ -185,21 +188,54 @@ impl Contracts {
         self.by_key.get(&(institution, insurer, kind)).map_or(&[], |&(from, to)| &self.all[from as usize..to as usize])
     }
 
-    /// The most specific contract valid on `date` for a claim.
-    pub fn find(&self, institution: u64, insurer: u32, kind: &str, date: Date) -> Option<&Contract> {
-        let kind = self.kinds.iter().position(|k| k.as_ref() == kind)? as u16;
-        let keys = [
-            (institution, insurer),
-            (institution, ANY_INSURER),
-            (ANY_INSTITUTION, insurer),
-            (ANY_INSTITUTION, ANY_INSURER),
-        ];
-        keys.into_iter().find_map(|(i, s)| {
-            let list = self.list(i, s, kind);
-            let at = list.partition_point(|c| c.start <= date);
-            at.checked_sub(1).map(|j| &list[j]).filter(|c| date <= c.end)
-        })
+    /// The contract of one key valid on `date`, if any.
+    fn valid(&self, institution: u64, insurer: u32, kind: u16, date: Date) -> Option<&Contract> {
+        let list = self.list(institution, insurer, kind);
+        let at = list.partition_point(|c| c.start <= date);
+        at.checked_sub(1).map(|j| &list[j]).filter(|c| date <= c.end)
     }
+
+    /// The most specific contract valid on `date` for a claim (SPEC §2 contracts): exact
+    /// institution and insurer, then one wildcard, then two. An empty 契約区分 looks among the
+    /// contracts of every 契約区分; two equally specific ones are [`Lookup::Ambiguous`]. (With a
+    /// 契約区分, the contract file's checks, E013 and E014, leave at most one.)
+    pub fn find(&self, institution: u64, insurer: u32, kind: &str, date: Date) -> Lookup<'_> {
+        let levels: [&[(u64, u32)]; 3] = [
+            &[(institution, insurer)],
+            &[(institution, ANY_INSURER), (ANY_INSTITUTION, insurer)],
+            &[(ANY_INSTITUTION, ANY_INSURER)],
+        ];
+        let one: [u16; 1];
+        let kinds: &[u16] = if kind.is_empty() {
+            &self.all_kinds
+        } else {
+            match self.kinds.iter().position(|k| k.as_ref() == kind) {
+                Some(k) => {
+                    one = [k as u16];
+                    &one
+                }
+                None => return Lookup::Missing,
+            }
+        };
+        for level in levels {
+            let mut found = level.iter().flat_map(|&(i, s)| kinds.iter().filter_map(move |&k| self.valid(i, s, k, date)));
+            let Some(first) = found.next() else { continue };
+            return match found.next() {
+                None => Lookup::Found(first),
+                Some(second) if first.line < second.line => Lookup::Ambiguous(first, second),
+                Some(second) => Lookup::Ambiguous(second, first),
+            };
+        }
+        Lookup::Missing
+    }
+}
+
+/// The contract a claim falls under.
+pub enum Lookup<'a> {
+    Found(&'a Contract),
+    /// Two equally specific contracts of different 契約区分 (the claim has none), by line.
+    Ambiguous(&'a Contract, &'a Contract),
+    Missing,
 }
 
 /// Whether contracts sorted by 開始日 (not overlapping) cover every day from `from` to `to`.

@@ -22,7 +22,7 @@ use std::path::{Path, PathBuf};
 use clap::Parser;
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use super::shared::{InputArgs, ListFormat, OutputArgs, RunArgs, check_distinct_outputs};
+use super::shared::{InputArgs, ListFormat, OutputArgs, RunArgs, check_outputs};
 use crate::console::{Console, Progress, Tally, thousands};
 use crate::domain::TicketNumber;
 use crate::error::Result;
@@ -86,7 +86,7 @@ pub struct Cli {
 
 pub fn run(cli: &Cli) -> Result<u8> {
     let console = Console { tool: TOOL, quiet: cli.run.quiet };
-    check_distinct_outputs(&[cli.output.output.as_deref(), cli.run.summary_json.as_deref()])?;
+    check_outputs(&[cli.output.output.as_deref(), cli.run.summary_json.as_deref()])?;
     let requested = cli.input.input_encoding()?;
     let mapping = cli.input.layout_file()?;
     let xlsx_path = cli.format.xlsx_path(cli.output.output.as_deref(), "--format xlsx", "-o")?;

@@ -172,10 +172,11 @@ pub fn parse_date_option(text: &str, option: &'static str) -> Result<jiff::civil
     parse_date(&normalize_code(text)).map_err(|e| Error::Usage { option, detail: e.message().to_string() })
 }
 
-/// Refuses two outputs on one path (the later would silently replace the earlier). Writing over
+/// Checks every output of a run before anything is read: no two on one path (the later would
+/// silently replace the earlier), and each one's folder exists and takes a new file. Writing over
 /// an input is allowed: outputs are renamed into place only after every input has been read, so
 /// `--base master.csv -o master.csv` updates a master in place.
-pub fn check_distinct_outputs(outputs: &[Option<&Path>]) -> Result<()> {
+pub fn check_outputs(outputs: &[Option<&Path>]) -> Result<()> {
     let files: Vec<&Path> = outputs.iter().flatten().copied().filter(|p| p.as_os_str() != "-").collect();
     for (i, o) in files.iter().enumerate() {
         if files[..i].contains(o) {
@@ -184,6 +185,9 @@ pub fn check_distinct_outputs(outputs: &[Option<&Path>]) -> Result<()> {
                 detail: format!("{} が複数の出力に指定されています", o.display()),
             });
         }
+    }
+    for f in files {
+        crate::io::commit::check_writable(f)?;
     }
     Ok(())
 }

@@ -16,3 +16,10 @@ pub fn exit(tool: &str, result: Result<u8>) -> ExitCode {
         }
     }
 }
+
+/// Runs a tool as one commit group (its outputs are committed together when it succeeds, and
+/// none is left behind when it fails: [`crate::io::commit::group`]) and maps the result to the
+/// exit code.
+pub fn main(tool: &str, run: impl FnOnce() -> Result<u8>) -> ExitCode {
+    exit(tool, crate::io::commit::group(run))
+}

@@ -9,7 +9,7 @@ use rustc_hash::FxHashMap;
 use super::year::{Counts, Year, master_person, tally};
 use super::{ErasuresArgs, TOOL};
 use crate::cmd::shared::reference::{date_field, person_key};
-use crate::cmd::shared::{check_distinct_outputs, code_text, read_rows};
+use crate::cmd::shared::{check_outputs, code_text, read_rows};
 use crate::console::{Console, Progress, thousands};
 use crate::domain::statutory::Reason;
 use crate::domain::{FiscalYear, PersonKey, format_date};
@@ -29,7 +29,7 @@ struct Erased {
 
 pub fn erasures(a: &ErasuresArgs) -> Result<u8> {
     let console = Console { tool: TOOL, quiet: a.run.quiet };
-    check_distinct_outputs(&[a.output.output.as_deref(), a.kept.as_deref(), a.run.summary_json.as_deref()])?;
+    check_outputs(&[a.output.output.as_deref(), a.kept.as_deref(), a.run.summary_json.as_deref()])?;
     let year = Year::load(&a.year)?;
     let fy = year.fy;
     // the results' header is checked before the master is read

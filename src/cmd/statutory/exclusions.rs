@@ -3,7 +3,7 @@
 
 use super::year::{Counts, Person, Year, master_person, opt_date, tally, tally_line};
 use super::{ExclusionsArgs, TOOL};
-use crate::cmd::shared::{check_distinct_outputs, code_text, read_input};
+use crate::cmd::shared::{check_outputs, code_text, read_input};
 use crate::console::{Console, thousands};
 use crate::domain::statutory::{Reason, exclusion_name};
 use crate::domain::{age_at_fiscal_year_end, format_date};
@@ -13,7 +13,7 @@ use crate::layout::{INSURED, STATUTORY_EXCLUSIONS, insured as f};
 
 pub fn exclusions(a: &ExclusionsArgs) -> Result<u8> {
     let console = Console { tool: TOOL, quiet: a.run.quiet };
-    check_distinct_outputs(&[a.output.output.as_deref(), a.run.summary_json.as_deref()])?;
+    check_outputs(&[a.output.output.as_deref(), a.run.summary_json.as_deref()])?;
     let year = Year::load(&a.year)?;
     let fy = year.fy;
     let mut master = CsvInput::open(Some(&a.year.master), year.requested, &INSURED, None)?;

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use super::year::{Counts, tally};
 use super::{ReconcileArgs, TOOL};
-use crate::cmd::shared::{check_distinct_outputs, code_text, read_input, read_rows, reference_error};
+use crate::cmd::shared::{check_outputs, code_text, read_input, read_rows, reference_error};
 use crate::console::Console;
 use crate::domain::{format_date, parse_count, parse_date};
 use crate::error::{FieldError, Loc, Result};
@@ -23,6 +23,8 @@ crate::codes! {
 
 /// One file the recipient reported on.
 struct Received {
+    /// the receipt's line
+    line: u64,
     count: u64,
     date: String,
     result: u8,
@@ -31,11 +33,12 @@ struct Received {
 
 pub fn reconcile(a: &ReconcileArgs) -> Result<u8> {
     let console = Console { tool: TOOL, quiet: a.run.quiet };
-    check_distinct_outputs(&[a.output.output.as_deref(), a.run.summary_json.as_deref()])?;
+    check_outputs(&[a.output.output.as_deref(), a.run.summary_json.as_deref()])?;
     let requested = a.encoding.resolve()?;
     let mut input = CsvInput::open(Some(&a.manifest), requested, &MANIFEST, None)?;
     let manifest_enc = input.encoding();
-    let mut sent: Vec<(String, u64)> = Vec::new();
+    // (name, count, line)
+    let mut sent: Vec<(String, u64, u64)> = Vec::new();
     read_input(
         &mut input,
         |row, _| {
@@ -43,26 +46,36 @@ pub fn reconcile(a: &ReconcileArgs) -> Result<u8> {
             if name.is_empty() {
                 return Err(reference_error(row, &MANIFEST, 0, "送付ファイル一覧", FieldError::Required));
             }
-            Ok(Some((name, count(row, &MANIFEST, 1, "送付ファイル一覧")?)))
+            Ok(Some((name, count(row, &MANIFEST, 1, "送付ファイル一覧")?, row.line)))
         },
         |item| sent.push(item),
     )?;
     drop(input);
     let (received, order) = read_receipt(&a.receipt, requested)?;
-    let mut rows: Vec<[String; 7]> = Vec::new();
+    // each row, with the manifest's line of the file when it was sent
+    let mut rows: Vec<([String; 7], Option<u64>, Option<u64>)> = Vec::new();
     let mut counts = Counts::new();
-    for (name, n) in &sent {
-        rows.push(verdict_row(&mut counts, name, Some(*n), received.get(name)));
+    for (name, n, line) in &sent {
+        let r = received.get(name);
+        rows.push((verdict_row(&mut counts, name, Some(*n), r), Some(*line), r.map(|r| r.line)));
     }
-    for name in order.iter().filter(|n| !sent.iter().any(|(s, _)| s == *n)) {
-        rows.push(verdict_row(&mut counts, name, None, received.get(name)));
+    for name in order.iter().filter(|n| !sent.iter().any(|(s, _, _)| s == *n)) {
+        let r = received.get(name);
+        rows.push((verdict_row(&mut counts, name, None, r), None, r.map(|r| r.line)));
     }
-    let problems = rows.iter().filter(|r| !r[4].is_empty()).count() as u64;
+    let problems = rows.iter().filter(|r| !r.0[4].is_empty()).count() as u64;
     let spec = a.output.spec(manifest_enc)?;
     let mut out = CsvOut::create(&spec)?;
     out.write_header(&RECONCILE_LIST)?;
-    for row in &rows {
-        out.write_texts(row, |i| Loc::cell(a.manifest.display().to_string(), 0, RECONCILE_LIST[i]))?;
+    let (manifest, receipt) = (a.manifest.display().to_string(), a.receipt.display().to_string());
+    for (row, sent_line, received_line) in &rows {
+        // a character the output cannot hold is named where it was read
+        out.write_texts(row, |i| match (i, sent_line, received_line) {
+            (6, _, Some(l)) => Loc::cell(&receipt, *l, "返戻理由"),
+            (_, Some(l), _) => Loc::cell(&manifest, *l, "ファイル名"),
+            (_, None, Some(l)) => Loc::cell(&receipt, *l, "ファイル名"),
+            _ => Loc::file(&manifest),
+        })?;
     }
     let replaced = out.finish()?;
     let get = |k: &str| counts.get(k).copied().unwrap_or(0);
@@ -115,7 +128,7 @@ fn read_receipt(path: &std::path::Path, requested: InputEncoding) -> Result<(BTr
                 format_date(parse_date(&date).map_err(|e| reference_error(row, &RECEIPT, 2, what, e))?)
             };
             let reason = row.text(4, &RECEIPT)?.trim().to_string();
-            Ok(Some((name, Received { count: count(row, &RECEIPT, 1, what)?, date, result, reason })))
+            Ok(Some((name, Received { line: row.line, count: count(row, &RECEIPT, 1, what)?, date, result, reason })))
         },
         |(name, r)| {
             // the latest line about a file counts (a file returned, sent again, received)

@@ -1,12 +1,12 @@
 //! `summary`: 対象者数・受診者数・受診率 per insurer × sex × age band, with subtotals and 全体.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use super::year::{Counts, Year, master_person, tally, tally_line};
 use super::{SummaryArgs, TOOL};
 use crate::cmd::shared::reference::examined_in;
-use crate::cmd::shared::{check_distinct_outputs, read_input};
+use crate::cmd::shared::{check_outputs, read_input};
 use crate::console::{Console, thousands};
 use crate::domain::statutory::{AGE_BANDS, Reason, age_band, format_rate, rate_tenths, report_age};
 use crate::error::{Error, Loc, Result};
@@ -15,7 +15,7 @@ use crate::layout::{INSURED, STATUTORY_SUMMARY};
 
 pub fn summary(a: &SummaryArgs) -> Result<u8> {
     let console = Console { tool: TOOL, quiet: a.run.quiet };
-    check_distinct_outputs(&[a.output.output.as_deref(), a.xlsx.as_deref(), a.run.summary_json.as_deref()])?;
+    check_outputs(&[a.output.output.as_deref(), a.xlsx.as_deref(), a.run.summary_json.as_deref()])?;
     let xlsx_path = a.format.xlsx_path(a.output.output.as_deref(), "--format xlsx", "-o")?;
     let year = Year::load(&a.year)?;
     let fy = year.fy;
@@ -26,6 +26,8 @@ pub fn summary(a: &SummaryArgs) -> Result<u8> {
     let mut cells: BTreeMap<(String, u8, i16), (u64, u64)> = BTreeMap::new();
     let mut counts = Counts::new();
     let mut rows_in = 0u64;
+    // every insurer of the master has its rows, zeros included
+    let mut insurers: BTreeSet<String> = BTreeSet::new();
     read_input(
         &mut master,
         |row, _| {
@@ -35,10 +37,11 @@ pub fn summary(a: &SummaryArgs) -> Result<u8> {
                 let band = age_band(report_age(p.birth, fy).unwrap_or(40));
                 ((p.key.insurer8().to_string(), p.sex, band), examined.contains(&p.key))
             });
-            Ok(Some((st.err().map_or("denominator", Reason::code), cell)))
+            Ok(Some((st.err().map_or("denominator", Reason::code), cell, p.key.insurer8().to_string())))
         },
-        |(code, cell)| {
+        |(code, cell, insurer)| {
             rows_in += 1;
+            insurers.insert(insurer);
             *counts.entry(code).or_default() += 1;
             if let Some((key, seen)) = cell {
                 let c = cells.entry(key).or_default();
@@ -47,7 +50,7 @@ pub fn summary(a: &SummaryArgs) -> Result<u8> {
             }
         },
     )?;
-    let table = summary_table(&cells);
+    let table = summary_table(&cells, &insurers);
     let targets: u64 = cells.values().map(|c| c.0).sum();
     if targets != counts.get("denominator").copied().unwrap_or(0) {
         return Err(Error::Integrity { detail: format!("分母 {targets} ≠ {counts:?}") });
@@ -94,9 +97,8 @@ fn workbook(path: &Path, table: &[[String; 6]]) -> Result<()> {
 
 /// The headline table: per insurer (6-digit 国保 numbers shown as 6 digits), then 全体; within
 /// each, 性別 1, 2, 計 × 年齢階級 40-44 … 70-74, 計. Every cell is listed, zeros included.
-fn summary_table(cells: &BTreeMap<(String, u8, i16), (u64, u64)>) -> Vec<[String; 6]> {
-    let mut insurers: Vec<&str> = cells.keys().map(|(i, _, _)| i.as_str()).collect();
-    insurers.dedup();
+fn summary_table(cells: &BTreeMap<(String, u8, i16), (u64, u64)>, insurers: &BTreeSet<String>) -> Vec<[String; 6]> {
+    let insurers: Vec<&str> = insurers.iter().map(String::as_str).collect();
     let mut table = Vec::new();
     let groups = insurers.iter().map(|i| Some(*i)).chain([None]);
     for insurer in groups {

@@ -24,17 +24,21 @@ pub struct Lists<'a> {
     items: &'a FxHashMap<String, Item>,
 }
 
-/// Lists every subsidised row (of `fy_only`, if given); the same person, year and item counts
-/// once in the summary.
+/// Lists every subsidised row (of `fy_only`, if given), in file order; the same person, year and
+/// item counts once in the summary: the earliest 受診日 (on the same day, the first in the file).
 pub fn build(rows: Vec<Received>, items: &FxHashMap<String, Item>, fy_only: Option<FiscalYear>) -> Lists<'_> {
-    let mut seen: FxHashSet<(PersonKey, FiscalYear, String)> = FxHashSet::default();
+    let rows: Vec<Received> = rows.into_iter().filter(|r| fy_only.is_none_or(|only| only == r.fy)).collect();
+    // the counted row of each person, year and item: its (受診日 YYYYMMDD, line)
+    let mut counted: FxHashMap<(&PersonKey, FiscalYear, &str), (&str, u64)> = FxHashMap::default();
+    for r in &rows {
+        let e = counted.entry((&r.key, r.fy, r.code.as_str())).or_insert((r.shown[4].as_str(), r.line));
+        *e = (*e).min((r.shown[4].as_str(), r.line));
+    }
+    let counted: FxHashSet<u64> = counted.into_values().map(|(_, line)| line).collect();
     let mut lists = Lists { list: Vec::new(), summary: BTreeMap::new(), counted: 0, repeats: 0, total: 0, items };
-    for Received { line, key, fy, shown, code } in rows {
-        if fy_only.is_some_and(|only| only != fy) {
-            continue;
-        }
+    for Received { line, key, fy: _, shown, code } in rows {
         let item = &items[&code];
-        let first = seen.insert((key.clone(), fy, code.clone()));
+        let first = counted.contains(&line);
         if first {
             lists.counted += 1;
             let e = lists.summary.entry((key.insurer8().to_string(), code.clone())).or_insert((shown[0].clone(), 0));

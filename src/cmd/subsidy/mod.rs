@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
-use super::shared::{InputArgs, ListFormat, OutputArgs, RunArgs, check_distinct_outputs, parse_fy};
+use super::shared::{InputArgs, ListFormat, OutputArgs, RunArgs, check_outputs, parse_fy};
 use crate::console::{Console, Tally, thousands};
 use crate::error::Result;
 use crate::io::CsvInput;
@@ -64,7 +64,7 @@ pub struct Cli {
 
 pub fn run(cli: &Cli) -> Result<u8> {
     let console = Console { tool: TOOL, quiet: cli.run.quiet };
-    check_distinct_outputs(&[cli.output.output.as_deref(), cli.summary.as_deref(), cli.run.summary_json.as_deref()])?;
+    check_outputs(&[cli.output.output.as_deref(), cli.summary.as_deref(), cli.run.summary_json.as_deref()])?;
     let summary_xlsx = cli.summary_format.xlsx_path(cli.summary.as_deref(), "--summary-format xlsx", "--summary")?;
     let requested = cli.input.input_encoding()?;
     let fy_only = cli.fy.as_ref().map(|s| parse_fy(s)).transpose()?;

@@ -6,7 +6,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::{CheckArgs, TOOL};
 use crate::cmd::shared::reference::{date_field, examined_in, person_key};
-use crate::cmd::shared::{check_distinct_outputs, code_text, parse_date_option, parse_fy, read_rows};
+use crate::cmd::shared::{check_outputs, code_text, parse_date_option, parse_fy, read_rows};
 use crate::console::{Console, Tally, thousands};
 use crate::domain::text::{kana_for_matching, normalize_name};
 use crate::domain::{FiscalYear, InsurerNumber, PersonKey, is_tokutei_target, parse_date, qualified_on};
@@ -31,6 +31,8 @@ crate::codes! {
 
 /// What the check needs of a master record.
 struct MasterPerson {
+    /// the master's line
+    line: u64,
     /// 保険者番号, 記号, 番号, 枝番 as written
     key_texts: [String; 4],
     kana: String,
@@ -59,7 +61,7 @@ struct Info {
 
 pub fn check(args: &CheckArgs) -> Result<u8> {
     let console = Console { tool: TOOL, quiet: args.run.quiet };
-    check_distinct_outputs(&[args.output.output.as_deref(), args.run.summary_json.as_deref()])?;
+    check_outputs(&[args.output.output.as_deref(), args.run.summary_json.as_deref()])?;
     let xlsx_path = args.format.xlsx_path(args.output.output.as_deref(), "--format xlsx", "-o")?;
     let requested = args.input.input_encoding()?;
     let as_of_flag = args.as_of.as_deref().map(|s| parse_date_option(s, "--as-of")).transpose()?;
@@ -92,9 +94,9 @@ pub fn check(args: &CheckArgs) -> Result<u8> {
         None => {
             let mut out = CsvOut::create(&spec)?;
             out.write_header(&UNEXAMINED_CHECKLIST)?;
-            for r in &list.rows {
-                let line: u64 = r[0].parse().unwrap_or(0);
-                out.write_texts(r, |i| Loc::cell(input_name.clone(), line, UNEXAMINED_CHECKLIST[i]))?;
+            let master_name = args.master.display().to_string();
+            for (n, r) in list.rows.iter().enumerate() {
+                out.write_texts(r, |i| list.loc(n, i, &input_name, &master_name))?;
             }
             out.finish()?
         }
@@ -189,7 +191,7 @@ fn read_master(
             let birth = date_field(row, l, f::BIRTH, "被保険者マスタ")?.unwrap_or(as_of);
             let acquired = date_field(row, l, f::ACQUIRED, "被保険者マスタ")?.unwrap_or(as_of);
             let lost = date_field(row, l, f::LOST, "被保険者マスタ")?;
-            Ok(Some((key, MasterPerson { key_texts, kana, birth, acquired, lost })))
+            Ok(Some((key, MasterPerson { line: row.line, key_texts, kana, birth, acquired, lost })))
         },
         |(key, person)| {
             master.insert(key, person);
@@ -201,15 +203,63 @@ fn read_master(
 /// The checklist's rows, with how many are findings and how many value errors.
 struct Checklist {
     rows: Vec<[String; 9]>,
+    /// where each row's values were read
+    origins: Vec<Origin>,
     findings: u64,
     errors: u64,
 }
 
+/// Where a row's values came from, so that a character the output cannot hold is named in the
+/// file, line and column it was read from (not the list's own column).
+#[derive(Clone, Copy)]
+struct Origin {
+    /// the key columns: the other system's line, or the master's for U108
+    keys: (Side, u64),
+    /// 当システム値: the master's line and column
+    ours: (u64, &'static str),
+    /// 連携先値: the other system's line and column
+    theirs: (u64, &'static str),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Info,
+    Master,
+}
+
 impl Checklist {
-    fn push(&mut self, line: String, k: &[String; 4], code: &str, message: &str, ours: String, theirs: String) {
-        let [a, b, c, d] = k.clone();
-        self.rows.push([line, a, b, c, d, code.into(), message.into(), ours, theirs]);
+    fn push(&mut self, row: [String; 9], origin: Origin) {
+        self.rows.push(row);
+        self.origins.push(origin);
     }
+
+    /// Where column `i` of row `r` was read: (master?, line, column).
+    fn loc(&self, r: usize, i: usize, info_file: &str, master_file: &str) -> Loc {
+        let o = self.origins[r];
+        let file = |side: Side| if side == Side::Master { master_file } else { info_file };
+        match i {
+            1..=4 => Loc::cell(file(o.keys.0), o.keys.1, INSURED.fields[i - 1].name),
+            7 => Loc::cell(master_file, o.ours.0, o.ours.1),
+            8 => Loc::cell(info_file, o.theirs.0, o.theirs.1),
+            _ => Loc::cell(file(o.keys.0), o.keys.1, UNEXAMINED_CHECKLIST[i]),
+        }
+    }
+}
+
+/// The columns a finding's two values come from: (the master's, the other system's).
+fn compared_columns(c: UCheck) -> (&'static str, &'static str) {
+    match c {
+        UCheck::ListedButLost | UCheck::LostButQualified => ("資格喪失日", "資格状態"),
+        UCheck::ResultsButUnregistered | UCheck::RegisteredButNoResults => ("受診日", "結果登録状態"),
+        UCheck::Kana => ("氏名カナ", "氏名カナ"),
+        UCheck::Birth => ("生年月日", "生年月日"),
+        UCheck::Unknown | UCheck::MissingTarget => ("被保険者証番号", "被保険者証番号"),
+    }
+}
+
+fn row(line: String, k: &[String; 4], code: &str, message: &str, ours: String, theirs: String) -> [String; 9] {
+    let [a, b, c, d] = k.clone();
+    [line, a, b, c, d, code.into(), message.into(), ours, theirs]
 }
 
 /// Every row of the other system against the master and the results, then the targets it lacks.
@@ -220,20 +270,25 @@ fn compare(
     as_of: Date,
     fy: FiscalYear,
 ) -> Checklist {
-    let mut list = Checklist { rows: Vec::new(), findings: 0, errors: 0 };
+    let mut list = Checklist { rows: Vec::new(), origins: Vec::new(), findings: 0, errors: 0 };
     let mut seen: FxHashSet<PersonKey> = FxHashSet::default();
     for info in infos {
         let line = info.line.to_string();
         for (column, e, value) in &info.errors {
             list.errors += 1;
             let message = format!("{column}: {}", e.message());
-            list.push(line.clone(), &info.key_texts, e.code(), &message, String::new(), value.clone());
+            let origin = Origin { keys: (Side::Info, info.line), ours: (0, column), theirs: (info.line, column) };
+            list.push(row(line.clone(), &info.key_texts, e.code(), &message, String::new(), value.clone()), origin);
         }
         let Some(key) = info.key.as_ref().filter(|_| info.errors.is_empty()) else { continue };
         seen.insert(key.clone());
+        let master_line = master.get(key).map_or(0, |m| m.line);
         let mut found = |c: UCheck, ours: String, theirs: String| {
             list.findings += 1;
-            list.push(line.clone(), &info.key_texts, c.code(), c.message(), ours, theirs);
+            let (ours_col, theirs_col) = compared_columns(c);
+            let origin =
+                Origin { keys: (Side::Info, info.line), ours: (master_line, ours_col), theirs: (info.line, theirs_col) };
+            list.push(row(line.clone(), &info.key_texts, c.code(), c.message(), ours, theirs), origin);
         };
         let Some(m) = master.get(key) else {
             found(UCheck::Unknown, String::new(), String::new());
@@ -250,7 +305,8 @@ fn compare(
     for (_, m) in missing {
         list.findings += 1;
         let c = UCheck::MissingTarget;
-        list.push(String::new(), &m.key_texts, c.code(), c.message(), "対象者".into(), String::new());
+        let origin = Origin { keys: (Side::Master, m.line), ours: (m.line, "被保険者証番号"), theirs: (0, "") };
+        list.push(row(String::new(), &m.key_texts, c.code(), c.message(), "対象者".into(), String::new()), origin);
     }
     list
 }

@@ -7,7 +7,7 @@ use csv::ByteRecord;
 
 use super::{ListArgs, TOOL};
 use crate::cmd::shared::reference::{date_field, examined_in, exclusions_in, person_key};
-use crate::cmd::shared::{check_distinct_outputs, parse_date_option, parse_fy, read_input};
+use crate::cmd::shared::{check_outputs, parse_date_option, parse_fy, read_input};
 use crate::console::{Console, Tally, thousands};
 use crate::domain::{PersonKey, age_at_fiscal_year_end, is_tokutei_target, qualified_on};
 use crate::error::{Error, Loc, Result};
@@ -16,7 +16,7 @@ use crate::layout::{INSURED, insured as f};
 
 pub fn list(args: &ListArgs) -> Result<u8> {
     let console = Console { tool: TOOL, quiet: args.run.quiet };
-    check_distinct_outputs(&[args.output.output.as_deref(), args.run.summary_json.as_deref()])?;
+    check_outputs(&[args.output.output.as_deref(), args.run.summary_json.as_deref()])?;
     let fy = parse_fy(&args.fy)?;
     let as_of = parse_date_option(&args.as_of, "--as-of")?;
     let requested = args.encoding.resolve()?;
@@ -30,7 +30,7 @@ pub fn list(args: &ListArgs) -> Result<u8> {
     let mut master = CsvInput::open(Some(&args.master), requested, &INSURED, None)?;
     let mut counts =
         BTreeMap::from([("master_rows", 0u64), ("qualified", 0), ("targets", 0), ("excluded", 0), ("examined", 0)]);
-    let mut listed: Vec<(PersonKey, ByteRecord)> = Vec::new();
+    let mut listed: Vec<(PersonKey, ByteRecord, u64)> = Vec::new();
     read_input(
         &mut master,
         |row, _| {
@@ -51,7 +51,7 @@ pub fn list(args: &ListArgs) -> Result<u8> {
             let record = (status == Status::Listed).then(|| {
                 let mut rec: ByteRecord = (0..INSURED.fields.len()).map(|i| row.raw(i)).collect();
                 rec.push_field(age_at_fiscal_year_end(birth, fy).to_string().as_bytes());
-                (key, rec)
+                (key, rec, row.line)
             });
             Ok(Some((status, record)))
         },
@@ -100,7 +100,7 @@ pub fn list(args: &ListArgs) -> Result<u8> {
 /// 年度末年齢; returns the characters replaced by 〓.
 fn write_list(
     spec: &OutputSpec,
-    listed: &[(PersonKey, ByteRecord)],
+    listed: &[(PersonKey, ByteRecord, u64)],
     master_enc: Encoding,
     master_name: &str,
 ) -> Result<u64> {
@@ -108,16 +108,15 @@ fn write_list(
     header.push("年度末年齢");
     let mut out = CsvOut::create(spec)?;
     out.write_header(&header)?;
-    for (_, rec) in listed {
+    for (_, rec, line) in listed {
         if master_enc.same_bytes_as(spec.encoding) {
             out.write_record(rec)?;
         } else {
-            let texts = rec
-                .iter()
-                .map(|b| encoding::decode(master_enc, b).map(|t| t.into_owned()))
-                .collect::<Option<Vec<String>>>()
-                .ok_or_else(|| Error::Undecodable { loc: Loc::file(master_name), encoding: master_enc.label() })?;
-            out.write_texts(&texts, |i| Loc::cell(master_name, 0, header[i]))?;
+            // every field was checked to decode when it was read
+            let texts: Vec<String> =
+                rec.iter().map(|b| encoding::decode(master_enc, b).map(|t| t.into_owned()).unwrap_or_default()).collect();
+            // a character the output cannot hold is named where it was read: master line, column
+            out.write_texts(&texts, |i| Loc::cell(master_name, *line, header[i]))?;
         }
     }
     out.finish()

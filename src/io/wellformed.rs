@@ -1,0 +1,126 @@
+//! What the csv crate reads without complaint but kk refuses (docs/layouts.md "CSVの読み方"):
+//! - a quote that closes a quoted field must be followed by a separator or a line end
+//!   (`"阿部　愛"xyz` would silently read as `阿部　愛xyz`);
+//! - a quote inside a field that did not start with one (`ab"cd`);
+//! - a NUL byte anywhere.
+//!
+//! The check runs on a chunk's raw bytes and looks only at the quotes and NUL bytes in it (found
+//! with memchr), so a file without quotes costs one fast scan. Where a problem is found, its
+//! record's first line and the field it is in are worked out by reading the chunk from its start
+//! (problems are rare; the common case pays nothing for that).
+
+/// What is wrong.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Problem {
+    /// A quote where none may be.
+    Quote,
+    /// A NUL byte.
+    Nul,
+}
+
+impl Problem {
+    pub fn detail(self) -> &'static str {
+        match self {
+            Problem::Quote => "引用符の使い方が正しくありません (閉じる引用符のあとに値が続いているか、値の途中に引用符があります)",
+            Problem::Nul => "NUL文字 (0x00) があります",
+        }
+    }
+}
+
+/// A problem of one record: the line the record starts on, the field (0-based) it is in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Malformed {
+    pub line: u64,
+    pub field: usize,
+    pub problem: Problem,
+}
+
+/// Where byte `at` of `bytes` is: the first line of its record and its field, reading the
+/// records from the start of `bytes` (which starts a record on line `first_line`).
+fn place(bytes: &[u8], first_line: u64, at: usize) -> (u64, usize) {
+    let (mut line, mut record_line, mut field, mut quoted) = (first_line, first_line, 0, false);
+    for &b in &bytes[..at] {
+        match b {
+            b'"' => quoted = !quoted,
+            b'\n' => {
+                line += 1;
+                if !quoted {
+                    record_line = line;
+                    field = 0;
+                }
+            }
+            b',' if !quoted => field += 1,
+            _ => {}
+        }
+    }
+    (record_line, field)
+}
+
+/// The malformed quotes and NUL bytes of a chunk of whole records starting on `first_line`, at
+/// most one per record, in order.
+pub fn malformed(bytes: &[u8], first_line: u64) -> Vec<Malformed> {
+    let mut found: Vec<Malformed> = Vec::new();
+    let mut note = |at: usize, problem: Problem| {
+        let (line, field) = place(bytes, first_line, at);
+        if found.last().is_none_or(|m| m.line != line) {
+            found.push(Malformed { line, field, problem });
+        }
+    };
+    for at in memchr::memchr_iter(0, bytes) {
+        note(at, Problem::Nul);
+    }
+    let mut quoted = false;
+    let mut skip_next = false;
+    for i in memchr::memchr_iter(b'"', bytes) {
+        if skip_next {
+            skip_next = false;
+            continue;
+        }
+        if quoted {
+            match bytes.get(i + 1) {
+                // "" inside a quoted field is one quote
+                Some(b'"') => skip_next = true,
+                None | Some(b',' | b'\r' | b'\n') => quoted = false,
+                Some(_) => {
+                    note(i, Problem::Quote);
+                    quoted = false;
+                }
+            }
+        } else {
+            // an opening quote starts a field: after a separator, a line end, or at the start
+            let starts_field = i == 0 || matches!(bytes[i - 1], b',' | b'\n');
+            if starts_field {
+                quoted = true;
+            } else {
+                note(i, Problem::Quote);
+            }
+        }
+    }
+    found.sort_by_key(|m| m.line);
+    found.dedup_by_key(|m| m.line);
+    found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lines(text: &str) -> Vec<(u64, usize, Problem)> {
+        malformed(text.as_bytes(), 1).into_iter().map(|m| (m.line, m.field, m.problem)).collect()
+    }
+
+    #[test]
+    fn well_formed_csv_has_no_problem() {
+        assert!(lines("a,b\n\"x,y\",\"he said \"\"hi\"\"\"\n\"multi\nline\",z\n\"\",\"\"\r\n").is_empty());
+        assert!(lines("").is_empty());
+    }
+
+    #[test]
+    fn a_value_after_a_closing_quote_or_a_bare_quote_is_found() {
+        assert_eq!(lines("h1,h2\n\"阿部　愛\"xyz,1\n"), [(2, 0, Problem::Quote)]);
+        assert_eq!(lines("h1,h2\nab,c\"d\n"), [(2, 1, Problem::Quote)]);
+        assert_eq!(lines("h1,h2\n\"a\nb\",x\"\nok,ok\n"), [(2, 1, Problem::Quote)], "the record's first line");
+        assert_eq!(lines("h1\na\0b\n"), [(2, 0, Problem::Nul)]);
+        assert_eq!(lines("a,b\n1,\"2\"3\n4,5\"\n"), [(2, 1, Problem::Quote), (3, 1, Problem::Quote)]);
+    }
+}

@@ -1,0 +1,137 @@
+//! The headers of the lists kk writes (SPEC §2 "Output layouts"): people read these.
+
+/// チェックリスト (kk-limitcheck).
+pub const LIMIT_CHECKLIST: [&str; 10] = [
+    "行番号",
+    "受診券整理番号",
+    "健診機関番号",
+    "保険者番号",
+    "受診日",
+    "チェックコード",
+    "チェック内容",
+    "期待値",
+    "実際値",
+    "差額",
+];
+
+/// 請求書一覧 (kk-finance `invoices.csv`).
+pub const INVOICE_LIST: [&str; 11] = [
+    "請求書番号",
+    "保険者番号",
+    "保険者名",
+    "処理年月",
+    "発行日",
+    "支払期限",
+    "件数",
+    "保険者負担額",
+    "事務手数料",
+    "消費税",
+    "請求額",
+];
+
+/// チェックリスト (kk-unexamined check).
+pub const UNEXAMINED_CHECKLIST: [&str; 9] = [
+    "行番号",
+    "保険者番号",
+    "被保険者証記号",
+    "被保険者証番号",
+    "枝番",
+    "チェックコード",
+    "チェック内容",
+    "当システム値",
+    "連携先値",
+];
+
+/// 補助金対象者リスト (kk-subsidy, one row per subsidised item received).
+pub const SUBSIDY_LIST: [&str; 12] = [
+    "行番号",
+    "保険者番号",
+    "被保険者証記号",
+    "被保険者証番号",
+    "枝番",
+    "受診日",
+    "健診機関番号",
+    "項目コード",
+    "項目名",
+    "補助区分",
+    "補助単価",
+    "集計",
+];
+
+/// 補助金集計 (kk-subsidy --summary, per insurer × item).
+pub const SUBSIDY_SUMMARY: [&str; 7] = ["保険者番号", "項目コード", "項目名", "補助区分", "件数", "補助単価", "金額"];
+
+/// 連携エラーリスト (SPEC §2 "Output layouts").
+pub const ERROR_LIST: [&str; 9] =
+    ["行番号", "保険者番号", "被保険者証記号", "被保険者証番号", "枝番", "列名", "エラーコード", "エラー内容", "値"];
+
+/// 重複リスト.
+pub const DUPLICATE_LIST: [&str; 11] = [
+    "グループ番号",
+    "重複種別",
+    "行番号",
+    "保険者番号",
+    "被保険者証記号",
+    "被保険者証番号",
+    "枝番",
+    "氏名カナ",
+    "生年月日",
+    "性別",
+    "資格喪失日",
+];
+
+/// 法定報告対象者除外者情報 (kk-statutory exclusions).
+pub const STATUTORY_EXCLUSIONS: [&str; 15] = [
+    "行番号",
+    "保険者番号",
+    "被保険者証記号",
+    "被保険者証番号",
+    "枝番",
+    "性別",
+    "生年月日",
+    "年度末年齢",
+    "資格取得日",
+    "資格喪失日",
+    "除外事由コード",
+    "除外事由名",
+    "告示区分",
+    "除外開始日",
+    "除外終了日",
+];
+
+/// 抹消者リスト (kk-statutory erasures, one row per result record = person × ticket × 受診日).
+pub const ERASURES: [&str; 10] = [
+    "行番号",
+    "受診券整理番号",
+    "保険者番号",
+    "被保険者証記号",
+    "被保険者証番号",
+    "枝番",
+    "受診日",
+    "結果行数",
+    "抹消事由コード",
+    "抹消事由名",
+];
+
+/// 法定報告 集計表 (kk-statutory summary).
+pub const STATUTORY_SUMMARY: [&str; 6] = ["保険者番号", "性別", "年齢階級", "対象者数", "受診者数", "受診率"];
+
+/// 受領済リスト (kk-statutory reconcile).
+pub const RECONCILE_LIST: [&str; 7] =
+    ["ファイル名", "送付件数", "受領件数", "受領日", "判定コード", "判定", "返戻理由"];
+
+/// Every list header, for recognising a header name kk writes.
+pub static ALL_LISTS: &[&[&str]] = &[
+    &LIMIT_CHECKLIST,
+    &INVOICE_LIST,
+    &UNEXAMINED_CHECKLIST,
+    &SUBSIDY_LIST,
+    &SUBSIDY_SUMMARY,
+    &ERROR_LIST,
+    &DUPLICATE_LIST,
+    &STATUTORY_EXCLUSIONS,
+    &ERASURES,
+    &STATUTORY_SUMMARY,
+    &RECONCILE_LIST,
+    &super::ANOMALIES,
+];
