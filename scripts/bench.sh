@@ -52,6 +52,24 @@ echo "| ファイル | ${iconv_file} s | ${kk_file} s | $(echo "scale=2; $kk_fil
 echo "| /dev/null | ${iconv_null} s | ${kk_null} s (1スレッド ${kk1_null} s) | $(echo "scale=2; $kk_null / $iconv_null" | bc)× |"
 echo "最大メモリ ${kk_mem} MB; $(echo "$rows / $kk_file" | bc) 行/s, $(echo "$size / 1000000 / $kk_file" | bc) MB/s (ファイル出力)"
 
+# kk-import on a master full of people of one name and birthday (80 kana names, births in 40
+# years: kk-gen --few-names), where the duplicate search has the most to do
+few="$dir/few-$persons"
+if [ ! -f "$few/insured.csv" ]; then
+  "$bin/kk-gen" --persons "$persons" --few-names --no-results --claims 1 --contracts 10 --seed 1 --out "$few" -q
+fi
+few_input="$few/insured.csv"
+iconv_few=$(best iconv -f CP932 -t UTF-8 -o "$dir/iconv.out" "$few_input")
+kk_few=$(best "$bin/kk-import" master -i "$few_input" -o "$dir/master.csv" "${lists[@]}")
+kk_few_mem=$(peak "$bin/kk-import" master -i "$few_input" -o "$dir/master.csv" "${lists[@]}")
+dup_rows=$(($(wc -l < "$dir/dups.csv") - 1))
+echo
+echo "同姓同名・同生年月日の多いマスタ (kk-gen --few-names): $(($(stat -c %s "$few_input") / 1000000)) MB, 重複リスト $dup_rows 行"
+echo "| 出力先 | iconv CP932→UTF-8 | kk-import master | 比 |"
+echo "|---|---|---|---|"
+echo "| ファイル | ${iconv_few} s | ${kk_few} s | $(echo "scale=2; $kk_few / $iconv_few" | bc)× |"
+echo "最大メモリ ${kk_few_mem} MB"
+
 # kk-limitcheck: the master and household files it reads are made first (not timed)
 "$bin/kk-import" master -i "$input" -o "$gen/master.csv" -q
 "$bin/kk-import" tax --master "$gen/master.csv" -i "$gen/household-tax.csv" -o "$gen/household.csv" -q

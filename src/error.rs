@@ -150,8 +150,8 @@ fatal_errors! {
         => "{loc}: 処理年月が1つのファイルの中で違います";
     NoFont = "E019", 2
         => "請求書用の日本語フォントが見つかりません。apt-get install fonts-ipaexfont-gothic でインストールするか、--font または KK_FONT で TrueType/OpenType フォントを指定してください";
-    UnknownColumn { file: String, column: String } = "E020", 2
-        => "{file}: 列「{column}」は匿名化の規則にない列です。残すなら --pass \"{column}\"、削除するなら --drop \"{column}\" を指定してください";
+    UnknownColumn { file: String, column: String, hint: String } = "E020", 2
+        => "{file}: 列「{column}」は匿名化の規則にない列です。{hint}";
     Secret { path: PathBuf, what: &'static str, detail: String } = "E021", 2
         => "{what} {} を使えません: {detail}", path.display();
     WrongKey { path: PathBuf } = "E022", 2

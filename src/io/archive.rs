@@ -274,6 +274,12 @@ pub type SealedZip = ZipArchive<BufReader<age::stream::StreamReader<File>>>;
 /// Opens a sealed archive. A key that does not fit is E022 (exit 2); a file that is not age, is
 /// tampered with or cut short is E901 (exit 3).
 pub fn open_sealed(path: &Path, unseal: &Unseal) -> Result<SealedZip> {
+    let damaged = |detail: String| Error::Damaged { path: path.to_path_buf(), detail };
+    ZipArchive::new(open_plain(path, unseal)?).map_err(|e| damaged(detail("zip", e)))
+}
+
+/// The decrypted bytes of a sealed archive, as a stream (errors as [`open_sealed`]).
+pub fn open_plain(path: &Path, unseal: &Unseal) -> Result<BufReader<age::stream::StreamReader<File>>> {
     let file = File::open(path).map_err(|e| Error::io(path, e))?;
     let damaged = |detail: String| Error::Damaged { path: path.to_path_buf(), detail };
     let decryptor = age::Decryptor::new(file).map_err(|e| damaged(detail("age", e)))?;
@@ -291,5 +297,5 @@ pub fn open_sealed(path: &Path, unseal: &Unseal) -> Result<SealedZip> {
         }
         other => damaged(detail("age", other)),
     })?;
-    ZipArchive::new(BufReader::with_capacity(1 << 16, reader)).map_err(|e| damaged(detail("zip", e)))
+    Ok(BufReader::with_capacity(1 << 16, reader))
 }

@@ -7,10 +7,11 @@
 //! - Where the file system has no `O_TMPFILE` (some network file systems, other systems), a named
 //!   `.kk-*.tmp` file is used and removed on SIGTERM, SIGINT and SIGHUP.
 //! - A run's outputs are committed together ([`group`]): each [`Pending`] file waits until the
-//!   tool has finished without error, then all are linked one after another. The window in which a
-//!   failure or a kill could leave some outputs renamed and others not is the few system calls of
-//!   that last loop (after every byte was written and synced); a kill between `linkat` and `rename`
-//!   can leave one `.kk-*.tmp` file (kk-doctor lists them).
+//!   tool has finished without error, then all are linked one after another, with SIGTERM, SIGINT
+//!   and SIGHUP held back until the last is in place. The window that remains — in which only
+//!   SIGKILL, a crash of the system or a failing disk could leave some outputs renamed and others
+//!   not — is the few system calls of that last loop, after every byte was written and synced; a
+//!   kill there between `linkat` and `rename` can leave one `.kk-*.tmp` file (mode 0600).
 
 use std::ffi::CString;
 use std::fs::File;
@@ -135,7 +136,9 @@ fn link_unnamed(file: &File, dir: &Path) -> io::Result<PathBuf> {
         let to = CString::new(name.as_os_str().as_bytes()).map_err(io::Error::other)?;
         signals::remember(&name);
         // SAFETY: both paths are NUL-terminated C strings that outlive the call.
-        let r = unsafe { libc::linkat(libc::AT_FDCWD, from.as_ptr(), libc::AT_FDCWD, to.as_ptr(), libc::AT_SYMLINK_FOLLOW) };
+        let r = unsafe {
+            libc::linkat(libc::AT_FDCWD, from.as_ptr(), libc::AT_FDCWD, to.as_ptr(), libc::AT_SYMLINK_FOLLOW)
+        };
         if r == 0 {
             return Ok(name);
         }
@@ -183,6 +186,8 @@ pub fn group(run: impl FnOnce() -> Result<u8>) -> Result<u8> {
     let result = run();
     let waiting = GROUP.lock().unwrap_or_else(|e| e.into_inner()).take().unwrap_or_default();
     let code = result?;
+    // SIGTERM, SIGINT and SIGHUP wait until every output is in place (SIGKILL cannot)
+    let _held = signals::Held::new();
     for p in waiting {
         p.link()?;
     }
@@ -198,7 +203,8 @@ pub fn check_writable(path: &Path) -> Result<()> {
     TempFile::create(path).map(drop)
 }
 
-/// Removing named temporary files when the run is interrupted (only where O_TMPFILE is missing).
+/// Removing named temporary files when the run is interrupted (only where O_TMPFILE is missing),
+/// and holding signals back while a run's outputs are committed.
 mod signals {
     use std::ffi::CString;
     use std::os::unix::ffi::OsStrExt;
@@ -225,6 +231,33 @@ mod signals {
         }
     }
 
+    /// SIGTERM, SIGINT and SIGHUP held back while it lives, delivered when it is dropped.
+    pub struct Held(libc::sigset_t);
+
+    impl Held {
+        pub fn new() -> Held {
+            // SAFETY: sigset_t is plain data, filled by sigemptyset/sigaddset before use; the
+            // mask only changes for this thread (the one that commits).
+            unsafe {
+                let mut set: libc::sigset_t = std::mem::zeroed();
+                libc::sigemptyset(&mut set);
+                for sig in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
+                    libc::sigaddset(&mut set, sig);
+                }
+                let mut old: libc::sigset_t = std::mem::zeroed();
+                libc::pthread_sigmask(libc::SIG_BLOCK, &set, &mut old);
+                Held(old)
+            }
+        }
+    }
+
+    impl Drop for Held {
+        fn drop(&mut self) {
+            // SAFETY: restores the mask saved by `new`.
+            unsafe { libc::pthread_sigmask(libc::SIG_SETMASK, &self.0, std::ptr::null_mut()) };
+        }
+    }
+
     pub fn remember(path: &Path) {
         INSTALL.call_once(|| {
             for sig in [libc::SIGTERM, libc::SIGINT, libc::SIGHUP] {
@@ -239,7 +272,7 @@ mod signals {
                 return;
             }
         }
-        // every slot taken: the name is not cleaned up on a signal (kk-doctor reports stray files)
+        // every slot taken (64 outputs at once): this name is not cleaned up on a signal
         // SAFETY: `raw` came from into_raw just above and was not stored.
         drop(unsafe { CString::from_raw(raw) });
     }
@@ -249,7 +282,8 @@ mod signals {
         for slot in &NAMES {
             let p = slot.load(Ordering::SeqCst);
             // SAFETY: a non-null slot holds a live CString from `remember`.
-            if !p.is_null() && unsafe { std::ffi::CStr::from_ptr(p) }.to_bytes() == want
+            if !p.is_null()
+                && unsafe { std::ffi::CStr::from_ptr(p) }.to_bytes() == want
                 && slot.compare_exchange(p, std::ptr::null_mut(), Ordering::SeqCst, Ordering::SeqCst).is_ok()
             {
                 // SAFETY: the slot owned it; it is taken out exactly once.

@@ -117,9 +117,7 @@ pub fn is_valid(enc: Encoding, bytes: &[u8]) -> bool {
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
-        if b < 0x80 {
-            i += 1;
-        } else if table.single[usize::from(b - 0x80)] {
+        if b < 0x80 || table.single[usize::from(b - 0x80)] {
             i += 1;
         } else if let Some(&t) = bytes.get(i + 1)
             && table.pair(b, t)

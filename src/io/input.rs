@@ -15,7 +15,7 @@ use super::encoding::{self, Encoding, InputEncoding};
 use super::names::{STDIN_NAME, display_name, is_std};
 use super::wellformed::{self, Malformed, Problem};
 use crate::error::{Error, Loc, Result};
-use crate::layout::{Columns, Layout, LayoutFile, column_label, looks_like_data};
+use crate::layout::{Columns, Layout, LayoutFile, column_label, is_plainly_value};
 
 /// How much to read before deciding the encoding: past the first non-ASCII byte by this much.
 const SNIFF_AFTER_NON_ASCII: usize = 4096;
@@ -105,6 +105,19 @@ pub struct InputContext {
 }
 
 impl InputContext {
+    /// A context before the header is known: no columns, no width.
+    fn new(name: String, encoding: Encoding) -> InputContext {
+        InputContext {
+            name,
+            encoding,
+            columns: Columns { columns: Vec::new(), unused: Vec::new() },
+            header: Vec::new(),
+            width: 0,
+            lenient: false,
+            decoded: Vec::new(),
+        }
+    }
+
     /// Reads the next record that is not a blank line (a blank line reads as one field holding
     /// nothing or a CR) into `record`; its physical line is returned. `first_line` is the line
     /// the reader's input starts on.
@@ -158,7 +171,9 @@ impl InputContext {
         }
         let malformed = bad.iter().find(|m| m.line == line).copied();
         match malformed {
-            Some(m) if !self.lenient => Err(Error::Csv { loc: self.loc_at(line, m.field), detail: m.problem.detail().into() }),
+            Some(m) if !self.lenient => {
+                Err(Error::Csv { loc: self.loc_at(line, m.field), detail: m.problem.detail().into() })
+            }
             m => Ok(Some(m)),
         }
     }
@@ -262,15 +277,7 @@ impl CsvInput {
                 break buf.len();
             }
         };
-        let ctx = InputContext {
-            name: name.clone(),
-            encoding,
-            columns: Columns { columns: Vec::new(), unused: Vec::new() },
-            header: Vec::new(),
-            width: 0,
-            lenient: false,
-            decoded: Vec::new(),
-        };
+        let ctx = InputContext::new(name.clone(), encoding);
         let mut first = ByteRecord::new();
         if ctx.read_record(&mut csv_reader(&buf[..end]), &mut first, 1)?.is_none() {
             return Err(Error::Empty { file: name });
@@ -278,24 +285,7 @@ impl CsvInput {
         let width = first.len();
         let has_header = mapping.is_none_or(|(lf, _)| lf.header);
         let (header, next_line) = if has_header {
-            let header = (0..first.len())
-                .map(|i| {
-                    let text = encoding::decode(encoding, strip_cr(&first, i)).ok_or_else(|| Error::Undecodable {
-                        loc: Loc::cell(name.clone(), 1, format!("{}列目", i + 1)),
-                        encoding: encoding.label(),
-                    })?;
-                    Ok(text.trim_matches(|c: char| c == '\u{FEFF}' || c.is_whitespace() || c == '\u{3000}').to_string())
-                })
-                .collect::<Result<Vec<String>>>()?;
-            // a lost line break after the header joins the first record to it: its values must
-            // not be taken for column names (nor shown in a message)
-            if let Some(i) = header.iter().position(|h| looks_like_data(h)) {
-                return Err(Error::HeaderWithData { loc: Loc::cell(name, 1, format!("{}列目", i + 1)) });
-            }
-            let bad = wellformed::malformed(&buf[..end], 1);
-            if let Some(m) = bad.first() {
-                return Err(Error::Csv { loc: Loc::cell(name, 1, format!("{}列目", m.field + 1)), detail: m.problem.detail().into() });
-            }
+            let header = read_header(&name, encoding, &first, &buf[..end])?;
             let lines = memchr::memchr_iter(b'\n', &buf[..end]).count() as u64;
             buf.drain(..end);
             (Some(header), 1 + lines)
@@ -303,16 +293,10 @@ impl CsvInput {
             (None, 1)
         };
         let columns = Columns::resolve(layout, &name, header.as_deref(), width, mapping.map(|(lf, p)| (lf, p)))?;
+        let ctx =
+            InputContext { columns, header: header.unwrap_or_default(), width, ..InputContext::new(name, encoding) };
         Ok(CsvInput {
-            ctx: Arc::new(InputContext {
-                name,
-                encoding,
-                columns,
-                header: header.unwrap_or_default(),
-                width,
-                lenient: false,
-                decoded: Vec::new(),
-            }),
+            ctx: Arc::new(ctx),
             source,
             buf,
             scanned: 0,
@@ -487,13 +471,37 @@ impl Row<'_> {
     /// Returns the raw bytes too (for writing the field back unchanged).
     pub fn text_in<'s>(&'s self, field: usize, layout: &Layout, buf: &'s mut String) -> Result<(&'s [u8], &'s str)> {
         let raw = self.raw(field);
-        let text = encoding::decode_into(self.input.encoding, raw, buf).ok_or_else(|| self.undecodable(field, layout))?;
+        let text =
+            encoding::decode_into(self.input.encoding, raw, buf).ok_or_else(|| self.undecodable(field, layout))?;
         Ok((raw, text))
     }
 
     pub fn loc(&self, column: &str) -> Loc {
         Loc::cell(self.input.name.clone(), self.line, column)
     }
+}
+
+/// The header row's names (trimmed of spaces and a BOM), checked: decodable, not values (a
+/// lost line break after the header joins the first record to it: its values must not be taken
+/// for column names, nor shown in a message), quoted well. `bytes` is the header line.
+fn read_header(name: &str, encoding: Encoding, first: &ByteRecord, bytes: &[u8]) -> Result<Vec<String>> {
+    let header = (0..first.len())
+        .map(|i| {
+            let text = encoding::decode(encoding, strip_cr(first, i)).ok_or_else(|| Error::Undecodable {
+                loc: Loc::cell(name, 1, format!("{}列目", i + 1)),
+                encoding: encoding.label(),
+            })?;
+            Ok(text.trim_matches(|c: char| c == '\u{FEFF}' || c.is_whitespace() || c == '\u{3000}').to_string())
+        })
+        .collect::<Result<Vec<String>>>()?;
+    if let Some(i) = header.iter().position(|h| is_plainly_value(h)) {
+        return Err(Error::HeaderWithData { loc: Loc::cell(name, 1, format!("{}列目", i + 1)) });
+    }
+    if let Some(m) = wellformed::malformed(bytes, 1).first() {
+        let loc = Loc::cell(name, 1, format!("{}列目", m.field + 1));
+        return Err(Error::Csv { loc, detail: m.problem.detail().into() });
+    }
+    Ok(header)
 }
 
 /// Whether the line ends are CR alone (old Mac, some spreadsheet exports): a CR that is not

@@ -21,7 +21,9 @@ pub enum Problem {
 impl Problem {
     pub fn detail(self) -> &'static str {
         match self {
-            Problem::Quote => "引用符の使い方が正しくありません (閉じる引用符のあとに値が続いているか、値の途中に引用符があります)",
+            Problem::Quote => {
+                "引用符の使い方が正しくありません (閉じる引用符のあとに値が続いているか、値の途中に引用符があります)"
+            }
             Problem::Nul => "NUL文字 (0x00) があります",
         }
     }

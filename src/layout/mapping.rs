@@ -128,9 +128,12 @@ impl Columns {
             }
         }
         let unused = match header {
-            Some(h) => {
-                h.iter().enumerate().filter(|(i, _)| !columns.contains(&Some(*i))).map(|(i, n)| column_label(n, i)).collect()
-            }
+            Some(h) => h
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !columns.contains(&Some(*i)))
+                .map(|(i, n)| column_label(n, i))
+                .collect(),
             None => Vec::new(),
         };
         Ok(Columns { columns, unused })

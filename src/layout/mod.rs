@@ -9,4 +9,4 @@ mod names;
 pub use canonical::*;
 pub use lists::*;
 pub use mapping::{ColumnRef, Columns, LayoutFile};
-pub use names::{column_label, is_known_column, looks_like_data};
+pub use names::{column_label, is_known_column, is_plainly_value, looks_like_data};

@@ -166,7 +166,12 @@ fn undecodable_bytes_are_fatal_with_line_and_column() {
     assert_fails(&bytes, &[], 2, "kk-import: E002 in.csv:3行目 列「氏名」: Shift_JISとして読めないバイト列があります");
     // valid CP932 read as UTF-8 on request
     let bytes = to_sjis(&csv(&[HEADER, OK_ROW]));
-    assert_fails(&bytes, &["--encoding", "utf8"], 2, "E002 in.csv:1行目 列「1列目」: UTF-8として読めないバイト列があります");
+    assert_fails(
+        &bytes,
+        &["--encoding", "utf8"],
+        2,
+        "E002 in.csv:1行目 列「1列目」: UTF-8として読めないバイト列があります",
+    );
 }
 
 #[test]

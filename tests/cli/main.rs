@@ -10,6 +10,7 @@ mod finance;
 mod generate;
 mod import;
 mod limitcheck;
+mod promises;
 mod statutory;
 mod subsidy;
 mod unexamined;

@@ -24,14 +24,14 @@ fn setup(dir: &std::path::Path, rows: &[String]) {
 }
 
 #[test]
-fn the_same_item_twice_in_a_year_counts_once() {
+fn the_same_item_twice_in_a_year_counts_once_at_the_earliest_checkup() {
     let dir = tempdir();
     let p = dir.path();
     setup(
         p,
         &[
             result("130013", "1", "20260331", URIC),                // FY2025
-            result("00130013", "1", "20260301", URIC),              // same person, same FY: counted once
+            result("00130013", "1", "20260301", URIC),              // same person, same FY, earlier: counted
             result("130013", "1", "20260401", URIC),                // FY2026: counted again
             result("130013", "1", "20260401", "9N001000000000001"), // not subsidised
             result("130013", "2", "20260501", HB),
@@ -48,8 +48,8 @@ fn the_same_item_twice_in_a_year_counts_once() {
     assert_eq!(
         list,
         [
-            format!("2|1|20260331|{URIC}|1"),
-            format!("3|1|20260301|{URIC}|0 同一年度の重複"),
+            format!("2|1|20260331|{URIC}|0 同一年度の重複"),
+            format!("3|1|20260301|{URIC}|1"),
             format!("4|1|20260401|{URIC}|1"),
             format!("6|2|20260501|{HB}|1"),
             format!("7|3|20260501|{URIC}|1"),

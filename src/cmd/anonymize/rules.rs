@@ -4,7 +4,7 @@
 use super::{BirthMode, Cli};
 use crate::domain::person::identity_kana;
 use crate::error::{Error, Result};
-use crate::layout::{Field, Layout};
+use crate::layout::{Field, Layout, column_label};
 
 /// What a known column becomes by default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,6 +115,21 @@ fn rule_of(name: &str) -> Option<Rule> {
     KNOWN.iter().find(|(n, _)| column_key(n) == key).map(|(_, r)| *r)
 }
 
+/// E020 for the file's column `index` headed `name`: quoted with the options that would take
+/// it when it is plainly a header, else named by its position (a value is never shown).
+fn unknown_column(file: &str, name: &str, index: usize) -> Error {
+    let label = column_label(name, index);
+    let hint = if name.trim().is_empty() {
+        "見出しを付けてから --pass か --drop で指定してください".to_string()
+    } else if label == name {
+        format!("残すなら --pass \"{name}\"、削除するなら --drop \"{name}\" を指定してください")
+    } else {
+        "見出しの名前が値のように見えるため表示しません。見出し行を確認してください".to_string()
+    };
+    let column = if name.trim().is_empty() { format!("{label} (見出しなし)") } else { label };
+    Error::UnknownColumn { file: file.into(), column, hint }
+}
+
 /// The file has no fixed layout: every column is read by its position in the header.
 pub static ANY: Layout = Layout { name: "匿名化の入力", fields: &[] as &[Field] };
 
@@ -177,10 +192,7 @@ impl Plan {
                     }
                 }
             } else {
-                known.ok_or_else(|| Error::UnknownColumn {
-                    file: file.into(),
-                    column: if name.is_empty() { format!("{}列目 (見出しなし)", i + 1) } else { name.clone() },
-                })?
+                known.ok_or_else(|| unknown_column(file, name, i))?
             };
             match (rule, cli.birth) {
                 (Rule::Keep, _) | (Rule::Birth, BirthMode::Keep) => {

@@ -13,7 +13,7 @@ use crate::io::archive::{Unseal, open_sealed};
 pub fn restore(a: &RestoreArgs, console: &Console) -> Result<u8> {
     let unseal = Unseal::from_options(a.open.identity.as_deref(), a.open.passphrase_file.as_deref())?;
     let mut zip = open_sealed(&a.open.archive, &unseal)?;
-    let check = verify(&mut zip, &a.open.archive)?;
+    let check = verify(&mut zip, &a.open.archive, &unseal)?;
     if !check.problems.is_empty() {
         report(&check, console);
         console.error("検証に失敗したため、何も復元しません");
@@ -44,8 +44,10 @@ pub fn restore(a: &RestoreArgs, console: &Console) -> Result<u8> {
         if let Some(dir) = target.parent() {
             create_private_dirs(dir)?;
         }
-        let mut entry =
-            zip.by_index(*i).map_err(|e| Error::Damaged { path: a.open.archive.clone(), detail: crate::io::archive::detail("zip", e) })?;
+        let mut entry = zip.by_index(*i).map_err(|e| Error::Damaged {
+            path: a.open.archive.clone(),
+            detail: crate::io::archive::detail("zip", e),
+        })?;
         let mut sink = Sink::create(Some(target))?;
         let measured = copy_measured(&mut entry, &mut sink, is_csv(name), &mut buf)
             .map_err(|e| Error::Damaged { path: a.open.archive.clone(), detail: format!("{name}: {e}") })?;

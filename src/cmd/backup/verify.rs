@@ -10,7 +10,7 @@ use super::manifest::{Listed, MANIFEST, copy_measured, is_csv, read_manifest};
 use crate::console::{Console, thousands};
 use crate::error::{Error, Result};
 use crate::io::Sink;
-use crate::io::archive::{SealedZip, Unseal, open_sealed};
+use crate::io::archive::{SealedZip, Unseal, detail, open_plain, open_sealed};
 
 crate::codes! {
     /// What verify finds wrong with an entry (exit 3; restore writes nothing).
@@ -55,8 +55,15 @@ fn unsafe_name(name: &str) -> bool {
 
 /// Decrypts and reads every entry, comparing it with the manifest (the zip reader checks each
 /// entry's CRC as it reads). Nothing is written.
-pub fn verify(zip: &mut SealedZip, path: &Path) -> Result<Check> {
+pub fn verify(zip: &mut SealedZip, path: &Path, unseal: &Unseal) -> Result<Check> {
     let mut check = Check { manifest: read_manifest(zip, path)?, ..Check::default() };
+    // the archive's index keeps one entry of each name (the last): the names given twice are
+    // found by reading the entries one after another
+    if zip.has_duplicate_names() {
+        for name in repeated_names(path, unseal)? {
+            check.problems.push((Finding::DuplicateName, name));
+        }
+    }
     let mut seen = std::collections::BTreeSet::new();
     let mut names = std::collections::BTreeSet::new();
     let mut buf = vec![0u8; 1 << 20];
@@ -115,6 +122,23 @@ pub fn verify(zip: &mut SealedZip, path: &Path) -> Result<Check> {
     Ok(check)
 }
 
+/// The entry names that occur more than once in the archive, in the order of their second
+/// occurrence, read from the entries' own headers.
+fn repeated_names(path: &Path, unseal: &Unseal) -> Result<Vec<String>> {
+    let mut plain = open_plain(path, unseal)?;
+    let damaged = |e: zip::result::ZipError| Error::Damaged { path: path.to_path_buf(), detail: detail("zip", e) };
+    let (mut seen, mut repeated) = (std::collections::BTreeSet::new(), Vec::new());
+    while let Some(mut entry) = zip::read::read_zipfile_from_stream(&mut plain).map_err(damaged)? {
+        let name = entry.name().map(|n| n.into_owned()).unwrap_or_default();
+        if !seen.insert(name.clone()) && !repeated.contains(&name) {
+            repeated.push(name);
+        }
+        std::io::copy(&mut entry, &mut std::io::sink())
+            .map_err(|e| Error::Damaged { path: path.to_path_buf(), detail: e.to_string() })?;
+    }
+    Ok(repeated)
+}
+
 pub fn report(check: &Check, console: &Console) {
     for (finding, name) in &check.problems {
         console.error(format!("{} {}: {name}", finding.code(), finding.message()));
@@ -124,7 +148,7 @@ pub fn report(check: &Check, console: &Console) {
 pub fn verify_command(a: &OpenArgs, console: &Console) -> Result<u8> {
     let unseal = Unseal::from_options(a.identity.as_deref(), a.passphrase_file.as_deref())?;
     let mut zip = open_sealed(&a.archive, &unseal)?;
-    let check = verify(&mut zip, &a.archive)?;
+    let check = verify(&mut zip, &a.archive, &unseal)?;
     report(&check, console);
     if check.problems.is_empty() {
         console.info(format!("{} ファイルすべて目録と一致しました", thousands(check.ok)));

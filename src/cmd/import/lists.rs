@@ -56,7 +56,7 @@ impl ListedRows {
                     n += 1;
                 }
                 bounds[n] = plain.len() + 1;
-                let field = |c: usize| if c + 1 <= n { &plain[bounds[c]..bounds[c + 1] - 1] } else { &[][..] };
+                let field = |c: usize| if c < n { &plain[bounds[c]..bounds[c + 1] - 1] } else { &[][..] };
                 self.line.clear();
                 for (k, c) in LISTED.into_iter().enumerate() {
                     if k > 0 {

@@ -8,7 +8,7 @@ use super::diff::{Applied, apply_diff};
 use super::lists::{Listed, ListedRows, Rejected, report_problems, write_duplicate_list, write_error_list};
 use super::read::{expected_rows, read_all, read_base, withhold_repeated};
 use super::{MasterArgs, TOOL};
-use crate::cmd::shared::{check_outputs, parse_date_option};
+use crate::cmd::shared::{check_outputs, leave_to_exit, parse_date_option};
 use crate::console::{Console, Progress, Tally, thousands};
 use crate::domain::duplicates::{Groups, same_identity};
 use crate::error::{Error, Result};
@@ -90,7 +90,9 @@ pub fn master(args: &MasterArgs) -> Result<u8> {
         groups: [same_key.len(), kind2, kind3],
     };
     let line = closing_line(&mut tally, &counts);
-    tally.finish(&console, line, args.run.summary_json.as_deref(), exit_code)
+    let code = tally.finish(&console, line, args.run.summary_json.as_deref(), exit_code);
+    leave_to_exit((rows, base, store));
+    code
 }
 
 /// What the closing line and `--summary-json` report beyond rows in, out and rejected.

@@ -218,7 +218,8 @@ impl Contracts {
             }
         };
         for level in levels {
-            let mut found = level.iter().flat_map(|&(i, s)| kinds.iter().filter_map(move |&k| self.valid(i, s, k, date)));
+            let mut found =
+                level.iter().flat_map(|&(i, s)| kinds.iter().filter_map(move |&k| self.valid(i, s, k, date)));
             let Some(first) = found.next() else { continue };
             return match found.next() {
                 None => Lookup::Found(first),

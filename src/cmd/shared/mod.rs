@@ -6,8 +6,6 @@ mod exit;
 mod read;
 pub mod reference;
 
-pub use args::{
-    EncodingArg, InputArgs, ListFormat, OutputArgs, RunArgs, check_outputs, parse_date_option, parse_fy,
-};
-pub use exit::{exit, main};
+pub use args::{EncodingArg, InputArgs, ListFormat, OutputArgs, RunArgs, check_outputs, parse_date_option, parse_fy};
+pub use exit::{exit, leave_to_exit, main};
 pub use read::{code_at, code_text, read_input, read_rows, reference_error};

@@ -16,7 +16,7 @@ use crate::layout::{SUBSIDY_LIST, SUBSIDY_SUMMARY};
 /// The list rows and the summary, with their counts.
 pub struct Lists<'a> {
     pub list: Vec<[String; 12]>,
-    /// (8-digit insurer, code) → (insurer as written, count)
+    /// (8-digit insurer, code) → (insurer as its first row writes it, count)
     pub summary: BTreeMap<(String, String), (String, i64)>,
     pub counted: u64,
     pub repeats: u64,
@@ -30,18 +30,24 @@ pub fn build(rows: Vec<Received>, items: &FxHashMap<String, Item>, fy_only: Opti
     let rows: Vec<Received> = rows.into_iter().filter(|r| fy_only.is_none_or(|only| only == r.fy)).collect();
     // the counted row of each person, year and item: its (受診日 YYYYMMDD, line)
     let mut counted: FxHashMap<(&PersonKey, FiscalYear, &str), (&str, u64)> = FxHashMap::default();
+    // each insurer as its first row writes it (6 or 8 digits), for the summary
+    let mut written: FxHashMap<&str, &str> = FxHashMap::default();
     for r in &rows {
+        written.entry(r.key.insurer8()).or_insert(r.shown[0].as_str());
         let e = counted.entry((&r.key, r.fy, r.code.as_str())).or_insert((r.shown[4].as_str(), r.line));
         *e = (*e).min((r.shown[4].as_str(), r.line));
     }
     let counted: FxHashSet<u64> = counted.into_values().map(|(_, line)| line).collect();
+    let written: FxHashMap<String, String> = written.into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
     let mut lists = Lists { list: Vec::new(), summary: BTreeMap::new(), counted: 0, repeats: 0, total: 0, items };
     for Received { line, key, fy: _, shown, code } in rows {
         let item = &items[&code];
         let first = counted.contains(&line);
         if first {
             lists.counted += 1;
-            let e = lists.summary.entry((key.insurer8().to_string(), code.clone())).or_insert((shown[0].clone(), 0));
+            let insurer8 = key.insurer8().to_string();
+            let shown_as = written.get(&insurer8).cloned().unwrap_or_else(|| shown[0].clone());
+            let e = lists.summary.entry((insurer8, code.clone())).or_insert((shown_as, 0));
             e.1 += 1;
         } else {
             lists.repeats += 1;

@@ -32,7 +32,8 @@ pub const TOOL: &str = "kk-subsidy";
   kk-subsidy --items subsidy-items.csv --fy 2026 -i results.csv -o subsidy.csv --summary subsidy_summary.csv
   kk-subsidy --items subsidy-items.csv -i results.csv -o subsidy.csv --summary summary.xlsx --summary-format xlsx
 
-同じ人が同じ年度に同じ項目を2回受けたときは1回として数えます(2回目は 集計 = 0 で一覧に載ります)。
+同じ人が同じ年度に同じ項目を2回受けたときは1回として数えます。数えるのは年度内でいちばん早い受診日の行で
+(ファイルの順によりません。同じ日ならファイルで先の行)、ほかは 集計 = 0 で一覧に載ります。
 項目コードは17桁で照合します。17桁でない項目コードがあれば、その行番号を示して何も書きません。
 終了コード: 0 完了 / 2 入力を処理できない"
 )]

@@ -286,8 +286,11 @@ fn compare(
         let mut found = |c: UCheck, ours: String, theirs: String| {
             list.findings += 1;
             let (ours_col, theirs_col) = compared_columns(c);
-            let origin =
-                Origin { keys: (Side::Info, info.line), ours: (master_line, ours_col), theirs: (info.line, theirs_col) };
+            let origin = Origin {
+                keys: (Side::Info, info.line),
+                ours: (master_line, ours_col),
+                theirs: (info.line, theirs_col),
+            };
             list.push(row(line.clone(), &info.key_texts, c.code(), c.message(), ours, theirs), origin);
         };
         let Some(m) = master.get(key) else {

@@ -113,8 +113,10 @@ fn write_list(
             out.write_record(rec)?;
         } else {
             // every field was checked to decode when it was read
-            let texts: Vec<String> =
-                rec.iter().map(|b| encoding::decode(master_enc, b).map(|t| t.into_owned()).unwrap_or_default()).collect();
+            let texts: Vec<String> = rec
+                .iter()
+                .map(|b| encoding::decode(master_enc, b).map(|t| t.into_owned()).unwrap_or_default())
+                .collect();
             // a character the output cannot hold is named where it was read: master line, column
             out.write_texts(&texts, |i| Loc::cell(master_name, *line, header[i]))?;
         }
