@@ -99,9 +99,9 @@ pub struct InputContext {
     width: usize,
     /// Malformed quoting is handed to the tool with the row (it lists such rows), not fatal.
     lenient: bool,
-    /// File columns the tool decodes on every row ([`CsvInput::decodes_mapped`]): their
+    /// The tool decodes every column of the file on every row ([`CsvInput::decodes_mapped`]):
     /// validity is left to that decoding (one pass over the bytes, not two).
-    decoded: Vec<bool>,
+    decodes_all: bool,
 }
 
 impl InputContext {
@@ -114,7 +114,7 @@ impl InputContext {
             header: Vec::new(),
             width: 0,
             lenient: false,
-            decoded: Vec::new(),
+            decodes_all: false,
         }
     }
 
@@ -146,15 +146,21 @@ impl InputContext {
 
     /// What a record must be before a tool sees it: as many fields as the header (E004), every
     /// field decodable in the file's encoding (E002), well-formed quotes and no NUL byte (E006,
-    /// or handed over with the row when lenient). Returns None for a record to skip (a DOS
+    /// or handed over with the row when lenient). `suspect`: its chunk failed the validity scan,
+    /// so its fields are checked one by one. Returns None for a record to skip (a DOS
     /// end-of-file mark, Ctrl-Z, alone on the last line), else the row's malformed field.
-    fn accept(&self, record: &ByteRecord, line: u64, bad: &[Malformed]) -> Result<Option<Option<Malformed>>> {
+    fn accept(
+        &self,
+        record: &ByteRecord,
+        line: u64,
+        bad: &[Malformed],
+        suspect: bool,
+    ) -> Result<Option<Option<Malformed>>> {
         if record.len() == 1 && matches!(strip_cr(record, 0), b"\x1a") {
             return Ok(None);
         }
-        let checked_here = |i: usize| record.len() != self.width || !self.decoded.get(i).copied().unwrap_or(false);
         let undecodable =
-            (0..record.len()).find(|&i| checked_here(i) && !encoding::is_valid(self.encoding, strip_cr(record, i)));
+            if suspect || record.len() != self.width { encoding::first_invalid_field(self.encoding, record) } else { None };
         if record.len() != self.width {
             // a cut multi-byte character or a stray byte is an encoding problem, not a shift
             if let Some(i) = undecodable {
@@ -178,6 +184,12 @@ impl InputContext {
         }
     }
 
+    /// Whether a chunk fails the validity scan (its records are then checked field by field to
+    /// say where). A tool that decodes every column itself needs no scan.
+    fn suspect(&self, bytes: &[u8]) -> bool {
+        !self.decodes_all && !encoding::is_valid(self.encoding, bytes)
+    }
+
     /// Where the file's column `col` of line `line` is: named by its header when that is plainly
     /// a header (a header that swallowed a record is not quoted), else by its position.
     fn loc_at(&self, line: u64, col: usize) -> Loc {
@@ -191,10 +203,11 @@ impl InputContext {
     /// Parses a chunk and hands each row to `each`, in order.
     pub fn parse_chunk(&self, chunk: &Chunk, mut each: impl FnMut(Row<'_>) -> Result<()>) -> Result<()> {
         let bad = wellformed::malformed(&chunk.bytes, chunk.first_line);
+        let suspect = self.suspect(&chunk.bytes);
         let mut rdr = csv_reader(chunk.bytes.as_slice());
         let mut record = ByteRecord::new();
         while let Some(line) = self.read_record(&mut rdr, &mut record, chunk.first_line)? {
-            if let Some(malformed) = self.accept(&record, line, &bad)? {
+            if let Some(malformed) = self.accept(&record, line, &bad, suspect)? {
                 each(Row { line, record: &record, input: self, malformed })?;
             }
         }
@@ -223,7 +236,7 @@ pub struct CsvInput {
     chunk_bytes: usize,
     /// Row-at-a-time reading ([`CsvInput::next_row`]): the current chunk's reader, first line and
     /// malformed records.
-    current: Option<(ChunkReader, u64, Vec<Malformed>)>,
+    current: Option<(ChunkReader, u64, Vec<Malformed>, bool)>,
     record: ByteRecord,
 }
 
@@ -350,16 +363,17 @@ impl CsvInput {
     /// The next record, or None at the end.
     pub fn next_row(&mut self) -> Result<Option<Row<'_>>> {
         loop {
-            if let Some((rdr, first_line, bad)) = &mut self.current
+            if let Some((rdr, first_line, bad, suspect)) = &mut self.current
                 && let Some(line) = self.ctx.read_record(rdr, &mut self.record, *first_line)?
             {
-                let Some(malformed) = self.ctx.accept(&self.record, line, bad)? else { continue };
+                let Some(malformed) = self.ctx.accept(&self.record, line, bad, *suspect)? else { continue };
                 return Ok(Some(Row { line, record: &self.record, input: &self.ctx, malformed }));
             }
             match self.next_chunk(Vec::new())? {
                 Some(c) => {
                     let bad = wellformed::malformed(&c.bytes, c.first_line);
-                    self.current = Some((csv_reader(Cursor::new(c.bytes)), c.first_line, bad));
+                    let suspect = self.ctx.suspect(&c.bytes);
+                    self.current = Some((csv_reader(Cursor::new(c.bytes)), c.first_line, bad, suspect));
                 }
                 None => return Ok(None),
             }
@@ -374,9 +388,9 @@ impl CsvInput {
         }
     }
 
-    /// Leaves the validity of the layout's columns to the tool, which decodes every one of them
-    /// on every row with [`Row::text`] or [`Row::text_in`] (the error is the same E002 at the
-    /// same place); the other columns are still checked here. Call before reading rows.
+    /// Leaves the validity of the bytes to the tool when it decodes every column of the file on
+    /// every row with [`Row::text`] or [`Row::text_in`] (the error is the same E002 at the same
+    /// place); a file with columns the layout does not use is still scanned. Call before reading.
     pub fn decodes_mapped(&mut self) {
         if let Some(ctx) = Arc::get_mut(&mut self.ctx) {
             let mut decoded = vec![false; ctx.width];
@@ -385,7 +399,7 @@ impl CsvInput {
                     *d = true;
                 }
             }
-            ctx.decoded = decoded;
+            ctx.decodes_all = decoded.iter().all(|d| *d);
         }
     }
 
