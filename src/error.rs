@@ -217,6 +217,8 @@ codes! {
         Amount = "E111", "金額または件数として解釈できません";
         /// A malformed quote or a NUL byte in the record (docs/layouts.md "CSVの読み方").
         Malformed = "E112", "CSVの引用符の使い方が正しくないか、NUL文字があります";
+        /// Not a number where a result value must be one.
+        Number = "E113", "数値として解釈できません";
         /// The same person key occurs more than once in one input.
         DuplicateKey = "E201", "同じ被保険者キーが入力に複数回あります(全行を保留)";
         /// 新規 for a key the master already holds.
@@ -227,6 +229,8 @@ codes! {
         AlreadyLost = "E204", "既に資格を喪失しているキーへの喪失です";
         /// A household the master does not know.
         UnknownHousehold = "E205", "マスタにない世帯です";
+        /// A person the master does not know.
+        UnknownPerson = "E206", "マスタにない被保険者です";
     }
 }
 

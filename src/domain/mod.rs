@@ -8,6 +8,7 @@ pub mod money;
 pub mod number;
 pub mod person;
 pub mod statutory;
+pub mod stratify;
 pub mod text;
 pub mod ticket;
 
