@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # 年次 (法定報告): scripts/annual.sh [--config kk.conf] FY [手順...]
 #
-# 作業フォルダ $KK_WORK/annual/FY/ の in/ (master.csv, results.csv, exclusions.csv, receipt.csv) を読み、
+# 作業フォルダ $KK_WORK/annual/FY/ の in/ (master.csv, results.csv, exclusions.csv, guidance.csv, receipt.csv) を読み、
 # out/ に書き、log/ に記録します (docs/workflows.md)。手順は1つずつ実行できます:
 #   exclusions  法定報告対象者除外者情報 → out/jogaisha.csv
 #   erasures    抹消者リスト → out/massho.csv、報告するデータ → out/houkoku.csv
-#   summary     集計表 → out/shukei.csv と out/shukei.xlsx
+#   summary     集計表 (階層化した特定保健指導の対象者数、guidance.csv があれば終了者数・実施率も) → out/shukei.csv と out/shukei.xlsx
 #   anonymize   houkoku.csv と jogaisha.csv を匿名化して zip (age で暗号化) → out/houkoku_FY.zip(.age), out/MANIFEST.csv
 #   reconcile   受領結果 in/receipt.csv と MANIFEST の突き合わせ → out/juryo.csv (受領以外があれば終了コード 1)
 # 手順を省くと exclusions erasures summary anonymize を順に実行します (reconcile は受領結果が届いてから)。
@@ -59,6 +59,9 @@ fi
 exclusions=()
 [ -f "$in/exclusions.csv" ] && exclusions=(--exclusions "$in/exclusions.csv")
 year_args=(--fy "$fy" --master "$in/master.csv" "${exclusions[@]}")
+# 特定保健指導の実施状況があれば、集計表に終了者数・実施率が加わる
+guidance=()
+[ -f "$in/guidance.csv" ] && guidance=(--guidance "$in/guidance.csv")
 
 take_lock "$log" "$fy年度"
 mkdir -p "$out" || die 2 "$out を作れません"
@@ -79,7 +82,7 @@ for s in "${steps[@]}"; do
       ;;
     summary)
       run_step 3 summary "集計表 (CSV と Excel)" -- "$KK_BIN/kk-statutory" summary "${year_args[@]}" \
-        --results "$in/results.csv" -o "$out/shukei.csv" --xlsx "$out/shukei.xlsx" --summary-json "$log/3_summary.json"
+        --results "$in/results.csv" "${guidance[@]}" -o "$out/shukei.csv" --xlsx "$out/shukei.xlsx" --summary-json "$log/3_summary.json"
       ;;
     anonymize)
       seal=()

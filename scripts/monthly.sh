@@ -33,7 +33,7 @@ month_dir="$work/$ym"
 in="$month_dir/in"
 out="$month_dir/out"
 log="$month_dir/log"
-find_bin kk-import kk-limitcheck kk-finance kk-subsidy kk-unexamined kk-backup kk-report
+find_bin kk-import kk-limitcheck kk-finance kk-subsidy kk-unexamined kk-stratify kk-backup kk-report
 
 # defaults that follow from the month
 m=$((10#$month))
@@ -127,18 +127,22 @@ run_step 08 unexamined_check "未受診者のマスタ等チェックリスト" 
   -o "$out/checklist_unexamined.csv" --summary-json "$log/08_unexamined_check.json"
 report_lists+=("info-status.csv=$out/checklist_unexamined.csv")
 
+run_step 09 stratify "階層化 (特定保健指導の対象者)" -- "$KK_BIN/kk-stratify" --fy "$fy" --master "$out/master.csv" \
+  -i "$in/results.csv" -o "$out/stratify.csv" --errors "$out/errors_stratify.csv" --summary-json "$log/09_stratify.json"
+report_lists+=("results.csv=$out/errors_stratify.csv")
+
 if [ "$backup" = on ]; then
   mkdir -p "$backup_dir" || die 2 "$backup_dir を作れません"
   seal=()
   [ -n "${KK_BACKUP_RECIPIENT:-}" ] && seal=(--recipient "$KK_BACKUP_RECIPIENT")
   [ -n "${KK_BACKUP_PASSPHRASE_FILE:-}" ] && seal=(--passphrase-file "$KK_BACKUP_PASSPHRASE_FILE")
   archive="$backup_dir/kk-$ym.zip.age"
-  run_step 09 backup "バックアップ (in/ と out/ を暗号化)" -- "$KK_BIN/kk-backup" create "${seal[@]}" "$month_dir" -o "$archive"
+  run_step 10 backup "バックアップ (in/ と out/ を暗号化)" -- "$KK_BIN/kk-backup" create "${seal[@]}" "$month_dir" -o "$archive"
   if [ -n "${KK_BACKUP_IDENTITY:-}" ]; then
-    run_step 10 backup_verify "バックアップの検証" -- "$KK_BIN/kk-backup" verify "$archive" --identity "$KK_BACKUP_IDENTITY"
+    run_step 11 backup_verify "バックアップの検証" -- "$KK_BIN/kk-backup" verify "$archive" --identity "$KK_BACKUP_IDENTITY"
   fi
   if [ -n "${KK_BACKUP_KEEP:-}" ]; then
-    run_step 11 backup_prune "古いバックアップの削除 (${KK_BACKUP_KEEP} 世代を残す)" -- "$KK_BIN/kk-backup" prune "$backup_dir" --keep "$KK_BACKUP_KEEP"
+    run_step 12 backup_prune "古いバックアップの削除 (${KK_BACKUP_KEEP} 世代を残す)" -- "$KK_BIN/kk-backup" prune "$backup_dir" --keep "$KK_BACKUP_KEEP"
   fi
 fi
 

@@ -269,6 +269,6 @@ mod tests {
         codes.sort();
         codes.dedup();
         assert_eq!(codes.len(), n);
-        assert_eq!(FieldError::ALL.len(), 17);
+        assert_eq!(FieldError::ALL.len(), 19);
     }
 }

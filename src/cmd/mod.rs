@@ -13,6 +13,7 @@ pub mod limitcheck;
 pub mod report;
 pub mod shared;
 pub mod statutory;
+pub mod stratify;
 pub mod subsidy;
 pub mod unexamined;
 
@@ -35,6 +36,7 @@ pub const TOOLS: &[Tool] = &[
     Tool { name: finance::TOOL, command: finance::Cli::command },
     Tool { name: unexamined::TOOL, command: unexamined::Cli::command },
     Tool { name: subsidy::TOOL, command: subsidy::Cli::command },
+    Tool { name: stratify::TOOL, command: stratify::Cli::command },
     Tool { name: statutory::TOOL, command: statutory::Cli::command },
     Tool { name: anonymize::TOOL, command: anonymize::Cli::command },
     Tool { name: backup::TOOL, command: backup::Cli::command },

@@ -159,8 +159,11 @@ impl InputContext {
         if record.len() == 1 && matches!(strip_cr(record, 0), b"\x1a") {
             return Ok(None);
         }
-        let undecodable =
-            if suspect || record.len() != self.width { encoding::first_invalid_field(self.encoding, record) } else { None };
+        let undecodable = if suspect || record.len() != self.width {
+            encoding::first_invalid_field(self.encoding, record)
+        } else {
+            None
+        };
         if record.len() != self.width {
             // a cut multi-byte character or a stray byte is an encoding problem, not a shift
             if let Some(i) = undecodable {

@@ -35,6 +35,9 @@ impl Layout {
 /// 被保険者マスタ. Field indices are the constants in [`insured`].
 pub static INSURED: Layout = Layout { name: "被保険者マスタ", fields: INSURED_DIFF_FIELDS.split_at(13).0 };
 
+/// The person key columns of the master (保険者番号, 記号, 番号, 枝番), when nothing else is needed.
+pub static MASTER_KEYS: Layout = Layout { name: "被保険者マスタ", fields: INSURED_DIFF_FIELDS.split_at(4).0 };
+
 const INSURED_DIFF_FIELDS: &[Field] = &[
     req("保険者番号"),
     opt("被保険者証記号"),
@@ -198,6 +201,20 @@ pub static RESULTS: Layout = Layout {
     ],
 };
 
+/// 特定保健指導 実施状況 (kk-statutory summary --guidance): one row per person guided.
+pub static GUIDANCE: Layout = Layout {
+    name: "特定保健指導",
+    fields: &[
+        req("保険者番号"),
+        opt("被保険者証記号"),
+        req("被保険者証番号"),
+        opt("枝番"),
+        req("支援区分"),
+        opt("初回面接日"),
+        opt("実績評価日"),
+    ],
+};
+
 /// Column indices of [`RESULTS`].
 pub mod results {
     pub const TICKET: usize = 0;
@@ -358,4 +375,5 @@ pub static ALL_LAYOUTS: &[&Layout] = &[
     &SUBSIDY_ITEMS,
     &MANIFEST,
     &RECEIPT,
+    &GUIDANCE,
 ];

@@ -114,11 +114,49 @@ pub const ERASURES: [&str; 10] = [
 ];
 
 /// 法定報告 集計表 (kk-statutory summary).
-pub const STATUTORY_SUMMARY: [&str; 6] = ["保険者番号", "性別", "年齢階級", "対象者数", "受診者数", "受診率"];
+/// The last two columns only with `--guidance`.
+pub const STATUTORY_SUMMARY: [&str; 11] = [
+    "保険者番号",
+    "性別",
+    "年齢階級",
+    "対象者数",
+    "受診者数",
+    "受診率",
+    "積極的支援対象者数",
+    "動機付け支援対象者数",
+    "特定保健指導対象者数",
+    "終了者数",
+    "実施率",
+];
 
 /// 受領済リスト (kk-statutory reconcile).
 pub const RECONCILE_LIST: [&str; 7] =
     ["ファイル名", "送付件数", "受領件数", "受領日", "判定コード", "判定", "返戻理由"];
+
+/// 階層化結果 (kk-stratify, one row per checkup).
+pub const STRATIFY_LIST: [&str; 21] = [
+    "受診券整理番号",
+    "保険者番号",
+    "被保険者証記号",
+    "被保険者証番号",
+    "枝番",
+    "性別",
+    "生年月日",
+    "受診日",
+    "年度末年齢",
+    "腹囲判定",
+    "血圧",
+    "脂質",
+    "血糖",
+    "喫煙",
+    "追加リスク数",
+    "服薬",
+    "階層化",
+    "保健指導レベル",
+    "メタボ判定",
+    "受診勧奨",
+    "判定理由",
+];
 
 /// Every list header, for recognising a header name kk writes.
 pub static ALL_LISTS: &[&[&str]] = &[
@@ -133,5 +171,6 @@ pub static ALL_LISTS: &[&[&str]] = &[
     &ERASURES,
     &STATUTORY_SUMMARY,
     &RECONCILE_LIST,
+    &STRATIFY_LIST,
     &super::ANOMALIES,
 ];

@@ -16,6 +16,7 @@ fn the_same_seed_gives_the_same_bytes_and_another_seed_does_not() {
             "decided.csv",
             "diff.csv",
             "exclusions.csv",
+            "guidance.csv",
             "household-tax.csv",
             "info-status.csv",
             "insured.csv",

@@ -165,44 +165,57 @@ fn the_summary_counts_targets_and_examinees_by_insurer_sex_and_age_band() {
     let r = run(p, "kk-statutory", &args);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let rows = records(&read_sjis(&p.join("su.csv")));
-    assert_eq!(rows[0], ["保険者番号", "性別", "年齢階級", "対象者数", "受診者数", "受診率"]);
+    assert_eq!(
+        rows[0],
+        [
+            "保険者番号",
+            "性別",
+            "年齢階級",
+            "対象者数",
+            "受診者数",
+            "受診率",
+            "積極的支援対象者数",
+            "動機付け支援対象者数",
+            "特定保健指導対象者数"
+        ]
+    );
     assert_eq!(rows.len(), 1 + 3 * 3 * 8, "every insurer × sex × band, zeros included");
     let non_zero: Vec<String> = rows[1..].iter().filter(|r| r[3] != "0").map(|r| r.join("|")).collect();
     assert_eq!(
         non_zero,
         [
-            "130013|1|55-59|1|1|100.0",
-            "130013|1|70-74|1|1|100.0",
-            "130013|1|計|2|2|100.0",
-            "130013|2|40-44|1|0|0.0",
-            "130013|2|65-69|1|0|0.0",
-            "130013|2|計|2|0|0.0",
-            "130013|計|40-44|1|0|0.0",
-            "130013|計|55-59|1|1|100.0",
-            "130013|計|65-69|1|0|0.0",
-            "130013|計|70-74|1|1|100.0",
-            "130013|計|計|4|2|50.0",
-            "06132013|1|45-49|1|1|100.0",
-            "06132013|1|計|1|1|100.0",
-            "06132013|計|45-49|1|1|100.0",
-            "06132013|計|計|1|1|100.0",
-            "全体|1|45-49|1|1|100.0",
-            "全体|1|55-59|1|1|100.0",
-            "全体|1|70-74|1|1|100.0",
-            "全体|1|計|3|3|100.0",
-            "全体|2|40-44|1|0|0.0",
-            "全体|2|65-69|1|0|0.0",
-            "全体|2|計|2|0|0.0",
-            "全体|計|40-44|1|0|0.0",
-            "全体|計|45-49|1|1|100.0",
-            "全体|計|55-59|1|1|100.0",
-            "全体|計|65-69|1|0|0.0",
-            "全体|計|70-74|1|1|100.0",
-            "全体|計|計|5|3|60.0",
+            "130013|1|55-59|1|1|100.0|0|0|0",
+            "130013|1|70-74|1|1|100.0|0|0|0",
+            "130013|1|計|2|2|100.0|0|0|0",
+            "130013|2|40-44|1|0|0.0|0|0|0",
+            "130013|2|65-69|1|0|0.0|0|0|0",
+            "130013|2|計|2|0|0.0|0|0|0",
+            "130013|計|40-44|1|0|0.0|0|0|0",
+            "130013|計|55-59|1|1|100.0|0|0|0",
+            "130013|計|65-69|1|0|0.0|0|0|0",
+            "130013|計|70-74|1|1|100.0|0|0|0",
+            "130013|計|計|4|2|50.0|0|0|0",
+            "06132013|1|45-49|1|1|100.0|0|0|0",
+            "06132013|1|計|1|1|100.0|0|0|0",
+            "06132013|計|45-49|1|1|100.0|0|0|0",
+            "06132013|計|計|1|1|100.0|0|0|0",
+            "全体|1|45-49|1|1|100.0|0|0|0",
+            "全体|1|55-59|1|1|100.0|0|0|0",
+            "全体|1|70-74|1|1|100.0|0|0|0",
+            "全体|1|計|3|3|100.0|0|0|0",
+            "全体|2|40-44|1|0|0.0|0|0|0",
+            "全体|2|65-69|1|0|0.0|0|0|0",
+            "全体|2|計|2|0|0.0|0|0|0",
+            "全体|計|40-44|1|0|0.0|0|0|0",
+            "全体|計|45-49|1|1|100.0|0|0|0",
+            "全体|計|55-59|1|1|100.0|0|0|0",
+            "全体|計|65-69|1|0|0.0|0|0|0",
+            "全体|計|70-74|1|1|100.0|0|0|0",
+            "全体|計|計|5|3|60.0|0|0|0",
         ]
     );
     // an empty cell has no rate
-    assert_eq!(rows[1].join("|"), "130013|1|40-44|0|0|");
+    assert_eq!(rows[1].join("|"), "130013|1|40-44|0|0||0|0|0");
     // the same table as a workbook, rates as numbers
     let args = [
         "summary",
@@ -427,4 +440,90 @@ fn generated_data_agrees_with_a_count_made_here() {
     for person in examined.iter().filter(|k| !in_denominator.contains(*k)) {
         assert!(erased_people.contains(person), "{person} should be erased");
     }
+}
+
+/// The guidance columns on a year where three targets were examined with the items 階層化 needs:
+/// 130013 番号1 (male, 55): 腹囲 90 + 血圧 + 脂質 → 積極的支援; 130013 番号4 (male, 75 at the
+/// year's end, so capped): the same values → 動機付け支援; 06132013 K 11 (male, 45): BMI 26 + 血圧
+/// → 動機付け支援. Guidance completed (実績評価日) by 番号1 and K 11; 番号4 started only; 番号2
+/// (not examined) has a row that counts for nothing.
+#[test]
+fn the_summary_counts_guidance_targets_and_completions() {
+    let dir = tempdir();
+    let p = dir.path();
+    std::fs::write(p.join("master.csv"), to_sjis(&master())).unwrap();
+    std::fs::write(p.join("jogai.csv"), EXCLUSIONS).unwrap();
+    let person = |ticket: &str, insurer: &str, kigo: &str, bango: &str, birth: &str, items: &[(&str, &str)]| {
+        items
+            .iter()
+            .map(|(code, value)| {
+                format!("{ticket},{insurer},{kigo},{bango},01,1,{birth},1310001001,20250601,{code},項目,{value},")
+            })
+            .collect::<Vec<_>>()
+    };
+    let healthy = [
+        ("9A761000000000001", "70"),
+        ("3F070000002327101", "60"),
+        ("3D010000001926101", "90"),
+        ("9N701000000000011", "2"),
+        ("9N706000000000011", "2"),
+        ("9N711000000000011", "2"),
+        ("9N736000000000011", "3"),
+    ];
+    let with = |extra: &[(&'static str, &'static str)]| extra.iter().chain(healthy.iter()).copied().collect::<Vec<_>>();
+    let target = with(&[("9N016160100000001", "90"), ("9A751000000000001", "140"), ("3F015000002327101", "200")]);
+    let bmi = with(&[
+        ("9N016160100000001", "80"),
+        ("9N011000000000001", "26.0"),
+        ("9A751000000000001", "130"),
+        ("3F015000002327101", "100"),
+    ]);
+    let mut lines = vec![RESULTS_HEADER.to_string()];
+    lines.extend(person("25100000001", "130013", "", "1", "19700601", &target));
+    lines.extend(person("25100000004", "130013", "", "4", "19510401", &target));
+    lines.extend(person("25100000011", "06132013", "K", "11", "19800515", &bmi));
+    std::fs::write(p.join("results.csv"), lines.join("\n") + "\n").unwrap();
+    std::fs::write(
+        p.join("guidance.csv"),
+        "保険者番号,被保険者証記号,被保険者証番号,枝番,支援区分,初回面接日,実績評価日\n\
+         130013,,1,01,1,20250701,20251101\n\
+         130013,,4,01,2,20250701,\n\
+         06132013,K,11,01,2,20250715,20251020\n\
+         130013,,2,01,2,20250715,20251020\n",
+    )
+    .unwrap();
+    let args =
+        ["summary", "--fy", "2025", "--master", "master.csv", "--exclusions", "jogai.csv", "--results", "results.csv"];
+    let r = run(p, "kk-statutory", &[&args[..], &["--guidance", "guidance.csv", "-o", "su.csv"]].concat());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let rows = records(&read_sjis(&p.join("su.csv")));
+    assert_eq!(rows[0][9..], ["終了者数", "実施率"]);
+    let row = |insurer: &str, sex: &str, band: &str| {
+        rows.iter().find(|r| r[0] == insurer && r[1] == sex && r[2] == band).unwrap().join("|")
+    };
+    // 対象者 | 受診者 | 受診率 | 積極的 | 動機付け | 計 | 終了者 | 実施率
+    assert_eq!(row("130013", "1", "55-59"), "130013|1|55-59|1|1|100.0|1|0|1|1|100.0");
+    assert_eq!(row("130013", "1", "70-74"), "130013|1|70-74|1|1|100.0|0|1|1|0|0.0");
+    assert_eq!(row("06132013", "1", "45-49"), "06132013|1|45-49|1|1|100.0|0|1|1|1|100.0");
+    assert_eq!(row("全体", "計", "計"), "全体|計|計|5|3|60.0|1|2|3|2|66.7");
+    assert!(
+        r.stderr.contains(
+            "特定保健指導 対象者 3 人 (積極的支援 1 人、動機付け支援 2 人、判定不能 0 人)、終了者 2 人、実施率 66.7%"
+        ),
+        "{}",
+        r.stderr
+    );
+
+    // without --guidance the last two columns are not there
+    let r = run(p, "kk-statutory", &[&args[..], &["-o", "su2.csv"]].concat());
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let rows = records(&read_sjis(&p.join("su2.csv")));
+    assert_eq!(rows[0].len(), 9);
+
+    // a bad 支援区分 in the guidance file is fatal, nothing written
+    std::fs::write(p.join("guidance.csv"), "保険者番号,被保険者証記号,被保険者証番号,枝番,支援区分,初回面接日,実績評価日\n130013,,1,01,3,20250701,20251101\n").unwrap();
+    let r = run(p, "kk-statutory", &[&args[..], &["--guidance", "guidance.csv", "-o", "su3.csv"]].concat());
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("E012 guidance.csv:2行目 列「支援区分」"), "{}", r.stderr);
+    assert!(!p.join("su3.csv").exists());
 }

@@ -7,11 +7,13 @@ use jiff::civil::Date;
 
 use super::Month;
 use super::contracts::{ADDITIONAL_ITEMS, Contract, Terms, copayment};
+use super::items;
 use super::people::{Gen, Person};
 use super::writer::Writer;
+use crate::domain::stratify::Level;
 use crate::domain::{TicketKind, TicketNumber, age_at_fiscal_year_end, expected_claim, format_date};
 use crate::error::Result;
-use crate::layout::{CLAIMS, DECIDED, RESULTS};
+use crate::layout::{CLAIMS, DECIDED, GUIDANCE, RESULTS};
 
 /// Examinees this month: targets of the fiscal year, qualified, about 1 in 12 (or `claims`
 /// drawn from them with repeats).
@@ -53,6 +55,7 @@ pub fn write_claims_and_results(
 ) -> Result<Decided> {
     let mut claims = Writer::create(m.dir, "claims.csv", m.enc, &CLAIMS.names().collect::<Vec<_>>())?;
     let mut results = Writer::create(m.dir, "results.csv", m.enc, &RESULTS.names().collect::<Vec<_>>())?;
+    let mut guidance = Writer::create(m.dir, "guidance.csv", m.enc, &GUIDANCE.names().collect::<Vec<_>>())?;
     let mut decided = Decided::new();
     let mut last_ticket = String::new();
     let every = (examinees.len() / 6).clamp(3, 50);
@@ -69,13 +72,24 @@ pub fn write_claims_and_results(
         let planted = (!m.clean && n % every == every / 2 + 1).then_some((n / every) % 3);
         write_claim(m, &mut claims, &visit, exempt, planted, &last_ticket, &mut decided)?;
         last_ticket = visit.ticket.clone();
-        let items = result_items(g);
+        let age = age_at_fiscal_year_end(p.birth, g.fy);
+        // a planted edge case of 階層化 every `every` examinees, offset from the claim problems
+        let edge =
+            (!m.clean && n % every == every / 3).then(|| items::edge_case((n / every) % items::EDGE_CASES, p, age));
+        let items = match &edge {
+            Some((items, _, _)) => items.clone(),
+            None => items::result_items(g, p, age),
+        };
+        if !no_results {
+            write_guidance(g, m, &mut guidance, p, day, items::level_of(&items, p, age))?;
+        }
         let adds_in_results = visit.adds.iter().map(|a| (a.0, a.1, (3 + g.rng.u8(..5)).to_string(), ""));
         if no_results {
             continue;
         }
-        for (code, name, value, unit) in items.into_iter().chain(adds_in_results) {
-            results.row(&[
+        for (i, (code, name, value, unit)) in items.into_iter().chain(adds_in_results).enumerate() {
+            let bad = value == "abc";
+            let line = results.row(&[
                 visit.ticket.clone(),
                 m.insurers[p.insurer].number.clone(),
                 p.kigo.clone(),
@@ -90,10 +104,19 @@ pub fn write_claims_and_results(
                 value,
                 unit.into(),
             ])?;
+            if let Some((_, expected, what)) = &edge {
+                if i == 0 {
+                    m.note("results.csv", line, "階層化", expected, what);
+                }
+                if bad {
+                    m.note("results.csv", line, "結果値", "E113", "数値でない結果値");
+                }
+            }
         }
     }
     claims.finish()?;
     results.finish()?;
+    guidance.finish()?;
     Ok(decided)
 }
 
@@ -160,29 +183,28 @@ fn write_claim(
     Ok(())
 }
 
-/// The basic items of one checkup: (code, name, value, unit).
-fn result_items(g: &mut Gen) -> Vec<(&'static str, &'static str, String, &'static str)> {
-    let h = 150.0 + f64::from(g.rng.u8(..35));
-    let wgt = 45.0 + f64::from(g.rng.u8(..50));
-    let bmi = wgt / (h / 100.0) / (h / 100.0);
-    vec![
-        ("9N001000000000001", "身長", format!("{h:.1}"), "cm"),
-        ("9N006000000000001", "体重", format!("{wgt:.1}"), "kg"),
-        ("9N011000000000001", "BMI", format!("{bmi:.1}"), "kg/m2"),
-        ("9N016160100000001", "腹囲(実測)", format!("{:.1}", 70.0 + f64::from(g.rng.u8(..35))), "cm"),
-        ("9A751000000000001", "収縮期血圧(1回目)", (105 + g.rng.u16(..50)).to_string(), "mmHg"),
-        ("9A761000000000001", "拡張期血圧(1回目)", (60 + g.rng.u16(..35)).to_string(), "mmHg"),
-        ("3F015000002327101", "空腹時中性脂肪", (50 + g.rng.u16(..200)).to_string(), "mg/dl"),
-        ("3F070000002327101", "HDLコレステロール", (35 + g.rng.u16(..50)).to_string(), "mg/dl"),
-        ("3F077000002327101", "LDLコレステロール", (70 + g.rng.u16(..110)).to_string(), "mg/dl"),
-        ("3B035000002327201", "GOT(AST)", (12 + g.rng.u16(..30)).to_string(), "U/l"),
-        ("3B045000002327201", "GPT(ALT)", (8 + g.rng.u16(..40)).to_string(), "U/l"),
-        ("3B090000002327101", "γ-GT(γ-GTP)", (10 + g.rng.u16(..80)).to_string(), "U/l"),
-        ("3D010000001926101", "空腹時血糖", (80 + g.rng.u16(..50)).to_string(), "mg/dl"),
-        ("3D046000001906202", "HbA1c(NGSP値)", format!("{:.1}", 4.8 + f64::from(g.rng.u8(..20)) / 10.0), "%"),
-        ("1A020000000191111", "尿糖", "1".into(), ""),
-        ("1A010000000191111", "尿蛋白", (1 + g.rng.u8(..2)).to_string(), ""),
-    ]
+/// guidance.csv: about a third of the guidance targets started guidance a month after the
+/// checkup, and half of those completed it (実績評価日 three months later).
+fn write_guidance(g: &mut Gen, m: &Month, w: &mut Writer, p: &Person, day: Date, level: Level) -> Result<()> {
+    if !level.is_target() || g.rng.u8(..3) != 0 {
+        return Ok(());
+    }
+    let first = day.checked_add(jiff::Span::new().days(30)).unwrap_or(day);
+    let done = if g.rng.bool() {
+        first.checked_add(jiff::Span::new().months(3)).map(format_date).unwrap_or_default()
+    } else {
+        String::new()
+    };
+    w.row(&[
+        m.insurers[p.insurer].number.clone(),
+        p.kigo.clone(),
+        p.bango.clone(),
+        p.edaban.clone(),
+        level.code().to_string(),
+        format_date(first),
+        done,
+    ])?;
+    Ok(())
 }
 
 /// decided.csv: one row per insurer × institution, 事務手数料 110 yen a claim.

@@ -12,6 +12,7 @@ mod checkups;
 mod contracts;
 mod households;
 mod insured;
+mod items;
 mod names;
 mod others;
 mod people;
@@ -45,7 +46,7 @@ pub const TOOL: &str = "kk-gen";
   kk-gen --persons 1000000 --out /tmp/bench
 
 出力: insurers.csv insured.csv diff.csv household-tax.csv contracts.csv claims.csv results.csv
-      decided.csv exclusions.csv info-status.csv subsidy-items.csv receipt.csv anomalies.csv
+      guidance.csv decided.csv exclusions.csv info-status.csv subsidy-items.csv receipt.csv anomalies.csv
 仕込んだ異常は anomalies.csv (ファイル, 行番号, 列名, 期待コード, 説明) に一覧されます。
 終了コード: 0 完了 / 2 書き出せない"
 )]

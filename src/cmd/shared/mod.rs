@@ -2,6 +2,7 @@
 //! reference files several tools use, and the exit-code mapping of the binaries.
 
 mod args;
+pub mod checkups;
 mod exit;
 mod read;
 pub mod reference;

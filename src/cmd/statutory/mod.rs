@@ -4,6 +4,7 @@
 
 mod erasures;
 mod exclusions;
+mod guidance;
 mod reconcile;
 mod summary;
 mod year;
@@ -139,6 +140,10 @@ pub struct SummaryArgs {
     /// 同じ集計表を Excel でも書く (CSV と両方ほしいとき、集計は1回)
     #[arg(long, value_name = "FILE.xlsx")]
     pub xlsx: Option<PathBuf>,
+
+    /// 特定保健指導の実施状況 (保険者番号, 記号, 番号, 枝番, 支援区分, 初回面接日, 実績評価日)。終了者数・実施率の列が加わる
+    #[arg(long, value_name = "FILE")]
+    pub guidance: Option<PathBuf>,
 
     #[command(flatten)]
     pub output: OutputArgs,

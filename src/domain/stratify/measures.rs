@@ -131,8 +131,7 @@ impl Measures {
             Kind::Number => Ok(d),
             Kind::Code(allowed) => {
                 let one = Decimal::whole(1).units();
-                let is_code =
-                    d.units() % one == 0 && u8::try_from(d.units() / one).is_ok_and(|c| allowed.contains(&c));
+                let is_code = d.units() % one == 0 && u8::try_from(d.units() / one).is_ok_and(|c| allowed.contains(&c));
                 if is_code { Ok(d) } else { Err(FieldError::Code) }
             }
         });

@@ -107,7 +107,9 @@ fn reason(facts: &Facts, level: Level, count: Option<u8>) -> String {
         .collect();
     let risks = if named.is_empty() { "リスクなし".to_string() } else { named.join("・") };
     let count = count.map_or_else(|| format!("{}以上", named.len()), |c| c.to_string());
-    let capped = level == Level::Motivational && f[fact::SENIOR] == Some(true) && facts.settled(|b| rule::level(b & !(1 << fact::SENIOR))) == Some(Level::Active);
+    let capped = level == Level::Motivational
+        && f[fact::SENIOR] == Some(true)
+        && facts.settled(|b| rule::level(b & !(1 << fact::SENIOR))) == Some(Level::Active);
     format!("{group} + {risks} → {count}{}", if capped { " (65〜74歳は動機付け)" } else { "" })
 }
 

@@ -16,7 +16,10 @@ pub fn referrals(m: &Measures, sex: Option<u8>) -> Vec<&'static str> {
     let (sbp, dbp) = blood_pressure(m);
     let bp = sbp.is_some_and(|v| v >= w(140)) || dbp.is_some_and(|v| v >= w(90));
     // HDL has no 受診勧奨判定値 in the 第4期 table (the 第3期 one was ≤ 34) [S]
-    let lipid = ge(slot::FASTING_TG, w(300)) || ge(slot::CASUAL_TG, w(300)) || ge(slot::LDL, w(140)) || ge(slot::NON_HDL, w(170));
+    let lipid = ge(slot::FASTING_TG, w(300))
+        || ge(slot::CASUAL_TG, w(300))
+        || ge(slot::LDL, w(140))
+        || ge(slot::NON_HDL, w(170));
     let glucose =
         ge(slot::FASTING_GLUCOSE, w(126)) || ge(slot::HBA1C, Decimal::tenths(65)) || ge(slot::CASUAL_GLUCOSE, w(126));
     let liver = ge(slot::AST, w(51)) || ge(slot::ALT, w(51)) || ge(slot::GGT, w(101));

@@ -27,7 +27,7 @@ pub mod fact {
     pub const GLUCOSE: usize = 7;
     /// ④ 喫煙 = 1
     pub const SMOKING: usize = 8;
-    /// 年度末年齢 65–74 (caps 積極的 at 動機付け)
+    /// 年度末年齢 65 or more (caps 積極的 at 動機付け; targets are at most 74 when examined)
     pub const SENIOR: usize = 9;
     /// メタボ判定's glucose: the first measured of 空腹時血糖 ≥ 110, HbA1c ≥ 6.0, 随時血糖 ≥ 110
     pub const GLUCOSE_METABO: usize = 10;
@@ -55,6 +55,11 @@ impl Level {
             Level::Information => "情報提供",
             Level::Undetermined => "判定不能",
         }
+    }
+
+    /// 積極的支援 or 動機付け支援: a target of 特定保健指導.
+    pub fn is_target(self) -> bool {
+        matches!(self, Level::Active | Level::Motivational)
     }
 
     /// 保健指導レベル (9N506, OID 1.2.392.200119.6.3001): 1 積極的, 2 動機付け, 3 なし, 4 判定不能.
@@ -183,7 +188,8 @@ impl Facts {
         f[fact::LIPID] = or(triglycerides(m), m.get(slot::HDL).map(|v| v < Decimal::whole(40)));
         f[fact::GLUCOSE] = glucose(m, Decimal::whole(100), Decimal::tenths(56));
         f[fact::SMOKING] = m.code(slot::SMOKING).map(|c| c == 1);
-        f[fact::SENIOR] = age.map(|a| (65..=74).contains(&a));
+        // 65 and over: a person 75 at the year's end was examined at 74, before leaving for 後期高齢者医療
+        f[fact::SENIOR] = age.map(|a| a >= 65);
         f[fact::GLUCOSE_METABO] = glucose(m, Decimal::whole(110), Decimal::tenths(60));
         Facts(f)
     }
@@ -193,7 +199,10 @@ impl Facts {
         let known: u16 = self.0.iter().enumerate().filter(|(_, v)| **v == Some(true)).map(|(i, _)| 1 << i).sum();
         let unknown: Vec<usize> = (0..fact::COUNT).filter(|&i| self.0[i].is_none()).collect();
         (0u32..1 << unknown.len()).map(move |combo| {
-            unknown.iter().enumerate().fold(known, |bits, (k, &i)| if combo >> k & 1 == 1 { bits | 1 << i } else { bits })
+            unknown
+                .iter()
+                .enumerate()
+                .fold(known, |bits, (k, &i)| if combo >> k & 1 == 1 { bits | 1 << i } else { bits })
         })
     }
 
@@ -261,14 +270,10 @@ pub fn metabo(bits: u16) -> Metabo {
     if !has(bits, fact::WAIST) {
         return Metabo::No;
     }
-    let met = [
-        (fact::GLUCOSE_METABO, fact::MED_GLUCOSE),
-        (fact::LIPID, fact::MED_LIPID),
-        (fact::BP, fact::MED_BP),
-    ]
-    .iter()
-    .filter(|(value, med)| has(bits, *value) || has(bits, *med))
-    .count();
+    let met = [(fact::GLUCOSE_METABO, fact::MED_GLUCOSE), (fact::LIPID, fact::MED_LIPID), (fact::BP, fact::MED_BP)]
+        .iter()
+        .filter(|(value, med)| has(bits, *value) || has(bits, *med))
+        .count();
     match met {
         0 => Metabo::No,
         1 => Metabo::Borderline,

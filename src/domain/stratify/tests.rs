@@ -36,7 +36,8 @@ fn measures(changes: &[(&str, &str)]) -> Measures {
         (MEDS[2], "2"),
     ];
     let mut m = Measures::default();
-    let mut items: Vec<(&str, &str)> = base.iter().filter(|(c, _)| !changes.iter().any(|(k, _)| k == c)).copied().collect();
+    let mut items: Vec<(&str, &str)> =
+        base.iter().filter(|(c, _)| !changes.iter().any(|(k, _)| k == c)).copied().collect();
     items.extend(changes.iter().copied());
     for (code, value) in items {
         let (s, kind) = slot_of(code).unwrap();
@@ -67,11 +68,20 @@ fn bmi_group_needs_three_risks_for_active() {
     assert_eq!(level_of(1, 50, &[(BMI, "25.0"), (SBP1, "130"), (TG, "150")]), M);
     assert_eq!(level_of(1, 50, &[(BMI, "25.0"), (SBP1, "130"), (TG, "150"), (FPG, "100")]), A);
     // computed from 身長/体重 when BMI is missing: 72.3 kg / 1.70 m² = 25.017… → 25.0
-    assert_eq!(level_of(1, 50, &[(BMI, ""), ("9N001000000000001", "170.0"), ("9N006000000000001", "72.3"), (SBP1, "130")]), M);
+    assert_eq!(
+        level_of(1, 50, &[(BMI, ""), ("9N001000000000001", "170.0"), ("9N006000000000001", "72.3"), (SBP1, "130")]),
+        M
+    );
     // 72.2 kg → 24.98… → 25.0 (rounded to one decimal as the form writes it)
-    assert_eq!(level_of(1, 50, &[(BMI, ""), ("9N001000000000001", "170.0"), ("9N006000000000001", "72.2"), (SBP1, "130")]), M);
+    assert_eq!(
+        level_of(1, 50, &[(BMI, ""), ("9N001000000000001", "170.0"), ("9N006000000000001", "72.2"), (SBP1, "130")]),
+        M
+    );
     // 72.0 kg → 24.91… → 24.9
-    assert_eq!(level_of(1, 50, &[(BMI, ""), ("9N001000000000001", "170.0"), ("9N006000000000001", "72.0"), (SBP1, "130")]), I);
+    assert_eq!(
+        level_of(1, 50, &[(BMI, ""), ("9N001000000000001", "170.0"), ("9N006000000000001", "72.0"), (SBP1, "130")]),
+        I
+    );
 }
 
 #[test]
