@@ -2,7 +2,8 @@
 # The issues' yardsticks, on generated CP932 data: kk-import master on a PERSONS-row master,
 # kk-limitcheck on PERSONS claims against 10,000 contracts with that master, and kk-unexamined list
 # with 10 × PERSONS result rows, each against `iconv -f CP932 -t UTF-8` over the same input;
-# kk-anonymize on those result rows against sha256sum; kk-backup create + verify of the generated
+# kk-stratify on PERSONS checkups (about 10 × PERSONS rows) against iconv; kk-anonymize on the
+# result rows against sha256sum; kk-backup create + verify of the generated
 # files against zip -6 -r + age -r. Best of 5 runs each (backup: one run); peak memory from
 # /usr/bin/time if present. Usage: scripts/bench.sh BIN_DIR [PERSONS]
 set -euo pipefail
@@ -111,6 +112,27 @@ echo "kk-unexamined list: マスタ $persons 人 (生成), 結果 $urows 行 ($(
 echo "| iconv CP932→UTF-8 (マスタ+結果+除外) | kk-unexamined list | 比 | 最大メモリ |"
 echo "|---|---|---|---|"
 echo "| ${iconv_u} s | ${ul_file} s | $(echo "scale=2; $ul_file / $iconv_u" | bc)× | ${ul_mem} MB |"
+
+# kk-stratify: PERSONS checkups (kk-gen --claims PERSONS: one checkup per claim) cut to the ten
+# items 階層化 reads most (about 10 × PERSONS rows), against iconv over the same file (issue 14:
+# within 1.5×, under 1 GB). kk-gen writes the rows of a checkup together, in claim order (not by
+# person key): kk-stratify joins parts by key, so the order does not matter to it.
+sgen="$dir/strat-$persons"
+if [ ! -f "$sgen/results10.csv" ]; then
+  "$bin/kk-gen" --persons "$persons" --claims "$persons" --seed 1 --out "$sgen" >/dev/null
+  LC_ALL=C awk -F, 'NR == 1 || $10 ~ /^(9N016160100000001|9N011000000000001|9A751000000000001|9A761000000000001|3F015000002327101|3F070000002327101|3D010000001926101|3D046000001906202|9N701000000000011|9N736000000000011)$/' \
+    "$sgen/results.csv" > "$sgen/results10.csv"
+fi
+st=("$bin/kk-stratify" -i "$sgen/results10.csv" -q)
+iconv_s=$(best iconv -f CP932 -t UTF-8 -o "$dir/iconv.out" "$sgen/results10.csv")
+st_file=$(best "${st[@]}" -o "$dir/levels.csv")
+st_mem=$(peak "${st[@]}" -o "$dir/levels.csv")
+srows=$(($(wc -l < "$sgen/results10.csv") - 1))
+echo
+echo "kk-stratify: 結果 $srows 行 ($(($(stat -c %s "$sgen/results10.csv") / 1000000)) MB)、健診 $(($(wc -l < "$dir/levels.csv") - 1)) 件 (best of 5)"
+echo "| iconv CP932→UTF-8 | kk-stratify | 比 | 最大メモリ |"
+echo "|---|---|---|---|"
+echo "| ${iconv_s} s | ${st_file} s | $(echo "scale=2; $st_file / $iconv_s" | bc)× | ${st_mem} MB |"
 
 # kk-anonymize: the same 10 × PERSONS result rows, against sha256sum over the file (issue 6:
 # at least 50% of its throughput, under 200 MB). kk writes its output to a file and to /dev/null.

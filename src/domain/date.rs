@@ -122,7 +122,15 @@ fn parse_kanji_date(s: &str) -> Result<Date, FieldError> {
 
 /// `YYYYMMDD`, the form every kk output uses.
 pub fn format_date(d: Date) -> String {
-    format!("{:04}{:02}{:02}", d.year(), d.month(), d.day())
+    let mut s = String::with_capacity(8);
+    format_date_into(d, &mut s);
+    s
+}
+
+/// [`format_date`] appended to `out`.
+pub fn format_date_into(d: Date, out: &mut String) {
+    use std::fmt::Write as _;
+    let _ = write!(out, "{:04}{:02}{:02}", d.year(), d.month(), d.day());
 }
 
 /// The era a date falls in (明治 from 1868-01-01).

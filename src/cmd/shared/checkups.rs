@@ -29,8 +29,10 @@ pub struct Problem {
 pub struct Checkup {
     pub line: u64,
     pub rows: u64,
-    /// 受診券整理番号, 保険者番号, 記号, 番号, 枝番, 性別, 生年月日, 受診日
-    pub shown: [String; 8],
+    /// 受診券整理番号, 保険者番号, 記号, 番号, 枝番, 性別, 生年月日, 受診日 (dates as YYYYMMDD
+    /// when they parse), one after the other; [`Checkup::shown`] cuts them out
+    text: Box<str>,
+    ends: [u16; 8],
     pub sex: Option<u8>,
     pub birth: Option<Date>,
     pub day: Option<Date>,
@@ -51,10 +53,42 @@ impl Checkup {
         stratify(&self.measures, self.sex, self.age(fy))
     }
 
+    /// Key field `i` as shown: 0 受診券整理番号, 1 保険者番号, 2 記号, 3 番号, 4 枝番, 5 性別,
+    /// 6 生年月日, 7 受診日.
+    pub fn shown(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { usize::from(self.ends[i - 1]) };
+        &self.text[start..usize::from(self.ends[i])]
+    }
+
     /// The person key as written.
     pub fn person_key(&self) -> PersonKey {
-        let s = &self.shown;
-        PersonKey::from_checked(&s[1], &s[2], &s[3], &s[4])
+        PersonKey::from_checked(self.shown(1), self.shown(2), self.shown(3), self.shown(4))
+    }
+
+    /// The key of the checkup, in list order: person key, 受診日, 受診券整理番号.
+    fn sort_key(&self) -> Box<str> {
+        let mut key = String::new();
+        PersonKey::join_into(self.shown(1), self.shown(2), self.shown(3), self.shown(4), &mut key);
+        for i in [7, 0] {
+            key.push('\u{1f}');
+            key.push_str(self.shown(i));
+        }
+        key.into_boxed_str()
+    }
+}
+
+/// The checkups of a results file: each read once (parts joined), and their list order.
+pub struct Checkups {
+    pub all: Vec<Checkup>,
+    /// indices into `all` by person key, 受診日, 受診券整理番号
+    pub order: Vec<u32>,
+    pub rows_read: u64,
+}
+
+impl Checkups {
+    /// The checkups in list order.
+    pub fn sorted(&self) -> impl Iterator<Item = &Checkup> {
+        self.order.iter().map(|&i| &self.all[i as usize])
     }
 }
 
@@ -63,11 +97,12 @@ const SHOWN: [usize; 8] = [f::TICKET, f::INSURER, f::KIGO, f::BANGO, f::EDABAN, 
 /// The columns that say which checkup a row belongs to.
 const KEY: [usize; 6] = [f::TICKET, f::INSURER, f::KIGO, f::BANGO, f::EDABAN, f::DATE];
 
-/// Every checkup of the results, in the order first seen, and the rows read.
-pub fn read(input: &mut CsvInput) -> Result<(Vec<Checkup>, u64)> {
+/// Every checkup of the results (rows of one checkup need not be together: parts are joined by
+/// key), with the list order.
+pub fn read(input: &mut CsvInput) -> Result<Checkups> {
     let rows_read = AtomicU64::new(0);
-    let mut checkups: Vec<Checkup> = Vec::new();
-    let mut index: FxHashMap<Box<str>, usize> = FxHashMap::default();
+    let mut all: Vec<Checkup> = Vec::new();
+    let mut index: FxHashMap<Box<str>, u32> = FxHashMap::default();
     for_each_batch(
         input,
         (0..worker_count()).map(|_| Vec::new()).collect(),
@@ -84,18 +119,21 @@ pub fn read(input: &mut CsvInput) -> Result<(Vec<Checkup>, u64)> {
         |parts| {
             for (key, part) in parts {
                 match index.get(&key) {
-                    Some(&i) => join(&mut checkups[i], part),
+                    Some(&i) => join(&mut all[i as usize], part),
                     None => {
-                        index.insert(key, checkups.len());
-                        checkups.push(part);
+                        index.insert(key, all.len() as u32);
+                        all.push(part);
                     }
                 }
             }
             Ok(())
         },
     )?;
-    crate::cmd::shared::leave_to_exit(index);
-    Ok((checkups, rows_read.into_inner()))
+    let mut keyed: Vec<(Box<str>, u32)> = index.into_iter().collect();
+    keyed.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let order = keyed.iter().map(|(_, i)| *i).collect();
+    crate::cmd::shared::leave_to_exit(keyed);
+    Ok(Checkups { all, order, rows_read: rows_read.into_inner() })
 }
 
 /// Adds a later part of a checkup to its first part.
@@ -125,8 +163,7 @@ fn take_row(row: &Row<'_>, raw: &mut Vec<u8>, parts: &mut Vec<(Box<str>, Checkup
             raw.push(0x1f);
         }
         let part = start(row)?;
-        let key: Vec<&str> = [0, 1, 2, 3, 4, 7].iter().map(|&i| part.shown[i].as_str()).collect();
-        parts.push((key.join("\u{1f}").into_boxed_str(), part));
+        parts.push((part.sort_key(), part));
     }
     let part = &mut parts.last_mut().expect("a part was started").1;
     part.rows += 1;
@@ -143,39 +180,64 @@ fn take_row(row: &Row<'_>, raw: &mut Vec<u8>, parts: &mut Vec<(Box<str>, Checkup
 /// A checkup's first row: its key fields, checked.
 fn start(row: &Row<'_>) -> Result<Checkup> {
     let l = &RESULTS;
-    let mut shown: [String; 8] = Default::default();
-    for (s, &col) in shown.iter_mut().zip(&SHOWN) {
-        *s = code_text(row, l, col)?.into_owned();
-    }
     let mut problems = Vec::new();
     let mut problem = |col: usize, error: FieldError, value: &str| {
         problems.push(Problem { line: row.line, column: l.fields[col].name, error, value: value.to_string() });
     };
-    if let Err(e) = InsurerNumber::check(&shown[1]) {
-        problem(f::INSURER, e, &shown[1]);
+    let mut text = String::new();
+    let mut ends = [0u16; 8];
+    let (mut sex, mut birth, mut day) = (None, None, None);
+    for (i, &col) in SHOWN.iter().enumerate() {
+        let value = code_text(row, l, col)?;
+        match col {
+            f::INSURER => {
+                if let Err(e) = InsurerNumber::check(&value) {
+                    problem(col, e, &value);
+                }
+            }
+            f::BANGO if value.is_empty() => problem(col, FieldError::Required, ""),
+            f::SEX => {
+                sex = match value.as_ref() {
+                    "1" => Some(1),
+                    "2" => Some(2),
+                    other => {
+                        problem(col, if other.is_empty() { FieldError::Required } else { FieldError::Code }, other);
+                        None
+                    }
+                }
+            }
+            f::BIRTH | f::DATE => {
+                let parsed = match parse_date(&value) {
+                    Ok(d) => Some(d),
+                    Err(e) => {
+                        problem(col, if value.is_empty() { FieldError::Required } else { e }, &value);
+                        None
+                    }
+                };
+                if let Some(d) = parsed {
+                    crate::domain::date::format_date_into(d, &mut text);
+                }
+                if col == f::BIRTH {
+                    birth = parsed
+                } else {
+                    day = parsed
+                }
+                if parsed.is_none() {
+                    text.push_str(&value);
+                }
+                ends[i] = u16::try_from(text.len()).unwrap_or(u16::MAX);
+                continue;
+            }
+            _ => {}
+        }
+        text.push_str(&value);
+        ends[i] = u16::try_from(text.len()).unwrap_or(u16::MAX);
     }
-    if shown[3].is_empty() {
-        problem(f::BANGO, FieldError::Required, "");
+    if ends[7] == u16::MAX {
+        // key fields of more than 64 KB in all are not kept (no real key is that long)
+        text.clear();
+        ends = [0; 8];
     }
-    let sex = match shown[5].as_str() {
-        "1" => Some(1),
-        "2" => Some(2),
-        other => {
-            problem(f::SEX, if other.is_empty() { FieldError::Required } else { FieldError::Code }, other);
-            None
-        }
-    };
-    let mut date = |col: usize, text: &mut String| match parse_date(text) {
-        Ok(d) => {
-            *text = crate::domain::format_date(d);
-            Some(d)
-        }
-        Err(e) => {
-            problem(col, if text.is_empty() { FieldError::Required } else { e }, text);
-            None
-        }
-    };
-    let birth = date(f::BIRTH, &mut shown[6]);
-    let day = date(f::DATE, &mut shown[7]);
-    Ok(Checkup { line: row.line, rows: 0, shown, sex, birth, day, measures: Measures::default(), problems })
+    let text = text.into_boxed_str();
+    Ok(Checkup { line: row.line, rows: 0, text, ends, sex, birth, day, measures: Measures::default(), problems })
 }

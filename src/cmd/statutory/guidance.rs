@@ -25,7 +25,7 @@ pub struct Levels {
 /// the age at the end of `fy`.
 pub fn levels(results: &Path, requested: InputEncoding, fy: FiscalYear) -> Result<Levels> {
     let mut input = CsvInput::open(Some(results), requested, &RESULTS, None)?;
-    let (all, _) = checkups::read(&mut input)?;
+    let all = checkups::read(&mut input)?.all;
     let mut first: FxHashMap<PersonKey, &checkups::Checkup> = FxHashMap::default();
     for c in all.iter().filter(|c| c.day.is_some_and(|d| fy.contains(d))) {
         let e = first.entry(c.person_key()).or_insert(c);

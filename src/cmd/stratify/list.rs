@@ -1,95 +1,137 @@
 //! The 階層化結果 list and the error list, and how they are written.
 
+use std::borrow::Cow;
 use std::path::Path;
 
+use csv::ByteRecord;
+
 use crate::cmd::shared::checkups::{Checkup, Problem};
-use crate::domain::stratify::{Level, Outcome};
-use crate::domain::{FiscalYear, PersonKey};
+use crate::domain::FiscalYear;
+use crate::domain::stratify::Level;
 use crate::error::{FieldError, Loc, Result};
 use crate::io::xlsx::{Cell, write_sheet};
-use crate::io::{CsvOut, OutputSpec};
+use crate::io::{CsvOut, OutputSpec, worker_count};
 use crate::layout::{ERROR_LIST, STRATIFY_LIST};
 
-/// One checkup's row of the list, with the level for the counts.
-pub struct Listed {
-    pub line: u64,
-    pub level: Level,
-    pub fields: [String; 21],
-}
-
-fn flag(v: Option<bool>) -> String {
-    v.map_or_else(String::new, |b| if b { "1".into() } else { "0".into() })
-}
-
-/// The list row of one checkup.
-pub fn listed(c: &Checkup, fy: Option<FiscalYear>) -> Listed {
-    let age = c.age(fy);
-    let o: Outcome = c.outcome(fy);
-    let [ticket, insurer, kigo, bango, edaban, sex, birth, day] = c.shown.clone();
-    Listed {
-        line: c.line,
-        level: o.level,
-        fields: [
-            ticket,
-            insurer,
-            kigo,
-            bango,
-            edaban,
-            sex,
-            birth,
-            day,
-            age.map(|a| a.to_string()).unwrap_or_default(),
-            o.group.to_string(),
-            flag(o.risks[0]),
-            flag(o.risks[1]),
-            flag(o.risks[2]),
-            flag(o.risks[3]),
-            o.risk_count.map(|n| n.to_string()).unwrap_or_default(),
-            flag(o.medicated),
-            o.level.name().to_string(),
-            o.level.code().to_string(),
-            o.metabo.code().to_string(),
-            o.referrals.join(";"),
-            o.reason,
-        ],
+fn flag(v: Option<bool>) -> &'static str {
+    match v {
+        Some(true) => "1",
+        Some(false) => "0",
+        None => "",
     }
 }
 
-/// The order of the list: person key, then 受診日, then 受診券整理番号.
-pub fn sort_key(c: &Checkup) -> (PersonKey, String, String) {
-    (c.person_key(), c.shown[7].clone(), c.shown[0].clone())
+/// The list row of one checkup, and its level: the key fields borrowed, the rest made.
+pub fn listed(c: &Checkup, fy: Option<FiscalYear>) -> (Level, [Cow<'_, str>; 21]) {
+    let age = c.age(fy);
+    let o = c.outcome(fy);
+    let b = |s: &'static str| Cow::Borrowed(s);
+    let shown = |i: usize| Cow::Borrowed(c.shown(i));
+    let fields = [
+        shown(0),
+        shown(1),
+        shown(2),
+        shown(3),
+        shown(4),
+        shown(5),
+        shown(6),
+        shown(7),
+        age.map_or(b(""), |a| Cow::Owned(a.to_string())),
+        b(o.group),
+        b(flag(o.risks[0])),
+        b(flag(o.risks[1])),
+        b(flag(o.risks[2])),
+        b(flag(o.risks[3])),
+        o.risk_count.map_or(b(""), |n| b(["0", "1", "2", "3", "4"][usize::from(n.min(4))])),
+        b(flag(o.medicated)),
+        b(o.level.name()),
+        b(["1", "2", "3", "4"][usize::from(o.level.code() - 1)]),
+        b(["1", "2", "3", "4"][usize::from(o.metabo.code() - 1)]),
+        if o.referrals.is_empty() { b("") } else { Cow::Owned(o.referrals.join(";")) },
+        Cow::Owned(o.reason),
+    ];
+    (o.level, fields)
 }
 
-/// Writes the list of `checkups` (in list order) as CSV, or as a workbook at `xlsx`; each row is
-/// made as it is written, so no table of rows is held. Returns the level counts (積極的, 動機付け,
-/// 情報提供, 判定不能) and the characters replaced by 〓.
+/// Level counts (積極的, 動機付け, 情報提供, 判定不能) and characters replaced by 〓.
+type Written = ([u64; 4], u64);
+
+/// Writes the list of `checkups` (in list order) as CSV, or as a workbook at `xlsx`. CSV rows are
+/// made and encoded on the worker threads, a batch at a time, and written in order; no table of
+/// rows is held.
 pub fn write(
     checkups: &[&Checkup],
     fy: Option<FiscalYear>,
     spec: &OutputSpec,
     xlsx: Option<&Path>,
     input_name: &str,
-) -> Result<([u64; 4], u64)> {
+) -> Result<Written> {
     let mut counts = [0u64; 4];
     if let Some(path) = xlsx {
-        let rows: Vec<Listed> = checkups.iter().map(|c| listed(c, fy)).collect();
-        rows.iter().for_each(|r| counts[usize::from(r.level.code() - 1)] += 1);
+        let rows: Vec<Vec<String>> = checkups
+            .iter()
+            .map(|c| {
+                let (level, fields) = listed(c, fy);
+                counts[usize::from(level.code() - 1)] += 1;
+                fields.iter().map(|f| f.to_string()).collect()
+            })
+            .collect();
         let mut kinds = [Cell::Text; 21];
         for i in [8, 14, 17, 18] {
             kinds[i] = Cell::Number;
         }
-        let fields: Vec<&[String]> = rows.iter().map(|r| r.fields.as_slice()).collect();
-        write_sheet(path, "階層化結果", &STRATIFY_LIST, &kinds, &fields)?;
+        write_sheet(path, "階層化結果", &STRATIFY_LIST, &kinds, &rows)?;
         return Ok((counts, 0));
     }
     let mut out = CsvOut::create(spec)?;
     out.write_header(&STRATIFY_LIST)?;
-    for c in checkups {
-        let r = listed(c, fy);
-        counts[usize::from(r.level.code() - 1)] += 1;
-        out.write_texts(&r.fields, |i| Loc::cell(input_name, r.line, STRATIFY_LIST[i]))?;
+    let mut replaced = 0;
+    const PIECE: usize = 8192;
+    let workers = worker_count().max(1);
+    for batch in checkups.chunks(PIECE * workers) {
+        let pieces: Vec<Result<(Vec<u8>, Written)>> = std::thread::scope(|s| {
+            let handles: Vec<_> =
+                batch.chunks(PIECE).map(|piece| s.spawn(move || encode(piece, fy, spec, input_name))).collect();
+            handles.into_iter().map(|h| h.join().expect("a list worker panicked")).collect()
+        });
+        for piece in pieces {
+            let (bytes, (c, r)) = piece?;
+            out.write_raw(&bytes)?;
+            counts.iter_mut().zip(c).for_each(|(a, b)| *a += b);
+            replaced += r;
+        }
     }
-    Ok((counts, out.finish()?))
+    replaced += out.finish()?;
+    Ok((counts, replaced))
+}
+
+/// The CSV bytes of some checkups' rows in the output's encoding and line ending.
+fn encode(
+    piece: &[&Checkup],
+    fy: Option<FiscalYear>,
+    spec: &OutputSpec,
+    input_name: &str,
+) -> Result<(Vec<u8>, Written)> {
+    let mut encoder = spec.encoder();
+    let terminator = if spec.crlf { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') };
+    let mut w = csv::WriterBuilder::new().terminator(terminator).from_writer(Vec::with_capacity(piece.len() * 160));
+    let (mut rec, mut scratch) = (ByteRecord::new(), Vec::new());
+    let mut counts = [0u64; 4];
+    for c in piece {
+        let (level, fields) = listed(c, fy);
+        counts[usize::from(level.code() - 1)] += 1;
+        rec.clear();
+        for (i, f) in fields.iter().enumerate() {
+            scratch.clear();
+            let loc = || Loc::cell(input_name, c.line, STRATIFY_LIST[i]);
+            encoder.encode(f, &mut scratch).map_err(|u| u.error(loc(), spec.encoding))?;
+            rec.push_field(&scratch);
+        }
+        w.write_byte_record(&rec)
+            .map_err(|e| crate::error::Error::io(input_name, std::io::Error::other(e.to_string())))?;
+    }
+    let bytes = w.into_inner().map_err(|e| crate::error::Error::io(input_name, e.into_error()))?;
+    Ok((bytes, (counts, encoder.replaced)))
 }
 
 /// An error-list row: the checkup's key and one problem.
@@ -110,7 +152,7 @@ pub fn error_rows<'a>(checkups: &[&'a Checkup], unknown: impl Fn(&Checkup) -> bo
                 line: c.line,
                 column: "被保険者証番号",
                 error: FieldError::UnknownPerson,
-                value: c.shown[3].clone(),
+                value: c.shown(3).to_string(),
             };
             rows.push(ErrorRow { checkup: c, problem });
         }
@@ -126,15 +168,15 @@ pub fn write_errors(rows: &[ErrorRow<'_>], spec: &OutputSpec, input_name: &str) 
     for r in rows {
         let (c, p) = (r.checkup, &r.problem);
         let fields = [
-            p.line.to_string(),
-            c.shown[1].clone(),
-            c.shown[2].clone(),
-            c.shown[3].clone(),
-            c.shown[4].clone(),
-            p.column.to_string(),
-            p.error.code().to_string(),
-            p.error.message().to_string(),
-            p.value.clone(),
+            &p.line.to_string(),
+            c.shown(1),
+            c.shown(2),
+            c.shown(3),
+            c.shown(4),
+            p.column,
+            p.error.code(),
+            p.error.message(),
+            &p.value,
         ];
         out.write_texts(&fields, |i| Loc::cell(input_name, p.line, if i == 8 { p.column } else { ERROR_LIST[i] }))?;
     }

@@ -94,15 +94,15 @@ pub fn run(cli: &Cli) -> Result<u8> {
     };
 
     let mut input = CsvInput::open(cli.input.input.as_deref(), requested, &RESULTS, cli.input.layout_file()?.as_ref())?;
-    let (checkups, rows_in) = checkups::read(&mut input)?;
+    let checkups = checkups::read(&mut input)?;
+    let rows_in = checkups.rows_read;
     let input_name = input.name().to_string();
     let in_enc = input.encoding();
     drop(input);
 
     // a checkup of another fiscal year is left out when --fy is given (its 受診日 known)
-    let (mut kept, other_year): (Vec<&checkups::Checkup>, Vec<&checkups::Checkup>) =
-        checkups.iter().partition(|c| fy.is_none_or(|fy| c.day.is_none_or(|d| fy.contains(d))));
-    kept.sort_by_cached_key(|c| list::sort_key(c));
+    let (kept, other_year): (Vec<&checkups::Checkup>, Vec<&checkups::Checkup>) =
+        checkups.sorted().partition(|c| fy.is_none_or(|fy| c.day.is_none_or(|d| fy.contains(d))));
     let unknown = |c: &checkups::Checkup| master.as_ref().is_some_and(|m| !m.contains(&c.person_key()));
     let errors = list::error_rows(&kept, unknown);
 

@@ -194,15 +194,22 @@ impl Facts {
         Facts(f)
     }
 
-    /// Every completion of the unknown facts, as bit sets (bit i = fact i true).
-    fn completions(&self) -> impl Iterator<Item = u16> + '_ {
-        let known: u16 = self.0.iter().enumerate().filter(|(_, v)| **v == Some(true)).map(|(i, _)| 1 << i).sum();
-        let unknown: Vec<usize> = (0..fact::COUNT).filter(|&i| self.0[i].is_none()).collect();
-        (0u32..1 << unknown.len()).map(move |combo| {
-            unknown
-                .iter()
-                .enumerate()
-                .fold(known, |bits, (k, &i)| if combo >> k & 1 == 1 { bits | 1 << i } else { bits })
+    /// Every completion of the unknown facts, as bit sets (bit i = fact i true): the subsets of
+    /// the unknown facts, each added to the facts known true.
+    fn completions(&self) -> impl Iterator<Item = u16> {
+        let (mut known, mut unknown) = (0u16, 0u16);
+        for (i, v) in self.0.iter().enumerate() {
+            match v {
+                Some(true) => known |= 1 << i,
+                None => unknown |= 1 << i,
+                Some(false) => {}
+            }
+        }
+        let mut next = Some(unknown);
+        std::iter::from_fn(move || {
+            let sub = next?;
+            next = (sub != 0).then(|| (sub - 1) & unknown);
+            Some(known | sub)
         })
     }
 
