@@ -162,6 +162,14 @@ fatal_errors! {
         => "{loc}: 見出し行に値が混じっているようです。見出しのあとの改行が抜けていないか確認してください";
     CrOnly { file: String } = "E025", 2
         => "{file}: 改行が CR だけのファイルです (古い Mac の形式)。LF か CRLF に変換してから読み込んでください (例: tr '\\r' '\\n' < 元 > 変換後)";
+    Xml { loc: Loc, detail: String } = "E026", 2
+        => "{loc}: XMLとして読めません: {detail}";
+    XmlRoot { loc: Loc, found: String } = "E027", 2
+        => "{loc}: 特定健診・特定保健指導の XML ではありません (ルート要素 {found})";
+    XmlMissing { loc: Loc, element: &'static str } = "E028", 2
+        => "{loc}: 必須の要素 {element} がありません";
+    BadZip { path: PathBuf, detail: String } = "E029", 2
+        => "{}: ZIP アーカイブとして読めません (壊れているか途中で切れています)\n    詳細: {detail}", path.display();
     Integrity { detail: String } = "E900", 3
         => "整合性チェックに失敗しました: {detail}";
     Damaged { path: PathBuf, detail: String } = "E901", 3

@@ -16,6 +16,7 @@ pub mod statutory;
 pub mod stratify;
 pub mod subsidy;
 pub mod unexamined;
+pub mod xml;
 
 use clap::CommandFactory;
 
@@ -38,6 +39,7 @@ pub const TOOLS: &[Tool] = &[
     Tool { name: subsidy::TOOL, command: subsidy::Cli::command },
     Tool { name: stratify::TOOL, command: stratify::Cli::command },
     Tool { name: statutory::TOOL, command: statutory::Cli::command },
+    Tool { name: xml::TOOL, command: xml::Cli::command },
     Tool { name: anonymize::TOOL, command: anonymize::Cli::command },
     Tool { name: backup::TOOL, command: backup::Cli::command },
     Tool { name: report::TOOL, command: report::Cli::command },
@@ -54,5 +56,6 @@ pub fn all_codes() -> Vec<&'static str> {
     codes.extend(unexamined::UCheck::ALL.iter().map(|c| c.code()));
     codes.extend(statutory::Verdict::ALL.iter().map(|c| c.code()));
     codes.extend(backup::Finding::ALL.iter().map(|c| c.code()));
+    codes.extend(xml::XCheck::ALL.iter().map(|c| c.code()));
     codes
 }

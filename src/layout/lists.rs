@@ -158,6 +158,9 @@ pub const STRATIFY_LIST: [&str; 21] = [
     "判定理由",
 ];
 
+/// kk-xml read --errors: the checks the V08 schemas do not make.
+pub const XML_FINDINGS: [&str; 7] = ["ファイル", "行番号", "項目コード", "エラーコード", "区分", "エラー内容", "値"];
+
 /// Every list header, for recognising a header name kk writes.
 pub static ALL_LISTS: &[&[&str]] = &[
     &LIMIT_CHECKLIST,
@@ -172,5 +175,6 @@ pub static ALL_LISTS: &[&[&str]] = &[
     &STATUTORY_SUMMARY,
     &RECONCILE_LIST,
     &STRATIFY_LIST,
+    &XML_FINDINGS,
     &super::ANOMALIES,
 ];

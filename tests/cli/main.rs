@@ -15,6 +15,7 @@ mod statutory;
 mod subsidy;
 mod unexamined;
 mod workflows;
+mod xml;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};

@@ -1,0 +1,63 @@
+//! What `kk-xml read --errors` lists: the checks the V08 schemas do not make (notes/MHLW-XML.md
+//! §0.7), each with the file, line and item where it was found.
+
+crate::codes! {
+    /// A check of a V08 file's content.
+    pub enum XCheck {
+        /// 保険者番号 check digit (a warning: the public samples use the dummy 99999999).
+        InsurerDigit = "X101", "保険者番号が正しくありません (桁数・検証番号、またはダミー番号)";
+        /// 健診機関番号 check digit (a warning).
+        InstitutionDigit = "X102", "健診機関番号が正しくありません (桁数・検証番号、または見本用のダミー番号)";
+        /// 受診券整理番号 not 11 digits.
+        Ticket = "X103", "受診券整理番号が11桁の数字ではありません";
+        /// A date that is not YYYYMMDD or not a day.
+        Date = "X104", "日付 (YYYYMMDD) として正しくありません";
+        /// 性別 not 1 or 2.
+        Sex = "X105", "性別コードが 1 / 2 ではありません";
+        /// The value's xsi:type disagrees with the item master.
+        ValueType = "X106", "値の型が項目マスタと違います";
+        /// An item code the 2024 master does not have (the name is taken from displayName).
+        UnknownItem = "X107", "項目マスタにない項目コードです (項目名は displayName)";
+        /// A 以上/以下 qualifier the long CSV cannot keep.
+        Qualifier = "X108", "以上/以下の修飾は CSV に残りません (値だけを出力)";
+    }
+}
+
+impl XCheck {
+    /// 警告 (the row is still usable) or エラー (the data must be fixed).
+    pub fn severity(self) -> &'static str {
+        match self {
+            XCheck::InsurerDigit | XCheck::InstitutionDigit | XCheck::UnknownItem | XCheck::Qualifier => "警告",
+            _ => "エラー",
+        }
+    }
+}
+
+/// One finding.
+#[derive(Debug, Clone)]
+pub struct Finding {
+    pub file: String,
+    pub line: u64,
+    pub item: String,
+    pub check: XCheck,
+    pub value: String,
+}
+
+impl Finding {
+    pub fn new(file: &str, line: u64, item: &str, check: XCheck, value: &str) -> Finding {
+        Finding { file: file.to_string(), line, item: item.to_string(), check, value: value.to_string() }
+    }
+
+    /// The row of the findings list ([`crate::layout::XML_FINDINGS`]).
+    pub fn fields(&self) -> [String; 7] {
+        [
+            self.file.clone(),
+            self.line.to_string(),
+            self.item.clone(),
+            self.check.code().to_string(),
+            self.check.severity().to_string(),
+            self.check.message().to_string(),
+            self.value.clone(),
+        ]
+    }
+}

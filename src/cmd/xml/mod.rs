@@ -1,0 +1,70 @@
+//! kk-xml — the national V08 XML standard (特定健診・特定保健指導): archives in and out
+//! (SPEC §3 kk-xml, notes/MHLW-XML.md). `read` turns 特定健診情報ファイル (hc08) into the canonical
+//! results CSV every kk tool reads, with the checks the schemas do not make.
+
+mod findings;
+mod hc08;
+mod master;
+mod read;
+mod sources;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use super::shared::{OutputArgs, RunArgs};
+use crate::error::Result;
+
+pub use findings::XCheck;
+
+pub const TOOL: &str = "kk-xml";
+
+/// 特定健診・特定保健指導の電子的な標準様式 (V08 XML) を読み書きする
+#[derive(Debug, Parser)]
+#[command(name = TOOL, version)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// V08 アーカイブ (zip)・展開したフォルダ・XML ファイルの健診結果を、健診結果 CSV (1行 = 1検査項目) にする
+    #[command(after_help = "\
+例:
+  kk-xml read 5521111111_00280081_202405271_1.zip -o results.csv
+  kk-xml read in/xml/*.zip --errors xml_errors.csv -o results.csv
+  kk-xml read DATA/h0000000001.xml > results.csv
+
+アーカイブは1エントリずつ読みます (全体をメモリに載せません)。ファイルの種類は名前でなく中身 (ルート要素と
+報告区分) で見分け、特定健診情報ファイル (hc08) の結果を書き出します。値は XML のまま (PQ は value と単位、
+CD/CO はコード、ST は文字列)、実施なし (negationInd) と値なし (nullFlavor) は結果値が空、グループの親は出さず
+子を出し、医師の氏名 (9N511 の author) は 9N516 の行になります。項目名は2024年度の項目マスタから。
+--errors には、スキーマが検査しない点 (検証番号、受診券整理番号の桁、日付、値の型、マスタにない項目、
+以上/以下の修飾) をファイル・行・項目つきで載せます。整形式でない XML、違うルート要素、必須要素の欠落、
+UTF-8 として読めないバイト、壊れた zip は、ファイル名と行を示して終了コード 2 (何も書きません)。
+終了コード: 0 完了 / 1 --strict で指摘あり / 2 入力を処理できない")]
+    Read(ReadArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReadArgs {
+    /// V08 アーカイブ (zip)、展開したフォルダ、または XML ファイル (いくつでも)
+    #[arg(required = true, value_name = "ARCHIVE|FOLDER|FILE")]
+    pub inputs: Vec<PathBuf>,
+
+    /// スキーマが検査しない点の一覧 (ファイル, 行番号, 項目コード, コード, 区分, 内容, 値)
+    #[arg(long, value_name = "FILE")]
+    pub errors: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+pub fn run(cli: &Cli) -> Result<u8> {
+    match &cli.command {
+        Command::Read(a) => read::read(a),
+    }
+}
