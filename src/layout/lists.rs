@@ -161,6 +161,35 @@ pub const STRATIFY_LIST: [&str; 21] = [
 /// kk-xml read --errors: the checks the V08 schemas do not make.
 pub const XML_FINDINGS: [&str; 7] = ["ファイル", "行番号", "項目コード", "エラーコード", "区分", "エラー内容", "値"];
 
+/// kk-xml read --headers: one row per checkup with what the long results CSV cannot hold.
+pub const XML_HEADERS: [&str; 25] = [
+    "受診券整理番号",
+    "保険者番号",
+    "被保険者証記号",
+    "被保険者証番号",
+    "枝番",
+    "受診日",
+    "氏名カナ",
+    "郵便番号",
+    "住所",
+    "受診券有効期限",
+    "健診機関番号",
+    "健診機関名",
+    "健診機関郵便番号",
+    "健診機関住所",
+    "健診機関電話番号",
+    "作成機関番号",
+    "作成機関名",
+    "作成機関郵便番号",
+    "作成機関住所",
+    "作成機関電話番号",
+    "報告区分",
+    "プログラム種別",
+    "作成日",
+    "ファイル名",
+    "行番号",
+];
+
 /// Every list header, for recognising a header name kk writes.
 pub static ALL_LISTS: &[&[&str]] = &[
     &LIMIT_CHECKLIST,
@@ -176,5 +205,6 @@ pub static ALL_LISTS: &[&[&str]] = &[
     &RECONCILE_LIST,
     &STRATIFY_LIST,
     &XML_FINDINGS,
+    &XML_HEADERS,
     &super::ANOMALIES,
 ];

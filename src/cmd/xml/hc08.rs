@@ -31,6 +31,8 @@ pub struct Observation {
 /// What one document holds.
 pub struct Checkup {
     pub person: Person,
+    /// what the long CSV cannot hold ([`crate::layout::XML_HEADERS`] after the key columns)
+    pub header: Vec<String>,
     pub observations: Vec<Observation>,
     pub findings: Vec<Finding>,
 }
@@ -148,7 +150,8 @@ pub fn read(name: &str, doc: &Document<'_>) -> Result<Checkup> {
         institution,
         attr(child(event, "effectiveTime"), "value"),
     ];
-    let mut c = Checkup { person, observations: Vec::new(), findings: Vec::new() };
+    let header = header(root, event, patient_role);
+    let mut c = Checkup { person, header, observations: Vec::new(), findings: Vec::new() };
     check_person(&mut c, name, line(doc, patient_role));
     for section in children(body, "component").filter_map(|n| child(n, "section")) {
         for obs in children(section, "entry").flat_map(|e| children(e, "observation")) {
@@ -156,6 +159,50 @@ pub fn read(name: &str, doc: &Document<'_>) -> Result<Checkup> {
         }
     }
     Ok(c)
+}
+
+/// The text of an element, its own text nodes only (an `addr` without its `postalCode`), each
+/// trimmed of the layout's line breaks and indentation.
+fn own_text(n: Option<Node<'_, '_>>) -> String {
+    n.map(|n| n.children().filter(|c| c.is_text()).filter_map(|c| c.text()).map(str::trim).collect())
+        .unwrap_or_default()
+}
+
+/// An organisation's 番号, 名称, 郵便番号, 所在地, 電話 (`tel:` removed).
+fn organisation(org: Option<Node<'_, '_>>) -> [String; 5] {
+    let addr = org.and_then(|o| child(o, "addr"));
+    [
+        id_with_root(org, "1.2.392.200119.6.102").unwrap_or_default(),
+        own_text(org.and_then(|o| child(o, "name"))),
+        own_text(addr.and_then(|a| child(a, "postalCode"))),
+        own_text(addr),
+        attr(org.and_then(|o| child(o, "telecom")), "value").trim_start_matches("tel:").to_string(),
+    ]
+}
+
+/// The header columns: 氏名カナ, 郵便番号, 住所, 受診券有効期限, the 実施機関 and 作成機関 (番号, 名称,
+/// 郵便番号, 所在地, 電話 each), 報告区分, プログラム種別, 作成日.
+fn header(root: Node<'_, '_>, event: Node<'_, '_>, patient_role: Node<'_, '_>) -> Vec<String> {
+    let addr = child(patient_role, "addr");
+    let expiry = root
+        .children()
+        .filter(|c| is(c, "participant") && c.attribute("typeCode") == Some("HLD"))
+        .find(|p| attr(child(*p, "functionCode"), "code") == "1")
+        .and_then(|p| at(p, &["time", "high"]));
+    let mut h = vec![
+        own_text(at(patient_role, &["patient", "name"])),
+        own_text(addr.and_then(|a| child(a, "postalCode"))),
+        own_text(addr),
+        attr(expiry, "value"),
+    ];
+    h.extend(organisation(at(event, &["performer", "assignedEntity", "representedOrganization"])));
+    h.extend(organisation(at(root, &["author", "assignedAuthor", "representedOrganization"])));
+    h.extend([
+        attr(child(root, "code"), "code"),
+        attr(child(event, "code"), "code"),
+        attr(child(root, "effectiveTime"), "value"),
+    ]);
+    h
 }
 
 /// The checks of the person columns the schema does not make.

@@ -34,6 +34,7 @@ pub enum Command {
 例:
   kk-xml read 5521111111_00280081_202405271_1.zip -o results.csv
   kk-xml read in/xml/*.zip --errors xml_errors.csv -o results.csv
+  kk-xml read archive.zip --headers headers.csv -o results.csv
   kk-xml read DATA/h0000000001.xml > results.csv
 
 アーカイブは1エントリずつ読みます (全体をメモリに載せません)。ファイルの種類は名前でなく中身 (ルート要素と
@@ -52,6 +53,10 @@ pub struct ReadArgs {
     /// V08 アーカイブ (zip)、展開したフォルダ、または XML ファイル (いくつでも)
     #[arg(required = true, value_name = "ARCHIVE|FOLDER|FILE")]
     pub inputs: Vec<PathBuf>,
+
+    /// 健診ごとの見出し情報 (氏名カナ・住所・受診券有効期限・機関・報告区分など、結果 CSV に入らないもの) の出力先
+    #[arg(long, value_name = "FILE")]
+    pub headers: Option<PathBuf>,
 
     /// スキーマが検査しない点の一覧 (ファイル, 行番号, 項目コード, コード, 区分, 内容, 値)
     #[arg(long, value_name = "FILE")]

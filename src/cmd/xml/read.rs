@@ -1,77 +1,182 @@
-//! `read`: hc08 documents → the canonical results CSV, streamed file by file.
+//! `read`: hc08 documents → the canonical results CSV. Files are read in batches (an archive
+//! entry by entry), parsed and turned into CSV bytes on the worker threads, and written in input
+//! order; findings and headers are written as they come, so memory stays flat however large the
+//! archive.
 
-use super::findings::Finding;
+use csv::ByteRecord;
+
 use super::hc08::{self, FileKind};
 use super::sources::each_xml;
 use super::{ReadArgs, TOOL};
 use crate::cmd::shared::check_outputs;
 use crate::console::{Console, Tally, thousands};
 use crate::error::{Error, Loc, Result};
-use crate::io::{CsvOut, Encoding};
-use crate::layout::{RESULTS, XML_FINDINGS};
+use crate::io::{CsvOut, Encoding, OutputSpec, TextEncoder, worker_count};
+use crate::layout::{RESULTS, XML_FINDINGS, XML_HEADERS};
+
+/// What one file gives: its rows as CSV bytes in the output's encoding, per output.
+#[derive(Default)]
+struct Converted {
+    checkup: bool,
+    rows: u64,
+    findings: u64,
+    results: Vec<u8>,
+    headers: Vec<u8>,
+    errors: Vec<u8>,
+    replaced: u64,
+}
+
+/// Files handed to the workers at a time, per worker.
+const BATCH: usize = 64;
 
 pub fn read(a: &ReadArgs) -> Result<u8> {
     let console = Console { tool: TOOL, quiet: a.run.quiet };
-    check_outputs(&[a.output.output.as_deref(), a.errors.as_deref(), a.run.summary_json.as_deref()])?;
+    check_outputs(&[
+        a.output.output.as_deref(),
+        a.errors.as_deref(),
+        a.headers.as_deref(),
+        a.run.summary_json.as_deref(),
+    ])?;
     let spec = a.output.spec(Encoding::Utf8)?;
     let mut out = CsvOut::create(&spec)?;
     out.write_header(&RESULTS.names().collect::<Vec<_>>())?;
-    let mut findings: Vec<Finding> = Vec::new();
-    let (mut rows, mut checkups, mut other) = (0u64, 0u64, 0u64);
-    let files = each_xml(&a.inputs, |name, text| {
-        let doc = hc08::parse(name, text)?;
-        match hc08::kind_of(&doc) {
-            Some(FileKind::Checkup) => {
-                let c = hc08::read(name, &doc)?;
-                checkups += 1;
-                for o in &c.observations {
-                    let fields = c
-                        .person
-                        .iter()
-                        .map(String::as_str)
-                        .chain([&o.code, &o.name, &o.value, &o.unit].map(String::as_str));
-                    let fields: Vec<&str> = fields.collect();
-                    // 健診機関番号 sits between 生年月日 and 受診日 in the layout, as in the person columns
-                    out.write_texts(&fields, |i| Loc::cell(name, 0, RESULTS.fields[i].name))?;
-                    rows += 1;
-                }
-                findings.extend(c.findings);
+    let mut headers = a.headers.as_ref().map(|p| CsvOut::create(&spec.to(p))).transpose()?;
+    if let Some(h) = headers.as_mut() {
+        h.write_header(&XML_HEADERS)?;
+    }
+    let mut errors = a.errors.as_ref().map(|p| CsvOut::create(&spec.to(p))).transpose()?;
+    if let Some(e) = errors.as_mut() {
+        e.write_header(&XML_FINDINGS)?;
+    }
+    let mut total = Converted::default();
+    let (mut checkups, mut files) = (0u64, 0u64);
+    let mut pending: Vec<(String, Vec<u8>)> = Vec::new();
+    let workers = worker_count().max(1);
+    let mut flush = |pending: &mut Vec<(String, Vec<u8>)>| -> Result<()> {
+        let done: Vec<Result<Converted>> = std::thread::scope(|s| {
+            let handles: Vec<_> = pending
+                .chunks(BATCH)
+                .map(|files| {
+                    s.spawn(|| files.iter().map(|(name, bytes)| convert(name, bytes, &spec)).collect::<Vec<_>>())
+                })
+                .collect();
+            handles.into_iter().flat_map(|h| h.join().expect("a reading worker panicked")).collect()
+        });
+        pending.clear();
+        for c in done {
+            let c = c?;
+            files += 1;
+            checkups += u64::from(c.checkup);
+            out.write_raw(&c.results)?;
+            if let Some(h) = headers.as_mut() {
+                h.write_raw(&c.headers)?;
             }
-            Some(_) => other += 1,
-            None => {
-                let root = doc.root_element();
-                return Err(Error::XmlRoot {
-                    loc: Loc::line(name, u64::from(doc.text_pos_at(root.range().start).row)),
-                    found: root.tag_name().name().to_string(),
-                });
+            if let Some(e) = errors.as_mut() {
+                e.write_raw(&c.errors)?;
             }
+            total.rows += c.rows;
+            total.findings += c.findings;
+            total.replaced += c.replaced;
         }
         Ok(())
+    };
+    each_xml(&a.inputs, |name, bytes| {
+        pending.push((name.to_string(), bytes.to_vec()));
+        if pending.len() >= BATCH * workers { flush(&mut pending) } else { Ok(()) }
     })?;
-    let mut replaced = 0;
-    if let Some(path) = &a.errors {
-        let mut e = CsvOut::create(&spec.to(path))?;
-        e.write_header(&XML_FINDINGS)?;
-        for f in &findings {
-            e.write_texts(&f.fields(), |i| Loc::cell(&f.file, f.line, XML_FINDINGS[i]))?;
-        }
-        replaced += e.finish()?;
+    flush(&mut pending)?;
+    let mut replaced = total.replaced;
+    for o in [errors, headers].into_iter().flatten() {
+        replaced += o.finish()?;
     }
     replaced += out.finish()?;
     let mut tally = Tally::new(TOOL, "read", Encoding::Utf8, spec.encoding);
-    tally.rows_in = rows;
-    tally.rows_out = rows;
-    tally.findings = findings.len() as u64;
+    tally.rows_in = total.rows;
+    tally.rows_out = total.rows;
+    tally.findings = total.findings;
     tally.replaced = replaced;
-    tally.set("files", files).set("checkups", checkups).set("other_files", other);
+    tally.set("files", files).set("checkups", checkups).set("other_files", files - checkups);
     let line = format!(
         "XML {} ファイル (特定健診 {} 件、その他 {} 件) → 結果 {} 行; 指摘 {} 件",
         thousands(files),
         thousands(checkups),
-        thousands(other),
-        thousands(rows),
-        thousands(findings.len() as u64)
+        thousands(files - checkups),
+        thousands(total.rows),
+        thousands(total.findings)
     );
-    let code = u8::from(a.run.strict && !findings.is_empty());
+    let code = u8::from(a.run.strict && total.findings > 0);
     tally.finish(&console, line, a.run.summary_json.as_deref(), code)
+}
+
+/// CSV records in the output's encoding and line ending, into a byte buffer.
+struct Rows<'s> {
+    spec: &'s OutputSpec,
+    encoder: TextEncoder,
+    record: ByteRecord,
+    scratch: Vec<u8>,
+}
+
+/// A csv writer into memory, with the output's line ending.
+fn sheet(spec: &OutputSpec) -> csv::Writer<Vec<u8>> {
+    let terminator = if spec.crlf { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') };
+    csv::WriterBuilder::new().terminator(terminator).buffer_capacity(8192).from_writer(Vec::new())
+}
+
+impl Rows<'_> {
+    fn push(&mut self, w: &mut csv::Writer<Vec<u8>>, fields: &[&str], loc: impl Fn(usize) -> Loc) -> Result<()> {
+        self.record.clear();
+        for (i, f) in fields.iter().enumerate() {
+            self.scratch.clear();
+            self.encoder.encode(f, &mut self.scratch).map_err(|u| u.error(loc(i), self.spec.encoding))?;
+            self.record.push_field(&self.scratch);
+        }
+        w.write_byte_record(&self.record).map_err(|e| Error::io("-", std::io::Error::other(e.to_string())))
+    }
+}
+
+fn bytes_of(w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>> {
+    w.into_inner().map_err(|e| Error::io("-", e.into_error()))
+}
+
+/// One file: parsed, recognised by its content, and an hc08 document turned into rows.
+fn convert(name: &str, bytes: &[u8], spec: &OutputSpec) -> Result<Converted> {
+    let text = super::sources::text(name, bytes)?;
+    let doc = hc08::parse(name, text)?;
+    let mut c = Converted::default();
+    match hc08::kind_of(&doc) {
+        Some(FileKind::Checkup) => {}
+        Some(_) => return Ok(c),
+        None => {
+            let root = doc.root_element();
+            return Err(Error::XmlRoot {
+                loc: Loc::line(name, u64::from(doc.text_pos_at(root.range().start).row)),
+                found: root.tag_name().name().to_string(),
+            });
+        }
+    }
+    let checkup = hc08::read(name, &doc)?;
+    let mut rows = Rows { spec, encoder: spec.encoder(), record: ByteRecord::new(), scratch: Vec::new() };
+    let (mut results, mut headers, mut errors) = (sheet(spec), sheet(spec), sheet(spec));
+    let p = &checkup.person;
+    for o in &checkup.observations {
+        let fields: Vec<&str> =
+            p.iter().map(String::as_str).chain([&o.code, &o.name, &o.value, &o.unit].map(String::as_str)).collect();
+        rows.push(&mut results, &fields, |i| Loc::cell(name, 0, RESULTS.fields[i].name))?;
+    }
+    let keys = [&p[0], &p[1], &p[2], &p[3], &p[4], &p[8]].map(String::as_str);
+    let line = doc.text_pos_at(doc.root_element().range().start).row.to_string();
+    let fields: Vec<&str> =
+        keys.into_iter().chain(checkup.header.iter().map(String::as_str)).chain([name, line.as_str()]).collect();
+    rows.push(&mut headers, &fields, |i| Loc::cell(name, 0, XML_HEADERS[i]))?;
+    for f in &checkup.findings {
+        let fields = f.fields();
+        let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
+        rows.push(&mut errors, &fields, |i| Loc::cell(name, f.line, XML_FINDINGS[i]))?;
+    }
+    (c.results, c.headers, c.errors) = (bytes_of(results)?, bytes_of(headers)?, bytes_of(errors)?);
+    c.checkup = true;
+    c.rows = checkup.observations.len() as u64;
+    c.findings = checkup.findings.len() as u64;
+    c.replaced = rows.encoder.replaced;
+    Ok(c)
 }

@@ -7,10 +7,9 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Loc, Result};
 
-/// Calls `each(name, text)` for every `.xml` file of `inputs`, in order: the entries of an archive
-/// in the order it stores them, a folder's files sorted by path. Text must be UTF-8 (a BOM is
-/// removed); an undecodable byte is E002 with its line.
-pub fn each_xml(inputs: &[PathBuf], mut each: impl FnMut(&str, &str) -> Result<()>) -> Result<u64> {
+/// Calls `each(name, bytes)` for every `.xml` file of `inputs`, in order: the entries of an
+/// archive in the order it stores them, a folder's files sorted by path.
+pub fn each_xml(inputs: &[PathBuf], mut each: impl FnMut(&str, &[u8]) -> Result<()>) -> Result<u64> {
     let mut files = 0;
     let mut buf = Vec::new();
     for input in inputs {
@@ -20,7 +19,7 @@ pub fn each_xml(inputs: &[PathBuf], mut each: impl FnMut(&str, &str) -> Result<(
                 std::fs::File::open(&path)
                     .and_then(|mut f| f.read_to_end(&mut buf))
                     .map_err(|e| Error::io(&path, e))?;
-                each(&path.display().to_string(), text(&path.display().to_string(), &buf)?)?;
+                each(&path.display().to_string(), &buf)?;
                 files += 1;
             }
         } else if is_zip(input)? {
@@ -40,14 +39,14 @@ pub fn each_xml(inputs: &[PathBuf], mut each: impl FnMut(&str, &str) -> Result<(
                     .read_to_end(&mut buf)
                     .map_err(|e| Error::BadZip { path: input.clone(), detail: e.to_string() })?;
                 drop(entry);
-                each(&name, text(&name, &buf)?)?;
+                each(&name, &buf)?;
                 files += 1;
             }
         } else {
             buf.clear();
             std::fs::File::open(input).and_then(|mut f| f.read_to_end(&mut buf)).map_err(|e| Error::io(input, e))?;
             let name = input.display().to_string();
-            each(&name, text(&name, &buf)?)?;
+            each(&name, &buf)?;
             files += 1;
         }
     }
@@ -81,7 +80,7 @@ fn walk(dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// The bytes as UTF-8 text without a BOM, or E002 at the line of the first bad byte.
-fn text<'b>(name: &str, bytes: &'b [u8]) -> Result<&'b str> {
+pub fn text<'b>(name: &str, bytes: &'b [u8]) -> Result<&'b str> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     std::str::from_utf8(bytes).map_err(|e| {
         let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
