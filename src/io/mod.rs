@@ -22,6 +22,6 @@ pub mod xlsx;
 pub use encoding::{Encoding, InputEncoding, TextEncoder, Unmappable};
 pub use input::{Chunk, CsvInput, InputContext, Row};
 pub use names::{STDIN_NAME, STDOUT_NAME, display_name, is_std};
-pub use output::{CsvOut, OutputSpec, Sink};
+pub use output::{CsvOut, OutputSpec, RecordBuf, Sink};
 pub use pipeline::{for_each_batch, worker_count};
 pub use store::{RowRef, RowStore, push_field, text_row};

@@ -247,3 +247,40 @@ fn csv_write_error(name: &str, e: csv::Error) -> Error {
         other => Error::io(name, io::Error::other(format!("{other:?}"))),
     }
 }
+
+/// CSV records encoded for an output but kept in memory: rows made on worker threads and then
+/// written in order with [`CsvOut::write_raw`].
+pub struct RecordBuf {
+    encoder: TextEncoder,
+    writer: csv::Writer<Vec<u8>>,
+    record: ByteRecord,
+    scratch: Vec<u8>,
+}
+
+impl RecordBuf {
+    /// An empty buffer in `spec`'s encoding and line ending.
+    pub fn new(spec: &OutputSpec) -> RecordBuf {
+        let terminator = if spec.crlf { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') };
+        let writer = csv::WriterBuilder::new().terminator(terminator).buffer_capacity(8192).from_writer(Vec::new());
+        RecordBuf { encoder: spec.encoder(), writer, record: ByteRecord::new(), scratch: Vec::new() }
+    }
+
+    /// Encodes `fields` as one record; `loc(i)` says where field `i` came from.
+    pub fn push<S: AsRef<str>>(&mut self, fields: &[S], loc: impl Fn(usize) -> Loc) -> Result<()> {
+        self.record.clear();
+        for (i, f) in fields.iter().enumerate() {
+            self.scratch.clear();
+            let enc = self.encoder.encoding;
+            self.encoder.encode(f.as_ref(), &mut self.scratch).map_err(|u| u.error(loc(i), enc))?;
+            self.record.push_field(&self.scratch);
+        }
+        self.writer.write_byte_record(&self.record).map_err(|e| csv_write_error("-", e))
+    }
+
+    /// The bytes, and how many characters were replaced by 〓.
+    pub fn finish(self) -> Result<(Vec<u8>, u64)> {
+        let replaced = self.encoder.replaced;
+        let bytes = self.writer.into_inner().map_err(|e| Error::io("-", e.into_error()))?;
+        Ok((bytes, replaced))
+    }
+}

@@ -3,14 +3,12 @@
 use std::borrow::Cow;
 use std::path::Path;
 
-use csv::ByteRecord;
-
 use crate::cmd::shared::checkups::{Checkup, Problem};
 use crate::domain::FiscalYear;
 use crate::domain::stratify::Level;
 use crate::error::{FieldError, Loc, Result};
 use crate::io::xlsx::{Cell, write_sheet};
-use crate::io::{CsvOut, OutputSpec, worker_count};
+use crate::io::{CsvOut, OutputSpec, RecordBuf, worker_count};
 use crate::layout::{ERROR_LIST, STRATIFY_LIST};
 
 fn flag(v: Option<bool>) -> &'static str {
@@ -112,26 +110,15 @@ fn encode(
     spec: &OutputSpec,
     input_name: &str,
 ) -> Result<(Vec<u8>, Written)> {
-    let mut encoder = spec.encoder();
-    let terminator = if spec.crlf { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') };
-    let mut w = csv::WriterBuilder::new().terminator(terminator).from_writer(Vec::with_capacity(piece.len() * 160));
-    let (mut rec, mut scratch) = (ByteRecord::new(), Vec::new());
+    let mut buf = RecordBuf::new(spec);
     let mut counts = [0u64; 4];
     for c in piece {
         let (level, fields) = listed(c, fy);
         counts[usize::from(level.code() - 1)] += 1;
-        rec.clear();
-        for (i, f) in fields.iter().enumerate() {
-            scratch.clear();
-            let loc = || Loc::cell(input_name, c.line, STRATIFY_LIST[i]);
-            encoder.encode(f, &mut scratch).map_err(|u| u.error(loc(), spec.encoding))?;
-            rec.push_field(&scratch);
-        }
-        w.write_byte_record(&rec)
-            .map_err(|e| crate::error::Error::io(input_name, std::io::Error::other(e.to_string())))?;
+        buf.push(&fields, |i| Loc::cell(input_name, c.line, STRATIFY_LIST[i]))?;
     }
-    let bytes = w.into_inner().map_err(|e| crate::error::Error::io(input_name, e.into_error()))?;
-    Ok((bytes, (counts, encoder.replaced)))
+    let (bytes, replaced) = buf.finish()?;
+    Ok((bytes, (counts, replaced)))
 }
 
 /// An error-list row: the checkup's key and one problem.

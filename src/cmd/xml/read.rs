@@ -3,15 +3,13 @@
 //! order; findings and headers are written as they come, so memory stays flat however large the
 //! archive.
 
-use csv::ByteRecord;
-
 use super::hc08::{self, FileKind};
 use super::sources::each_xml;
 use super::{ReadArgs, TOOL};
 use crate::cmd::shared::check_outputs;
 use crate::console::{Console, Tally, thousands};
 use crate::error::{Error, Loc, Result};
-use crate::io::{CsvOut, Encoding, OutputSpec, TextEncoder, worker_count};
+use crate::io::{CsvOut, Encoding, OutputSpec, RecordBuf, worker_count};
 use crate::layout::{RESULTS, XML_FINDINGS, XML_HEADERS};
 
 /// What one file gives: its rows as CSV bytes in the output's encoding, per output.
@@ -108,36 +106,6 @@ pub fn read(a: &ReadArgs) -> Result<u8> {
     tally.finish(&console, line, a.run.summary_json.as_deref(), code)
 }
 
-/// CSV records in the output's encoding and line ending, into a byte buffer.
-struct Rows<'s> {
-    spec: &'s OutputSpec,
-    encoder: TextEncoder,
-    record: ByteRecord,
-    scratch: Vec<u8>,
-}
-
-/// A csv writer into memory, with the output's line ending.
-fn sheet(spec: &OutputSpec) -> csv::Writer<Vec<u8>> {
-    let terminator = if spec.crlf { csv::Terminator::CRLF } else { csv::Terminator::Any(b'\n') };
-    csv::WriterBuilder::new().terminator(terminator).buffer_capacity(8192).from_writer(Vec::new())
-}
-
-impl Rows<'_> {
-    fn push(&mut self, w: &mut csv::Writer<Vec<u8>>, fields: &[&str], loc: impl Fn(usize) -> Loc) -> Result<()> {
-        self.record.clear();
-        for (i, f) in fields.iter().enumerate() {
-            self.scratch.clear();
-            self.encoder.encode(f, &mut self.scratch).map_err(|u| u.error(loc(i), self.spec.encoding))?;
-            self.record.push_field(&self.scratch);
-        }
-        w.write_byte_record(&self.record).map_err(|e| Error::io("-", std::io::Error::other(e.to_string())))
-    }
-}
-
-fn bytes_of(w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>> {
-    w.into_inner().map_err(|e| Error::io("-", e.into_error()))
-}
-
 /// One file: parsed, recognised by its content, and an hc08 document turned into rows.
 fn convert(name: &str, bytes: &[u8], spec: &OutputSpec) -> Result<Converted> {
     let text = super::sources::text(name, bytes)?;
@@ -155,28 +123,32 @@ fn convert(name: &str, bytes: &[u8], spec: &OutputSpec) -> Result<Converted> {
         }
     }
     let checkup = hc08::read(name, &doc)?;
-    let mut rows = Rows { spec, encoder: spec.encoder(), record: ByteRecord::new(), scratch: Vec::new() };
-    let (mut results, mut headers, mut errors) = (sheet(spec), sheet(spec), sheet(spec));
+    let (mut results, mut headers, mut errors) = (RecordBuf::new(spec), RecordBuf::new(spec), RecordBuf::new(spec));
     let p = &checkup.person;
     for o in &checkup.observations {
         let fields: Vec<&str> =
             p.iter().map(String::as_str).chain([&o.code, &o.name, &o.value, &o.unit].map(String::as_str)).collect();
-        rows.push(&mut results, &fields, |i| Loc::cell(name, 0, RESULTS.fields[i].name))?;
+        results.push(&fields, |i| Loc::cell(name, 0, RESULTS.fields[i].name))?;
     }
     let keys = [&p[0], &p[1], &p[2], &p[3], &p[4], &p[8]].map(String::as_str);
     let line = doc.text_pos_at(doc.root_element().range().start).row.to_string();
     let fields: Vec<&str> =
         keys.into_iter().chain(checkup.header.iter().map(String::as_str)).chain([name, line.as_str()]).collect();
-    rows.push(&mut headers, &fields, |i| Loc::cell(name, 0, XML_HEADERS[i]))?;
+    headers.push(&fields, |i| Loc::cell(name, 0, XML_HEADERS[i]))?;
     for f in &checkup.findings {
         let fields = f.fields();
         let fields: Vec<&str> = fields.iter().map(String::as_str).collect();
-        rows.push(&mut errors, &fields, |i| Loc::cell(name, f.line, XML_FINDINGS[i]))?;
+        errors.push(&fields, |i| Loc::cell(name, f.line, XML_FINDINGS[i]))?;
     }
-    (c.results, c.headers, c.errors) = (bytes_of(results)?, bytes_of(headers)?, bytes_of(errors)?);
+    let mut replaced = 0;
+    for (buf, bytes) in [(results, &mut c.results), (headers, &mut c.headers), (errors, &mut c.errors)] {
+        let (b, r) = buf.finish()?;
+        *bytes = b;
+        replaced += r;
+    }
     c.checkup = true;
     c.rows = checkup.observations.len() as u64;
     c.findings = checkup.findings.len() as u64;
-    c.replaced = rows.encoder.replaced;
+    c.replaced = replaced;
     Ok(c)
 }
