@@ -20,14 +20,38 @@ crate::codes! {
         UnknownItem = "X107", "項目マスタにない項目コードです (項目名は displayName)";
         /// A 以上/以下 qualifier the long CSV cannot keep.
         Qualifier = "X108", "以上/以下の修飾は CSV に残りません (値だけを出力)";
+        /// The archive's root folder is not 提出元10_提出先8_YYYYMMDDN_実施区分.
+        RootName = "X201", "ルートフォルダの名前が「提出元10桁_提出先8桁_作成日8桁+連番_実施区分」ではありません";
+        /// A file outside the layout (ix08, su08, DATA/, CLAIMS/, XSD/).
+        Outside = "X202", "様式にないファイルです";
+        /// An entry name that points outside the archive (refused).
+        Escape = "X203", "アーカイブの外を指す項目名です (.. や絶対パス。展開しません)";
+        /// No ix08_V08.xml.
+        NoIndex = "X204", "交換用基本情報 ix08_V08.xml がありません";
+        /// ix08 totalRecordCount differs from the DATA and CLAIMS files present.
+        RecordCount = "X205", "ix08 の totalRecordCount が DATA と CLAIMS のファイル数と違います";
+        /// su08 totals differ from the claims.
+        SummaryTotal = "X206", "su08 の合計が CLAIMS の請求の合計と違います";
+        /// A DATA file without its CLAIMS partner, or the reverse.
+        Unpaired = "X207", "DATA と CLAIMS の対になるファイルがありません";
+        /// The same 受診券整理番号 in two checkups.
+        DuplicateTicket = "X208", "同じ受診券整理番号 (と保険者番号) の健診が2件以上あります";
+        /// CLAIMS without su08_V08.xml.
+        NoSummary = "X209", "CLAIMS があるのに集計情報 su08_V08.xml がありません";
     }
 }
 
 impl XCheck {
-    /// 警告 (the row is still usable) or エラー (the data must be fixed).
+    /// 警告 (the row is still usable), エラー (the data must be fixed) or 整合性 (the archive does
+    /// not hold together: `check` exits 3).
     pub fn severity(self) -> &'static str {
         match self {
-            XCheck::InsurerDigit | XCheck::InstitutionDigit | XCheck::UnknownItem | XCheck::Qualifier => "警告",
+            XCheck::InsurerDigit
+            | XCheck::InstitutionDigit
+            | XCheck::UnknownItem
+            | XCheck::Qualifier
+            | XCheck::Outside => "警告",
+            XCheck::Escape | XCheck::RecordCount | XCheck::SummaryTotal => "整合性",
             _ => "エラー",
         }
     }

@@ -2,6 +2,7 @@
 //! (SPEC §3 kk-xml, notes/MHLW-XML.md). `read` turns 特定健診情報ファイル (hc08) into the canonical
 //! results CSV every kk tool reads, with the checks the schemas do not make.
 
+mod check;
 mod findings;
 mod hc08;
 mod master;
@@ -46,6 +47,29 @@ CD/CO はコード、ST は文字列)、実施なし (negationInd) と値なし 
 UTF-8 として読めないバイト、壊れた zip は、ファイル名と行を示して終了コード 2 (何も書きません)。
 終了コード: 0 完了 / 1 --strict で指摘あり / 2 入力を処理できない")]
     Read(ReadArgs),
+    /// V08 アーカイブを送る前・受け取ったときに検査する (構成・件数・合計・対応・重複・危険な項目名と、read --errors の検査)
+    #[command(after_help = "\
+例:
+  kk-xml check 5521111111_00280081_202405271_1.zip
+  kk-xml check in/xml/*.zip -o xml_check.csv --strict
+
+指摘は ファイル, 行番号, 項目コード, エラーコード, 区分, エラー内容, 値 の CSV (既定は標準出力、docs/errors.md の X1xx・X2xx)。
+区分が 整合性 の指摘 (ix08 の totalRecordCount とファイル数の不一致、su08 の合計と請求の合計の不一致、
+アーカイブの外を指す項目名) があれば終了コード 3。項目名が .. や絶対パスの項目は読まずに指摘します。
+終了コード: 0 完了 / 1 --strict で指摘あり / 2 アーカイブを読めない / 3 整合性の指摘あり")]
+    Check(CheckArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// V08 アーカイブ (zip) または展開したフォルダ (ルートフォルダそのもの)
+    #[arg(required = true, value_name = "ARCHIVE|FOLDER")]
+    pub archives: Vec<PathBuf>,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -71,5 +95,6 @@ pub struct ReadArgs {
 pub fn run(cli: &Cli) -> Result<u8> {
     match &cli.command {
         Command::Read(a) => read::read(a),
+        Command::Check(a) => check::check(a),
     }
 }

@@ -63,6 +63,11 @@ fn is_zip(path: &Path) -> Result<bool> {
 
 /// The `.xml` files under a folder, sorted by path.
 fn walk(dir: &Path) -> Result<Vec<PathBuf>> {
+    Ok(walk_all(dir)?.into_iter().filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("xml"))).collect())
+}
+
+/// Every file under a folder, sorted by path.
+pub fn walk_all(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -70,7 +75,7 @@ fn walk(dir: &Path) -> Result<Vec<PathBuf>> {
             let p = e.map_err(|e| Error::io(&d, e))?.path();
             if p.is_dir() {
                 stack.push(p);
-            } else if p.extension().is_some_and(|x| x.eq_ignore_ascii_case("xml")) {
+            } else {
                 out.push(p);
             }
         }
