@@ -3,6 +3,9 @@ CARGO ?= cargo
 PREFIX ?= $(HOME)/.local
 DEMO ?= out/demo
 BENCH_PERSONS ?= 1000000
+# The Debian packages the tests and the demo use (.ci/run installs exactly this list): iconv
+# (libc-bin), unzip, age, pdftotext/pdffonts (poppler-utils), the invoices' font, xmllint (libxml2-utils).
+DEB_PACKAGES := libc-bin make unzip poppler-utils fonts-ipaexfont-gothic age libxml2-utils
 
 .PHONY: all build install demo test lint bench fixtures clean
 

@@ -22,9 +22,9 @@ use crate::layout::XML_FINDINGS;
 struct Archive {
     findings: Vec<Finding>,
     roots: BTreeSet<String>,
-    /// DATA / CLAIMS file names without their h/c prefix, with the entry name
-    data: BTreeMap<String, String>,
-    claims: BTreeMap<String, String>,
+    /// DATA / CLAIMS files: file name → (the name without its h/g/c prefix, the entry as shown)
+    data: BTreeMap<String, (String, String)>,
+    claims: BTreeMap<String, (String, String)>,
     /// (entry, totalRecordCount)
     index: Option<(String, u64)>,
     /// (entry, [subjects, cost, payment, claim])
@@ -33,6 +33,8 @@ struct Archive {
     sums: [i64; 4],
     /// (保険者番号, 受診券整理番号) → first entry
     tickets: BTreeMap<(String, String), String>,
+    /// `--schema`: files queued for xmllint
+    schema: Option<super::xsd::Validator>,
 }
 
 /// An entry name's parts after the root folder, or None when it escapes the archive.
@@ -86,10 +88,13 @@ impl Archive {
             let root = doc.root_element();
             Error::XmlRoot { loc: Loc::line(shown, 1), found: root.tag_name().name().to_string() }
         })?;
+        if let Some(v) = self.schema.as_mut() {
+            v.add(shown, super::xsd::schema_of(kind, doc.root_element().tag_name().name()), text)?;
+        }
         let stem = file.get(1..).unwrap_or("").to_string();
         match (place, kind) {
             ("DATA", FileKind::Checkup) => {
-                self.data.insert(stem, shown.to_string());
+                self.data.insert(file.to_string(), (stem, shown.to_string()));
                 let c = hc08::read(shown, &doc)?;
                 let key = (c.person[1].clone(), c.person[0].clone());
                 if !key.1.is_empty() {
@@ -103,10 +108,10 @@ impl Archive {
                 self.findings.extend(c.findings);
             }
             ("DATA", FileKind::Guidance) => {
-                self.data.insert(stem, shown.to_string());
+                self.data.insert(file.to_string(), (stem, shown.to_string()));
             }
             ("CLAIMS", FileKind::Claim) => {
-                self.claims.insert(stem, shown.to_string());
+                self.claims.insert(file.to_string(), (stem, shown.to_string()));
                 self.add_claim(&doc);
             }
             ("top", FileKind::Index) => {
@@ -135,7 +140,11 @@ impl Archive {
     }
 
     /// The findings about the archive as a whole, after its last entry.
-    fn finish(&mut self, archive: &str) {
+    fn finish(&mut self, archive: &str) -> Result<()> {
+        if let Some(mut v) = self.schema.take() {
+            v.flush()?;
+            self.findings.append(&mut v.findings);
+        }
         for root in std::mem::take(&mut self.roots) {
             if !root_name_ok(&root) {
                 self.find(archive, 0, XCheck::RootName, &root);
@@ -161,21 +170,27 @@ impl Archive {
                     }
                 }
             }
-            let data = std::mem::take(&mut self.data);
-            let claims = std::mem::take(&mut self.claims);
-            for (stem, entry) in data.iter().filter(|(s, _)| !claims.contains_key(*s)) {
-                self.find(entry, 0, XCheck::Unpaired, stem);
-            }
-            for (stem, entry) in claims.iter().filter(|(s, _)| !data.contains_key(*s)) {
-                self.find(entry, 0, XCheck::Unpaired, stem);
+            let stems =
+                |m: &BTreeMap<String, (String, String)>| m.values().map(|v| v.0.clone()).collect::<BTreeSet<_>>();
+            let (data_stems, claim_stems) = (stems(&self.data), stems(&self.claims));
+            let lone: Vec<(String, String)> = self
+                .data
+                .values()
+                .filter(|(s, _)| !claim_stems.contains(s))
+                .chain(self.claims.values().filter(|(s, _)| !data_stems.contains(s)))
+                .cloned()
+                .collect();
+            for (stem, entry) in lone {
+                self.find(&entry, 0, XCheck::Unpaired, &stem);
             }
         }
+        Ok(())
     }
 }
 
 /// Reads one archive (zip or extracted folder) entry by entry.
-fn check_one(path: &Path) -> Result<Vec<Finding>> {
-    let mut a = Archive::default();
+fn check_one(path: &Path, schema: Option<super::xsd::Validator>) -> Result<Vec<Finding>> {
+    let mut a = Archive { schema, ..Archive::default() };
     let shown = path.display().to_string();
     if path.is_dir() {
         let base = path.parent().unwrap_or(Path::new(""));
@@ -205,7 +220,7 @@ fn check_one(path: &Path) -> Result<Vec<Finding>> {
             a.entry(&entry_shown, &name, is_xml.then_some(buf.as_slice()))?;
         }
     }
-    a.finish(&shown);
+    a.finish(&shown)?;
     Ok(a.findings)
 }
 
@@ -215,7 +230,11 @@ pub fn check(a: &CheckArgs) -> Result<u8> {
     let spec = a.output.spec(Encoding::Utf8)?;
     let mut findings = Vec::new();
     for path in &a.archives {
-        findings.extend(check_one(path)?);
+        let schema = if a.schema { super::xsd::Validator::new()? } else { None };
+        if a.schema && schema.is_none() {
+            console.info("xmllint がないため、スキーマ (XSD) での検証はしませんでした (apt-get install libxml2-utils)");
+        }
+        findings.extend(check_one(path, schema)?);
     }
     let mut out = CsvOut::create(&spec)?;
     out.write_header(&XML_FINDINGS)?;

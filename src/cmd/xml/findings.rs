@@ -38,6 +38,8 @@ crate::codes! {
         DuplicateTicket = "X208", "同じ受診券整理番号 (と保険者番号) の健診が2件以上あります";
         /// CLAIMS without su08_V08.xml.
         NoSummary = "X209", "CLAIMS があるのに集計情報 su08_V08.xml がありません";
+        /// Not valid against its official schema (check --schema, xmllint's words as the value).
+        Schema = "X210", "公式のスキーマ (XSD) に合いません";
     }
 }
 

@@ -8,6 +8,7 @@ mod hc08;
 mod master;
 mod read;
 mod sources;
+mod xsd;
 
 use std::path::PathBuf;
 
@@ -56,6 +57,8 @@ UTF-8 として読めないバイト、壊れた zip は、ファイル名と行
 指摘は ファイル, 行番号, 項目コード, エラーコード, 区分, エラー内容, 値 の CSV (既定は標準出力、docs/errors.md の X1xx・X2xx)。
 区分が 整合性 の指摘 (ix08 の totalRecordCount とファイル数の不一致、su08 の合計と請求の合計の不一致、
 アーカイブの外を指す項目名) があれば終了コード 3。項目名が .. や絶対パスの項目は読まずに指摘します。
+--schema を付けると各ファイルを同梱の公式スキーマで検証し、合わない点を X210 として載せます (xmllint を使います。
+古い名前空間 tokuteikenshin.jp の請求ファイルは厚生労働省の URL に読み替えて検証します)。
 終了コード: 0 完了 / 1 --strict で指摘あり / 2 アーカイブを読めない / 3 整合性の指摘あり")]
     Check(CheckArgs),
 }
@@ -65,6 +68,10 @@ pub struct CheckArgs {
     /// V08 アーカイブ (zip) または展開したフォルダ (ルートフォルダそのもの)
     #[arg(required = true, value_name = "ARCHIVE|FOLDER")]
     pub archives: Vec<PathBuf>,
+
+    /// 各ファイルを公式のスキーマ (XSD、kk に同梱) で検証する (xmllint が必要: apt-get install libxml2-utils)
+    #[arg(long)]
+    pub schema: bool,
 
     #[command(flatten)]
     pub output: OutputArgs,
