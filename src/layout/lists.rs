@@ -190,6 +190,25 @@ pub const XML_HEADERS: [&str; 25] = [
     "行番号",
 ];
 
+/// kk-xml read --guidance: 特定保健指導 (hg08), one row per observation.
+pub const XML_GUIDANCE: [&str; 15] = [
+    "利用券整理番号",
+    "受診券整理番号",
+    "保険者番号",
+    "被保険者証記号",
+    "被保険者証番号",
+    "枝番",
+    "性別",
+    "生年月日",
+    "保健指導機関番号",
+    "実施日",
+    "報告区分",
+    "項目コード",
+    "項目名",
+    "結果値",
+    "単位",
+];
+
 /// Every list header, for recognising a header name kk writes.
 pub static ALL_LISTS: &[&[&str]] = &[
     &LIMIT_CHECKLIST,
@@ -206,5 +225,6 @@ pub static ALL_LISTS: &[&[&str]] = &[
     &STRATIFY_LIST,
     &XML_FINDINGS,
     &XML_HEADERS,
+    &XML_GUIDANCE,
     &super::ANOMALIES,
 ];

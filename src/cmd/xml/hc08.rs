@@ -52,29 +52,29 @@ pub enum FileKind {
     Summary,
 }
 
-fn is(n: &Node<'_, '_>, local: &str) -> bool {
+pub(super) fn is(n: &Node<'_, '_>, local: &str) -> bool {
     n.is_element() && n.tag_name().name() == local && n.tag_name().namespace() == Some(HL7)
 }
 
-fn child<'a, 'i>(n: Node<'a, 'i>, local: &str) -> Option<Node<'a, 'i>> {
+pub(super) fn child<'a, 'i>(n: Node<'a, 'i>, local: &str) -> Option<Node<'a, 'i>> {
     n.children().find(|c| is(c, local))
 }
 
-fn children<'a, 'i>(n: Node<'a, 'i>, local: &'a str) -> impl Iterator<Item = Node<'a, 'i>> + 'a {
+pub(super) fn children<'a, 'i>(n: Node<'a, 'i>, local: &'a str) -> impl Iterator<Item = Node<'a, 'i>> + 'a {
     n.children().filter(move |c| is(c, local))
 }
 
 /// The node at the end of `path` (element names in the HL7 namespace).
-fn at<'a, 'i>(n: Node<'a, 'i>, path: &[&str]) -> Option<Node<'a, 'i>> {
+pub(super) fn at<'a, 'i>(n: Node<'a, 'i>, path: &[&str]) -> Option<Node<'a, 'i>> {
     path.iter().try_fold(n, |n, p| child(n, p))
 }
 
-fn attr(n: Option<Node<'_, '_>>, name: &str) -> String {
+pub(super) fn attr(n: Option<Node<'_, '_>>, name: &str) -> String {
     n.and_then(|n| n.attribute(name)).unwrap_or("").to_string()
 }
 
 /// The line of a node in its file.
-fn line(doc: &Document<'_>, n: Node<'_, '_>) -> u64 {
+pub(super) fn line(doc: &Document<'_>, n: Node<'_, '_>) -> u64 {
     u64::from(doc.text_pos_at(n.range().start).row)
 }
 
@@ -109,7 +109,7 @@ pub fn kind_of(doc: &Document<'_>) -> Option<FileKind> {
 }
 
 /// The id extension under `n` whose root is `oid`.
-fn id_with_root(n: Option<Node<'_, '_>>, oid: &str) -> Option<String> {
+pub(super) fn id_with_root(n: Option<Node<'_, '_>>, oid: &str) -> Option<String> {
     n?.children().filter(|c| is(c, "id")).find(|c| c.attribute("root") == Some(oid)).map(|c| attr(Some(c), "extension"))
 }
 
@@ -229,7 +229,7 @@ fn check_person(c: &mut Checkup, name: &str, line: u64) {
 }
 
 /// The value of an observation by its type, and whether a 以上/以下 qualifier was dropped.
-fn value_of(obs: Node<'_, '_>) -> (String, String, Option<String>, bool) {
+pub(super) fn value_of(obs: Node<'_, '_>) -> (String, String, Option<String>, bool) {
     if obs.attribute("negationInd") == Some("true") {
         return (String::new(), String::new(), None, false);
     }

@@ -5,6 +5,7 @@
 mod check;
 mod findings;
 mod hc08;
+mod hg08;
 mod master;
 mod read;
 mod sources;
@@ -37,6 +38,7 @@ pub enum Command {
   kk-xml read 5521111111_00280081_202405271_1.zip -o results.csv
   kk-xml read in/xml/*.zip --errors xml_errors.csv -o results.csv
   kk-xml read archive.zip --headers headers.csv -o results.csv
+  kk-xml read archive.zip --guidance shidou.csv -o results.csv
   kk-xml read DATA/h0000000001.xml > results.csv
 
 アーカイブは1エントリずつ読みます (全体をメモリに載せません)。ファイルの種類は名前でなく中身 (ルート要素と
@@ -88,6 +90,11 @@ pub struct ReadArgs {
     /// 健診ごとの見出し情報 (氏名カナ・住所・受診券有効期限・機関・報告区分など、結果 CSV に入らないもの) の出力先
     #[arg(long, value_name = "FILE")]
     pub headers: Option<PathBuf>,
+
+    /// 特定保健指導情報ファイル (hg08) の出力先 (1行 = 1項目: 利用券整理番号, 受診券整理番号, 被保険者キー, 性別,
+    /// 生年月日, 保健指導機関番号, 実施日, 報告区分, 項目コード, 項目名, 結果値, 単位)
+    #[arg(long, value_name = "FILE")]
+    pub guidance: Option<PathBuf>,
 
     /// スキーマが検査しない点の一覧 (ファイル, 行番号, 項目コード, コード, 区分, 内容, 値)
     #[arg(long, value_name = "FILE")]

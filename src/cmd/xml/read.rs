@@ -10,7 +10,7 @@ use crate::cmd::shared::check_outputs;
 use crate::console::{Console, Tally, thousands};
 use crate::error::{Error, Loc, Result};
 use crate::io::{CsvOut, Encoding, OutputSpec, RecordBuf, worker_count};
-use crate::layout::{RESULTS, XML_FINDINGS, XML_HEADERS};
+use crate::layout::{RESULTS, XML_FINDINGS, XML_GUIDANCE, XML_HEADERS};
 
 /// What one file gives: its rows as CSV bytes in the output's encoding, per output.
 #[derive(Default)]
@@ -21,6 +21,8 @@ struct Converted {
     results: Vec<u8>,
     headers: Vec<u8>,
     errors: Vec<u8>,
+    guidance: Vec<u8>,
+    guidance_rows: u64,
     replaced: u64,
 }
 
@@ -33,19 +35,15 @@ pub fn read(a: &ReadArgs) -> Result<u8> {
         a.output.output.as_deref(),
         a.errors.as_deref(),
         a.headers.as_deref(),
+        a.guidance.as_deref(),
         a.run.summary_json.as_deref(),
     ])?;
     let spec = a.output.spec(Encoding::Utf8)?;
     let mut out = CsvOut::create(&spec)?;
     out.write_header(&RESULTS.names().collect::<Vec<_>>())?;
-    let mut headers = a.headers.as_ref().map(|p| CsvOut::create(&spec.to(p))).transpose()?;
-    if let Some(h) = headers.as_mut() {
-        h.write_header(&XML_HEADERS)?;
-    }
-    let mut errors = a.errors.as_ref().map(|p| CsvOut::create(&spec.to(p))).transpose()?;
-    if let Some(e) = errors.as_mut() {
-        e.write_header(&XML_FINDINGS)?;
-    }
+    let mut headers = side(a.headers.as_deref(), &spec, &XML_HEADERS)?;
+    let mut guidance = side(a.guidance.as_deref(), &spec, &XML_GUIDANCE)?;
+    let mut errors = side(a.errors.as_deref(), &spec, &XML_FINDINGS)?;
     let mut total = Converted::default();
     let (mut checkups, mut files) = (0u64, 0u64);
     let mut pending: Vec<(String, Vec<u8>)> = Vec::new();
@@ -72,6 +70,10 @@ pub fn read(a: &ReadArgs) -> Result<u8> {
             if let Some(e) = errors.as_mut() {
                 e.write_raw(&c.errors)?;
             }
+            if let Some(g) = guidance.as_mut() {
+                g.write_raw(&c.guidance)?;
+            }
+            total.guidance_rows += c.guidance_rows;
             total.rows += c.rows;
             total.findings += c.findings;
             total.replaced += c.replaced;
@@ -84,7 +86,7 @@ pub fn read(a: &ReadArgs) -> Result<u8> {
     })?;
     flush(&mut pending)?;
     let mut replaced = total.replaced;
-    for o in [errors, headers].into_iter().flatten() {
+    for o in [errors, headers, guidance].into_iter().flatten() {
         replaced += o.finish()?;
     }
     replaced += out.finish()?;
@@ -93,17 +95,34 @@ pub fn read(a: &ReadArgs) -> Result<u8> {
     tally.rows_out = total.rows;
     tally.findings = total.findings;
     tally.replaced = replaced;
-    tally.set("files", files).set("checkups", checkups).set("other_files", files - checkups);
-    let line = format!(
-        "XML {} ファイル (特定健診 {} 件、その他 {} 件) → 結果 {} 行; 指摘 {} 件",
+    tally
+        .set("files", files)
+        .set("checkups", checkups)
+        .set("other_files", files - checkups)
+        .set("guidance_rows", total.guidance_rows);
+    let line = closing_line(files, checkups, &total);
+    let code = u8::from(a.run.strict && total.findings > 0);
+    tally.finish(&console, line, a.run.summary_json.as_deref(), code)
+}
+
+/// A side output with its header, when asked for.
+fn side(path: Option<&std::path::Path>, spec: &OutputSpec, header: &[&str]) -> Result<Option<CsvOut>> {
+    let Some(path) = path else { return Ok(None) };
+    let mut out = CsvOut::create(&spec.to(path))?;
+    out.write_header(header)?;
+    Ok(Some(out))
+}
+
+fn closing_line(files: u64, checkups: u64, total: &Converted) -> String {
+    format!(
+        "XML {} ファイル (特定健診 {} 件、その他 {} 件) → 結果 {} 行、保健指導 {} 行; 指摘 {} 件",
         thousands(files),
         thousands(checkups),
         thousands(files - checkups),
         thousands(total.rows),
+        thousands(total.guidance_rows),
         thousands(total.findings)
-    );
-    let code = u8::from(a.run.strict && total.findings > 0);
-    tally.finish(&console, line, a.run.summary_json.as_deref(), code)
+    )
 }
 
 /// One file: parsed, recognised by its content, and an hc08 document turned into rows.
@@ -113,6 +132,15 @@ fn convert(name: &str, bytes: &[u8], spec: &OutputSpec) -> Result<Converted> {
     let mut c = Converted::default();
     match hc08::kind_of(&doc) {
         Some(FileKind::Checkup) => {}
+        Some(FileKind::Guidance) => {
+            let mut buf = RecordBuf::new(spec);
+            for row in super::hg08::rows(&doc) {
+                buf.push(&row, |i| Loc::cell(name, 0, XML_GUIDANCE[i]))?;
+                c.guidance_rows += 1;
+            }
+            (c.guidance, c.replaced) = buf.finish()?;
+            return Ok(c);
+        }
         Some(_) => return Ok(c),
         None => {
             let root = doc.root_element();
