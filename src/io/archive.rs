@@ -299,3 +299,13 @@ pub fn open_plain(path: &Path, unseal: &Unseal) -> Result<BufReader<age::stream:
     })?;
     Ok(BufReader::with_capacity(1 << 16, reader))
 }
+
+/// Whether an archive entry's name could point outside the folder it is extracted into (kk-backup
+/// restore refuses it, kk-xml check reports it): absolute, `..`, `.` or empty parts, a backslash or a drive
+/// letter (`C:`), a NUL.
+pub fn unsafe_entry_name(name: &str) -> bool {
+    name.is_empty()
+        || name.starts_with('/')
+        || name.contains(['\\', ':', '\0'])
+        || name.trim_end_matches('/').split('/').any(|part| matches!(part, "" | "." | ".."))
+}

@@ -10,7 +10,7 @@ use super::manifest::{Listed, MANIFEST, copy_measured, is_csv, read_manifest};
 use crate::console::{Console, thousands};
 use crate::error::{Error, Result};
 use crate::io::Sink;
-use crate::io::archive::{SealedZip, Unseal, detail, open_plain, open_sealed};
+use crate::io::archive::{SealedZip, Unseal, detail, open_plain, open_sealed, unsafe_entry_name};
 
 crate::codes! {
     /// What verify finds wrong with an entry (exit 3; restore writes nothing).
@@ -44,15 +44,6 @@ pub struct Check {
     pub manifest: BTreeMap<String, Listed>,
 }
 
-/// Why a name cannot be restored: absolute, `..`, `.` or empty parts, a backslash or a drive
-/// letter (`C:`), a NUL.
-fn unsafe_name(name: &str) -> bool {
-    name.is_empty()
-        || name.starts_with('/')
-        || name.contains(['\\', ':', '\0'])
-        || name.trim_end_matches('/').split('/').any(|part| matches!(part, "" | "." | ".."))
-}
-
 /// Decrypts and reads every entry, comparing it with the manifest (the zip reader checks each
 /// entry's CRC as it reads). Nothing is written.
 pub fn verify(zip: &mut SealedZip, path: &Path, unseal: &Unseal) -> Result<Check> {
@@ -83,7 +74,7 @@ pub fn verify(zip: &mut SealedZip, path: &Path, unseal: &Unseal) -> Result<Check
         if name == MANIFEST {
             continue;
         }
-        if entry.is_symlink() || unsafe_name(&name) {
+        if entry.is_symlink() || unsafe_entry_name(&name) {
             check.problems.push((Finding::UnsafePath, name));
             continue;
         }
@@ -191,12 +182,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn unsafe_names() {
+    fn unsafe_entry_names() {
         for bad in ["/etc/passwd", "../x", "a/../../x", "a\\b", "C:/x", "a//b", "./a", "", "a/./b"] {
-            assert!(unsafe_name(bad), "{bad}");
+            assert!(unsafe_entry_name(bad), "{bad}");
         }
         for ok in ["a.csv", "in/202604/請求.csv", "dir/"] {
-            assert!(!unsafe_name(ok), "{ok}");
+            assert!(!unsafe_entry_name(ok), "{ok}");
         }
     }
 }

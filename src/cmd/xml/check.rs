@@ -14,6 +14,7 @@ use super::{CheckArgs, TOOL};
 use crate::cmd::shared::check_outputs;
 use crate::console::{Console, Tally, thousands};
 use crate::error::{Error, Loc, Result};
+use crate::io::archive::unsafe_entry_name;
 use crate::io::{CsvOut, Encoding};
 use crate::layout::XML_FINDINGS;
 
@@ -37,12 +38,10 @@ struct Archive {
     schema: Option<super::xsd::Validator>,
 }
 
-/// An entry name's parts after the root folder, or None when it escapes the archive.
+/// An entry name's parts, or None when it could point outside the archive (the rule kk-backup
+/// restore applies).
 fn safe_parts(name: &str) -> Option<Vec<&str>> {
-    if name.starts_with('/') || name.contains('\\') || name.split('/').any(|p| p == ".." || p.contains(':')) {
-        return None;
-    }
-    Some(name.split('/').filter(|p| !p.is_empty() && *p != ".").collect())
+    (!unsafe_entry_name(name)).then(|| name.split('/').filter(|p| !p.is_empty()).collect())
 }
 
 /// Whether a root folder is named `提出元10_提出先8_YYYYMMDDN_実施区分`.

@@ -58,7 +58,7 @@ fn is_zip(path: &Path) -> Result<bool> {
     let mut head = [0u8; 4];
     let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let n = f.read(&mut head).map_err(|e| Error::io(path, e))?;
-    Ok(n == 4 && &head == b"PK\x03\x04" || (n >= 2 && &head[..2] == b"PK"))
+    Ok(n >= 2 && head[..2] == *b"PK")
 }
 
 /// The `.xml` files under a folder, sorted by path.
