@@ -53,12 +53,13 @@ S104 年度末年齢が40〜74歳の範囲外 / S105 年度途中加入 / S106 �
 終了コード: 0 完了 / 1 --strict で抹消する記録あり / 2 入力を処理できない / 3 整合性チェック失敗")]
     Erasures(ErasuresArgs),
 
-    /// 集計表: 保険者ごと・全体の 性別 × 年齢階級 の対象者数・受診者数・受診率
+    /// 集計表: 保険者ごと・全体の 性別 × 年齢階級 の対象者数・受診者数・受診率と特定保健指導の対象者数 (--guidance で終了者数・実施率)
     #[command(after_help = "\
 例:
   kk-statutory summary --fy 2025 --master master.csv --results results.csv --exclusions jogai.csv -o shukei.csv
   kk-statutory summary --fy 2025 --master master.csv --results results.csv --format xlsx -o shukei.xlsx
   kk-statutory summary --fy 2025 --master master.csv --results results.csv -o shukei.csv --xlsx shukei.xlsx
+  kk-statutory summary --fy 2025 --master master.csv --results results.csv --guidance shidou.csv -o shukei.csv
 
 対象者数 = 分母 (4月1日から3月31日まで継続して資格があり、年度末年齢40〜74歳、告示の除外なし)。
 受診者数 = そのうち受診日が年度内の結果がある人。受診率 = 受診者数 ÷ 対象者数 (%、小数1桁、四捨五入)。

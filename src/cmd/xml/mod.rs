@@ -55,6 +55,7 @@ UTF-8 として読めないバイト、壊れた zip は、ファイル名と行
 例:
   kk-xml check 5521111111_00280081_202405271_1.zip
   kk-xml check in/xml/*.zip -o xml_check.csv --strict
+  kk-xml check --schema 5521111111_00280081_202405271_1.zip -o xml_check.csv
 
 指摘は ファイル, 行番号, 項目コード, エラーコード, 区分, エラー内容, 値 の CSV (既定は標準出力、docs/errors.md の X1xx・X2xx)。
 区分が 整合性 の指摘 (ix08 の totalRecordCount とファイル数の不一致、su08 の合計と請求の合計の不一致、
