@@ -79,7 +79,7 @@ impl fmt::Display for InsurerNumber {
 /// `9999999999`, the placeholder official samples use. DOMAIN.md says it fails the check digit;
 /// it in fact passes the Luhn rule DOMAIN.md gives (the 8-digit `99999999` fails it), so it is
 /// refused by name: a placeholder in real data is an error all the same.
-fn is_dummy_institution(s: &str) -> bool {
+pub fn is_dummy_institution(s: &str) -> bool {
     s.bytes().all(|b| b == b'9')
 }
 

@@ -164,7 +164,16 @@ impl ZipOut {
         Ok(ZipOut { zip: ZipWriter::new_stream(sealed), path: path.to_path_buf(), options })
     }
 
-    /// Starts an entry dated now (JST); write its bytes with [`Write`] on `self`.
+    /// Dates every entry started after this at 00:00 of `day` (an archive that must come out
+    /// byte for byte the same from the same inputs).
+    pub fn date_entries(&mut self, day: jiff::civil::Date) {
+        let t = DateTime::from_date_and_time(day.year() as u16, day.month() as u8, day.day() as u8, 0, 0, 0)
+            .unwrap_or_default();
+        self.options = self.options.last_modified_time(t);
+    }
+
+    /// Starts an entry dated now (JST) (or as [`ZipOut::date_entries`] said); write its bytes with
+    /// [`Write`] on `self`.
     pub fn start_entry(&mut self, name: &str) -> Result<()> {
         self.zip.start_file(name, self.options).map_err(|e| self.zip_error(e))
     }

@@ -233,10 +233,20 @@ impl CsvOut {
     /// Flushes and commits the output (renames a file into place). Returns how many characters
     /// were replaced by 〓.
     pub fn finish(self) -> Result<u64> {
+        self.finish_with(Sink::commit)
+    }
+
+    /// Like [`CsvOut::finish`], but the file gets its name now, even inside a commit group (a
+    /// working file another step of the same run reads).
+    pub fn finish_now(self) -> Result<u64> {
+        self.finish_with(Sink::commit_now)
+    }
+
+    fn finish_with(self, commit: fn(Sink) -> Result<()>) -> Result<u64> {
         let replaced = self.encoder.replaced;
         let name = self.name;
         let shared = self.writer.into_inner().map_err(|e| Error::io(name.clone(), e.into_error()))?;
-        shared.0.into_inner().commit()?;
+        commit(shared.0.into_inner())?;
         Ok(replaced)
     }
 }

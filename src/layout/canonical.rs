@@ -201,6 +201,19 @@ pub static RESULTS: Layout = Layout {
     ],
 };
 
+/// kk-xml write --headers: the key columns a headers row is matched by (the rest are read by name).
+pub static XML_KEYS: Layout = Layout {
+    name: "見出し情報",
+    fields: &[
+        opt("受診券整理番号"),
+        req("保険者番号"),
+        opt("被保険者証記号"),
+        req("被保険者証番号"),
+        opt("枝番"),
+        req("受診日"),
+    ],
+};
+
 /// 特定保健指導 実施状況 (kk-statutory summary --guidance): one row per person guided.
 pub static GUIDANCE: Layout = Layout {
     name: "特定保健指導",

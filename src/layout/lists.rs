@@ -162,7 +162,7 @@ pub const STRATIFY_LIST: [&str; 21] = [
 pub const XML_FINDINGS: [&str; 7] = ["ファイル", "行番号", "項目コード", "エラーコード", "区分", "エラー内容", "値"];
 
 /// kk-xml read --headers: one row per checkup with what the long results CSV cannot hold.
-pub const XML_HEADERS: [&str; 25] = [
+pub const XML_HEADERS: [&str; 23] = [
     "受診券整理番号",
     "保険者番号",
     "被保険者証記号",
@@ -186,8 +186,32 @@ pub const XML_HEADERS: [&str; 25] = [
     "報告区分",
     "プログラム種別",
     "作成日",
-    "ファイル名",
-    "行番号",
+];
+
+/// kk-xml read --claims: the canonical claims layout ([`super::CLAIMS`]) followed by what a
+/// 健診決済情報ファイル (cc08) holds beyond it, so `write` can rebuild the file.
+pub const XML_CLAIMS_EXTRA: [&str; 21] = [
+    "実施区分",
+    "請求区分",
+    "委託料単価区分",
+    "受診券有効期限",
+    "基本負担種別",
+    "基本負担値",
+    "詳細負担種別",
+    "詳細負担値",
+    "追加負担種別",
+    "追加負担値",
+    "ドック負担種別",
+    "ドック負担値",
+    "ドック保険者負担上限額",
+    "詳細項目コード",
+    "詳細単価",
+    "追加単価",
+    "基本窓口負担額",
+    "詳細窓口負担額",
+    "追加窓口負担額",
+    "単価合計額",
+    "他制度負担額",
 ];
 
 /// kk-xml read --guidance: 特定保健指導 (hg08), one row per observation.
@@ -226,5 +250,6 @@ pub static ALL_LISTS: &[&[&str]] = &[
     &XML_FINDINGS,
     &XML_HEADERS,
     &XML_GUIDANCE,
+    &XML_CLAIMS_EXTRA,
     &super::ANOMALIES,
 ];

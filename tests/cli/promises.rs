@@ -17,7 +17,8 @@ fn killed_runs_leave_nothing() {
     let r = run(d, "kk-gen", &["--persons", "60000", "--seed", "5", "--out", "in", "-q"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     let input = d.join("in/insured.csv");
-    let outputs = ["m.csv", "e.csv", "d.csv", "s.json"];
+    // in name order, as files_in lists them
+    let outputs = ["d.csv", "e.csv", "m.csv", "s.json"];
     let mut finished = 0;
     let mut killed = 0;
     for (n, (signal, delay_ms)) in [libc::SIGKILL, libc::SIGTERM, libc::SIGINT, libc::SIGHUP]

@@ -52,6 +52,7 @@ pub fn write_claims_and_results(
     terms: &Terms,
     exempt: &HashSet<(usize, String)>,
     no_results: bool,
+    mut xml: Option<&mut super::xml::XmlSide>,
 ) -> Result<Decided> {
     let mut claims = Writer::create(m.dir, "claims.csv", m.enc, &CLAIMS.names().collect::<Vec<_>>())?;
     let mut results = Writer::create(m.dir, "results.csv", m.enc, &RESULTS.names().collect::<Vec<_>>())?;
@@ -70,7 +71,13 @@ pub fn write_claims_and_results(
         let n_detail = usize::from(g.rng.u8(..5) == 0);
         let visit = Visit { person: p, institution, contract, day, ticket, adds, n_detail };
         let planted = (!m.clean && n % every == every / 2 + 1).then_some((n / every) % 3);
-        write_claim(m, &mut claims, &visit, exempt, planted, &last_ticket, &mut decided)?;
+        let claim = write_claim(m, &mut claims, &visit, exempt, planted, &last_ticket, &mut decided)?;
+        if let Some(x) = xml.as_deref_mut() {
+            x.claim(&claim, visit.contract.detail, visit.contract.additional)?;
+            let key = [0, 1, 2, 3, 4, 5]
+                .map(|i| [&visit.ticket, &claim[2], &p.kigo, &p.bango, &p.edaban, &claim[7]][i].clone());
+            x.header(&key, p, institution, &claim[7])?;
+        }
         last_ticket = visit.ticket.clone();
         let age = age_at_fiscal_year_end(p.birth, g.fy);
         // a planted edge case of 階層化 every `every` examinees, offset from the claim problems
@@ -87,9 +94,11 @@ pub fn write_claims_and_results(
         if no_results {
             continue;
         }
-        for (i, (code, name, value, unit)) in items.into_iter().chain(adds_in_results).enumerate() {
+        let required = if xml.is_some() { super::xml::required_items(&items, p, age) } else { Vec::new() };
+        let all: Vec<items::Item> = items.into_iter().chain(adds_in_results).collect();
+        for (i, (code, name, value, unit)) in all.iter().cloned().chain(required).enumerate() {
             let bad = value == "abc";
-            let line = results.row(&[
+            let row = [
                 visit.ticket.clone(),
                 m.insurers[p.insurer].number.clone(),
                 p.kigo.clone(),
@@ -103,7 +112,14 @@ pub fn write_claims_and_results(
                 name.into(),
                 value,
                 unit.into(),
-            ])?;
+            ];
+            if let Some(x) = xml.as_deref_mut() {
+                x.results.row(&row)?;
+            }
+            if i >= all.len() {
+                continue;
+            }
+            let line = results.row(&row)?;
             if let Some((_, expected, what)) = &edge {
                 if i == 0 {
                     m.note("results.csv", line, "階層化", expected, what);
@@ -130,7 +146,7 @@ fn write_claim(
     planted: Option<usize>,
     last_ticket: &str,
     decided: &mut Decided,
-) -> Result<()> {
+) -> Result<Vec<String>> {
     let (p, contract) = (v.person, v.contract);
     let mut base = contract.base;
     let mut copay = if contract.exempt_low_income && exempt.contains(&(p.insurer, p.household.clone())) {
@@ -149,7 +165,7 @@ fn write_claim(
     }
     let claim = expected_claim(base + detail_total + add_total, copay, 0);
     let insurer = m.insurers[p.insurer].number.clone();
-    let line = claims.row(&[
+    let row = [
         format!("{:04}{:02}", m.month.year(), m.month.month()),
         v.institution.to_string(),
         insurer.clone(),
@@ -167,7 +183,8 @@ fn write_claim(
         add_total.to_string(),
         copay.to_string(),
         claim.to_string(),
-    ])?;
+    ];
+    let line = claims.row(&row)?;
     if let Some(kind) = planted {
         let (column, code, what) = match kind {
             0 => ("基本単価", "L103", "基本単価が契約より低い"),
@@ -180,7 +197,7 @@ fn write_claim(
     e.0 += 1;
     e.1 += base + detail_total + add_total;
     e.2 += copay;
-    Ok(())
+    Ok(row.to_vec())
 }
 
 /// guidance.csv: about a third of the guidance targets started guidance a month after the

@@ -17,6 +17,7 @@ mod names;
 mod others;
 mod people;
 mod writer;
+mod xml;
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -90,6 +91,11 @@ pub struct Cli {
     /// 同姓同名で生年月日も同じ人が多い母集団にする (80通りの氏名 × 40年の生年、同一人物の重複を許す。ベンチマーク用)
     #[arg(long)]
     pub few_names: bool,
+
+    /// その月の健診結果と請求を V08 XML のアーカイブとしても書く (xml/<提出元>_<提出先>_<日付>0_1.zip。
+    /// XML に必須の項目 (既往歴・医師の診断など) を加え、kk-xml write と同じ処理で作ります)
+    #[arg(long)]
+    pub xml: bool,
 
     /// 終わりの集計行を出さない
     #[arg(short = 'q', long)]
@@ -172,7 +178,12 @@ pub fn run(cli: &Cli) -> Result<u8> {
     let terms = contracts::terms(&m, master.len(), cli.contracts);
     contracts::write_contracts(&m, &terms)?;
     let examinees = checkups::examinees(&mut g, &master, cli.claims);
-    let decided = checkups::write_claims_and_results(&mut g, &mut m, &examinees, &terms, &exempt, cli.no_results)?;
+    let mut side = if cli.xml { Some(xml::XmlSide::create(dir)?) } else { None };
+    let decided =
+        checkups::write_claims_and_results(&mut g, &mut m, &examinees, &terms, &exempt, cli.no_results, side.as_mut())?;
+    if let Some(side) = side {
+        side.finish(&m, dir, &terms.institutions[0])?;
+    }
     checkups::write_decided(&m, &decided)?;
     others::write_exclusions(&m, &master)?;
     others::write_info_status(&m, &master, &examinees)?;

@@ -31,4 +31,8 @@ impl Writer {
     pub fn finish(self) -> Result<()> {
         self.out.finish().map(|_| ())
     }
+    /// Names the file now (a working file the same run reads next).
+    pub fn finish_now(self) -> Result<()> {
+        self.out.finish_now().map(|_| ())
+    }
 }

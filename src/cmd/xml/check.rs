@@ -242,7 +242,7 @@ pub fn check(a: &CheckArgs) -> Result<u8> {
     }
     let mut tally = Tally::new(TOOL, "check", Encoding::Utf8, spec.encoding);
     tally.replaced = out.finish()?;
-    let count = |s: &str| findings.iter().filter(|f| f.check.severity() == s).count() as u64;
+    let count = |s: &str| findings.iter().filter(|f| f.severity == s).count() as u64;
     let (integrity, errors, warnings) = (count("整合性"), count("エラー"), count("警告"));
     tally.findings = findings.len() as u64;
     tally

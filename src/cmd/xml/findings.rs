@@ -40,6 +40,16 @@ crate::codes! {
         NoSummary = "X209", "CLAIMS があるのに集計情報 su08_V08.xml がありません";
         /// Not valid against its official schema (check --schema, xmllint's words as the value).
         Schema = "X210", "公式のスキーマ (XSD) に合いません";
+        /// write: a mandatory item (master CASE01) is missing; the checkup is not written.
+        MissingRequired = "X301", "必須の項目がありません (この健診は書き出しません)";
+        /// write: 9N501/9N506 were missing and were computed by the 階層化 rule.
+        Computed = "X302", "メタボ判定・保健指導レベルがないため、階層化の規則で求めて書き出しました";
+        /// write: no row of the headers file for this checkup.
+        NoHeader = "X303", "見出し情報 (--headers) にこの健診がありません (氏名カナ・住所などなしで書き出します)";
+        /// write: a claim whose checkup is not in the results.
+        LoneClaim = "X304", "この請求の健診結果がありません (書き出しません)";
+        /// write: a claim the cc08 schema would refuse; the checkup is not written.
+        BadClaim = "X305", "請求の内容が様式に合いません (この健診は書き出しません)";
     }
 }
 
@@ -52,7 +62,9 @@ impl XCheck {
             | XCheck::InstitutionDigit
             | XCheck::UnknownItem
             | XCheck::Qualifier
-            | XCheck::Outside => "警告",
+            | XCheck::Outside
+            | XCheck::Computed
+            | XCheck::NoHeader => "警告",
             XCheck::Escape | XCheck::RecordCount | XCheck::SummaryTotal => "整合性",
             _ => "エラー",
         }
@@ -62,6 +74,8 @@ impl XCheck {
 /// One finding.
 #[derive(Debug, Clone)]
 pub struct Finding {
+    /// 警告, エラー or 整合性: the check's own unless the place lowers it ([`Finding::warning`])
+    pub severity: &'static str,
     pub file: String,
     pub line: u64,
     pub item: String,
@@ -71,7 +85,26 @@ pub struct Finding {
 
 impl Finding {
     pub fn new(file: &str, line: u64, item: &str, check: XCheck, value: &str) -> Finding {
-        Finding { file: file.to_string(), line, item: item.to_string(), check, value: value.to_string() }
+        Finding {
+            severity: check.severity(),
+            file: file.to_string(),
+            line,
+            item: item.to_string(),
+            check,
+            value: value.to_string(),
+        }
+    }
+
+    /// The same finding as a warning (`read` lists archive-level findings at most as warnings).
+    pub fn warning(mut self) -> Finding {
+        self.severity = "警告";
+        self
+    }
+
+    /// The same finding as an error (`write` refuses what `read` only warns about).
+    pub fn error(mut self) -> Finding {
+        self.severity = "エラー";
+        self
     }
 
     /// The row of the findings list ([`crate::layout::XML_FINDINGS`]).
@@ -81,7 +114,7 @@ impl Finding {
             self.line.to_string(),
             self.item.clone(),
             self.check.code().to_string(),
-            self.check.severity().to_string(),
+            self.severity.to_string(),
             self.check.message().to_string(),
             self.value.clone(),
         ]

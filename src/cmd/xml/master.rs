@@ -14,16 +14,45 @@ pub struct Item {
     pub kind: String,
     /// `XMLITEM_AUTHORITEM`: the code whose value an `author` of this observation carries
     pub author_item: String,
+    /// `XMLITEM_CASE01`, what 特定健診 asks of the item: `1` required, `2` 詳細, `3` printed only,
+    /// a letter (`A`, `B`, `b` …) one of the items sharing it, `5`–`7` written when present,
+    /// `0` not a 特定健診 item (section 01990)
+    pub case01: String,
+    /// `XMLITEM_UNIT`: the UCUM unit of a PQ
+    pub unit: String,
+    /// `XMLITEM_OBS`: false for items carried by something else (the doctor's name)
+    pub observation: bool,
+    /// `XMLITEM_BAT`: the group (一連検査グループ) the item belongs to, empty for none
+    pub group: String,
+    /// `XMLITEM_BATREL`: `COMP`, `RSON` or `RSON1` inside its group
+    pub relation: String,
+    /// `XMLITEM_DEPEND`: the item whose answer makes this one needed (他覚症状 → 所見)
+    pub depends_on: String,
+    /// `XMLITEM_METHOD`: the method code (codeSystem …1007)
+    pub method: String,
+    /// `XMLITEM_CODEOID`: the code system of a CD/CO result
+    pub code_oid: String,
+    /// `XMLITEM_ABNORMAL`: the answer that means "there is a finding"
+    pub abnormal: String,
 }
 
 static TAB: &[u8] = include_bytes!("../../../data/mhlw/master/XMLhc24tab.csv");
 static EXT: &[u8] = include_bytes!("../../../data/mhlw/master/XMLhc24ext.csv");
 
 /// Column indices of the master files (the first line numbers them, the second names them).
+const CASE01: usize = 3;
 const CODE: usize = 15;
 const NAME: usize = 16;
 const KIND: usize = 18;
+const UNIT: usize = 20;
+const OBS: usize = 21;
 const AUTHOR: usize = 22;
+const GROUP: usize = 23;
+const RELATION: usize = 24;
+const DEPEND: usize = 25;
+const METHOD: usize = 26;
+const CODE_OID: usize = 29;
+const ABNORMAL: usize = 31;
 
 /// The master, read once.
 pub fn master() -> &'static FxHashMap<String, Item> {
@@ -41,7 +70,21 @@ pub fn master() -> &'static FxHashMap<String, Item> {
                 if code.len() != 17 || items.contains_key(&code) {
                     continue;
                 }
-                items.insert(code, Item { name: field(NAME), kind: field(KIND), author_item: field(AUTHOR) });
+                let item = Item {
+                    name: field(NAME),
+                    kind: field(KIND),
+                    author_item: field(AUTHOR),
+                    case01: field(CASE01),
+                    unit: field(UNIT),
+                    observation: field(OBS) != "0",
+                    group: field(GROUP),
+                    relation: field(RELATION),
+                    depends_on: field(DEPEND),
+                    method: field(METHOD),
+                    code_oid: field(CODE_OID),
+                    abnormal: field(ABNORMAL),
+                };
+                items.insert(code, item);
             }
         }
         items
@@ -61,5 +104,13 @@ mod tests {
         assert_eq!(m["9N501000000000011"].kind, "CD");
         assert_eq!(m["9N511000000000049"].author_item, "9N516000000000049");
         assert_eq!(m["9A751000000000001"].name, "収縮期血圧(1回目)");
+        let finding = &m["9N066160800000049"];
+        assert_eq!((finding.case01.as_str(), finding.depends_on.as_str()), ("1", "9N066000000000011"));
+        assert_eq!(m["9N066000000000011"].abnormal, "1");
+        assert_eq!(m["9N066000000000011"].code_oid, "1.2.392.200119.6.2001");
+        assert!(!m["9N516000000000049"].observation);
+        let hb = &m["2A030000001930101"];
+        assert_eq!((hb.group.as_str(), hb.relation.as_str(), hb.unit.as_str()), ("2A020161001930149", "COMP", "g/dL"));
+        assert_eq!(m["9N016160100000001"].method, "9N01610000");
     }
 }

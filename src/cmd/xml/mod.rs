@@ -3,12 +3,14 @@
 //! results CSV every kk tool reads, with the checks the schemas do not make.
 
 mod check;
+mod claims;
 mod findings;
 mod hc08;
 mod hg08;
 mod master;
 mod read;
 mod sources;
+mod write;
 mod xsd;
 
 use std::path::PathBuf;
@@ -64,6 +66,75 @@ UTF-8 として読めないバイト、壊れた zip は、ファイル名と行
 古い名前空間 tokuteikenshin.jp の請求ファイルは厚生労働省の URL に読み替えて検証します)。
 終了コード: 0 完了 / 1 --strict で指摘あり / 2 アーカイブを読めない / 3 整合性の指摘あり")]
     Check(CheckArgs),
+    /// 健診結果 CSV (と見出し情報・請求データ) から、提出用の V08 アーカイブ (zip) を作る
+    #[command(after_help = "\
+例:
+  kk-xml write --results results.csv --headers headers.csv --claims claims.csv \\
+      --sender 1310000019 --receiver 00280081 --kind 1 --date 20260415 --out-dir out/
+  kk-xml read in.zip --headers h.csv --claims c.csv -o r.csv && \\
+      kk-xml write --results r.csv --headers h.csv --claims c.csv --sender 1310000019 \\
+      --receiver 00280081 --kind 1 --date 20260415 --out-dir out/ --errors write_errors.csv
+
+作るもの: DIR/<提出元10桁>_<提出先8桁>_<作成日><連番>_<実施区分>.zip。中身は ix08_V08.xml、su08_V08.xml (請求が
+あるとき)、DATA/h….xml (健診1件に1ファイル)、CLAIMS/c….xml (その請求)、XSD/ (公式のスキーマ一式)。
+要素の順はスキーマのとおり、特定健診の項目はセクション 01010、ほかは 01990、詳細な健診はグループの中
+(COMP・RSON)、値の型・単位・コード体系・検査方法は項目マスタから。医師の氏名 (9N516) は 9N511 の author。
+メタボ判定 (9N501)・保健指導レベル (9N506) がない健診は階層化の規則で求めて書き、警告 X302 を残します。
+必須項目 (項目マスタの CASE01) が欠けた健診、保険者番号・機関番号の検証番号や日付・受診券整理番号が正しくない
+健診、様式に合わない請求は書き出さず、--errors に理由を載せます (X1xx・X3xx)。同じ入力と --date からは
+同じバイトの zip ができます。健診結果は同じ健診の行が続いている必要があります (read の出力はそうなっています)。
+終了コード: 0 完了 / 1 書き出さなかった健診がある (--strict では警告でも) / 2 入力を処理できない")]
+    Write(WriteArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct WriteArgs {
+    /// 健診結果 CSV (1行 = 1検査項目、同じ健診の行は続けて)
+    #[arg(long, value_name = "FILE")]
+    pub results: PathBuf,
+
+    /// 見出し情報 CSV (read --headers の形: 氏名カナ・住所・受診券有効期限・機関・報告区分など)
+    #[arg(long, value_name = "FILE")]
+    pub headers: PathBuf,
+
+    /// 請求データ CSV (read --claims の形。請求データの17列だけでもよい)
+    #[arg(long, value_name = "FILE")]
+    pub claims: Option<PathBuf>,
+
+    /// 提出元の機関番号 (10桁)
+    #[arg(long, value_name = "NO")]
+    pub sender: String,
+
+    /// 提出先の番号 (8桁: 代行機関番号または保険者番号)
+    #[arg(long, value_name = "NO")]
+    pub receiver: String,
+
+    /// 実施区分 (1 特定健診)
+    #[arg(long, value_name = "1|2", default_value = "1")]
+    pub kind: String,
+
+    /// 作成日 (YYYYMMDD)。アーカイブの名前・ix08・各項目の日付になります
+    #[arg(long, value_name = "YYYYMMDD")]
+    pub date: String,
+
+    /// 同じ日の送付の回数 (0〜9、最初は 0)
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub seq: u8,
+
+    /// 種別コード (ix08 の interactionType: 1 代行機関へ, 6 機関から保険者へ)
+    #[arg(long, value_name = "CODE", default_value_t = 1)]
+    pub interaction: u8,
+
+    /// アーカイブを置くフォルダ
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: PathBuf,
+
+    /// 指摘の一覧 (ファイル, 行番号, 項目コード, エラーコード, 区分, エラー内容, 値)
+    #[arg(long, value_name = "FILE")]
+    pub errors: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -97,6 +168,11 @@ pub struct ReadArgs {
     #[arg(long, value_name = "FILE")]
     pub guidance: Option<PathBuf>,
 
+    /// 健診決済情報ファイル (cc08) の出力先: 請求データの17列 (kk-limitcheck が読む形) に、cc08 にあってその形にない
+    /// 列 (実施区分, 請求区分, 窓口負担の種別と値, 詳細・追加の単価 …、docs/layouts.md) を続けたもの
+    #[arg(long, value_name = "FILE")]
+    pub claims: Option<PathBuf>,
+
     /// スキーマが検査しない点の一覧 (ファイル, 行番号, 項目コード, コード, 区分, 内容, 値)
     #[arg(long, value_name = "FILE")]
     pub errors: Option<PathBuf>,
@@ -107,9 +183,16 @@ pub struct ReadArgs {
     pub run: RunArgs,
 }
 
+/// `write` as a library call (kk-gen --xml): the archive and its findings, committed with the
+/// caller's other outputs; the exit code `write` would give.
+pub fn write_archive(a: &WriteArgs) -> Result<u8> {
+    write::write(a)
+}
+
 pub fn run(cli: &Cli) -> Result<u8> {
     match &cli.command {
         Command::Read(a) => read::read(a),
         Command::Check(a) => check::check(a),
+        Command::Write(a) => write::write(a),
     }
 }

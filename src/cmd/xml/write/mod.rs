@@ -1,0 +1,288 @@
+//! `write`: the results CSV (with its headers and claims) → one V08 archive
+//! `DIR/<提出元10>_<提出先8>_<YYYYMMDD><N>_<実施区分>.zip` holding `DATA/h….xml` one per checkup,
+//! `CLAIMS/c….xml` beside each, `ix08_V08.xml`, `su08_V08.xml` (with claims) and the `XSD/`
+//! folder. The inputs are read row by row and the files made on the worker threads; the zip is
+//! written as it goes, so memory stays flat however many checkups there are. Every entry is
+//! dated at 00:00 of `--date`: the same inputs give the same bytes.
+
+mod cc08;
+mod cda;
+mod inputs;
+mod required;
+
+use std::io::Write;
+
+use super::findings::{Finding, XCheck};
+use super::hc08::Observation;
+use super::{TOOL, WriteArgs};
+use crate::cmd::shared::check_outputs;
+use crate::console::{Console, Tally, thousands};
+use crate::domain::parse_date;
+use crate::error::{Error, Loc, Result};
+use crate::io::archive::{Seal, ZipOut};
+use crate::io::{CsvOut, Encoding, OutputSpec, worker_count};
+use crate::layout::XML_FINDINGS;
+
+/// Columns of a headers row ([`crate::layout::XML_HEADERS`]).
+pub mod header {
+    pub const NAME: usize = 6;
+    pub const POSTAL: usize = 7;
+    pub const ADDRESS: usize = 8;
+    pub const EXPIRY: usize = 9;
+    /// 健診機関 (実施機関): 番号, 名称, 郵便番号, 所在地, 電話 from here
+    pub const PERFORMER: usize = 10;
+    /// 作成機関: the same five from here
+    pub const AUTHOR: usize = 15;
+    pub const REPORT: usize = 20;
+    pub const PROGRAM: usize = 21;
+    pub const CREATED: usize = 22;
+}
+
+/// One checkup to write: the person columns of its rows (as [`super::hc08::Person`]), its
+/// observations in row order, its headers row (empty when there is none) and its claim.
+pub struct Unit {
+    pub person: [String; 9],
+    pub observations: Vec<Observation>,
+    pub header: Vec<String>,
+    pub claim: Option<Vec<String>>,
+    /// the line of its first row in the results file
+    pub line: u64,
+}
+
+/// What the workers make of one checkup.
+struct Made {
+    findings: Vec<Finding>,
+    rows: u64,
+    /// None when refused
+    files: Option<(Vec<u8>, Option<Vec<u8>>)>,
+    totals: cc08::Totals,
+}
+
+/// The archive's settings, checked.
+struct Target {
+    root: String,
+    sender: String,
+    receiver: String,
+    kind: String,
+    date: String,
+    seq: String,
+    interaction: String,
+}
+
+fn digits(s: &str, n: usize) -> bool {
+    s.len() == n && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn target(a: &WriteArgs) -> Result<Target> {
+    let usage = |option: &'static str, detail: &str| Error::Usage { option, detail: detail.to_string() };
+    if !digits(&a.sender, 10) {
+        return Err(usage("--sender", "提出元は10桁の機関番号です (例: 1310000019)"));
+    }
+    if !digits(&a.receiver, 8) {
+        return Err(usage("--receiver", "提出先は8桁の番号です (保険者番号・代行機関番号、左を0で埋める)"));
+    }
+    if a.kind != "1" {
+        return Err(usage("--kind", "実施区分 1 (特定健診) だけを書き出せます (特定保健指導 2 はまだありません)"));
+    }
+    if !digits(&a.date, 8) || parse_date(&a.date).is_err() {
+        return Err(usage("--date", "作成日は YYYYMMDD の日付です (例: 20260415)"));
+    }
+    if a.seq > 9 {
+        return Err(usage("--seq", "同じ日の何回目の送付か (0〜9) です"));
+    }
+    if !(1..=20).contains(&a.interaction) {
+        return Err(usage("--interaction", "種別コードは 1〜20 です (1 代行機関へ, 6 機関から保険者へ)"));
+    }
+    let root = format!("{}_{}_{}{}_{}", a.sender, a.receiver, a.date, a.seq, a.kind);
+    Ok(Target {
+        root,
+        sender: a.sender.clone(),
+        receiver: a.receiver.clone(),
+        kind: a.kind.clone(),
+        date: a.date.clone(),
+        seq: a.seq.to_string(),
+        interaction: a.interaction.to_string(),
+    })
+}
+
+/// Checks one checkup and makes its files.
+fn make(mut u: Unit, t: &Target, results_name: &str) -> Result<Made> {
+    let mut findings = required::check(&mut u, results_name);
+    if u.header.is_empty() {
+        findings.push(Finding::new(results_name, u.line, "", XCheck::NoHeader, ""));
+    }
+    let rows = u.observations.len() as u64;
+    let mut totals = cc08::Totals::default();
+    let mut claim_row = u.claim.take();
+    let checked = claim_row.as_mut().map(|r| inputs::normalize_claim(r));
+    let claim = match (&claim_row, checked) {
+        (Some(_), Some(Err(what))) => {
+            findings.push(Finding::new(results_name, u.line, "", XCheck::BadClaim, &what));
+            None
+        }
+        (Some(r), _) => match inputs::claim_prices(r) {
+            Ok(prices) => {
+                let h = |i: usize| u.header.get(i).map_or("", String::as_str);
+                let postal = h(header::POSTAL);
+                if !(postal.len() == 8 && postal.as_bytes()[3] == b'-' && postal.replace('-', "").len() == 7) {
+                    findings.push(Finding::new(results_name, u.line, "", XCheck::BadClaim, "郵便番号 (NNN-NNNN)"));
+                }
+                let subject = cc08::Subject {
+                    name: h(header::NAME),
+                    address: h(header::ADDRESS),
+                    postal,
+                    birth: &u.person[6],
+                    sex: &u.person[5],
+                };
+                totals = inputs::totals(r, &prices);
+                Some(cc08::claim(r, &subject, &t.kind, &prices).map_err(|e| Error::io(results_name, e))?)
+            }
+            Err(what) => {
+                findings.push(Finding::new(results_name, u.line, "", XCheck::BadClaim, &what));
+                None
+            }
+        },
+        (None, _) => None,
+    };
+    if findings.iter().any(|f| f.severity == "エラー") {
+        return Ok(Made { findings, rows, files: None, totals: cc08::Totals::default() });
+    }
+    let data = cda::document(&u, &t.date).map_err(|e| Error::io(results_name, e))?;
+    Ok(Made { findings, rows, files: Some((data, claim)), totals })
+}
+
+/// Checkups handed to the workers at a time, per worker.
+const BATCH: usize = 64;
+
+pub fn write(a: &WriteArgs) -> Result<u8> {
+    let console = Console { tool: TOOL, quiet: a.run.quiet };
+    let t = target(a)?;
+    std::fs::create_dir_all(&a.out_dir).map_err(|e| Error::io(&a.out_dir, e))?;
+    let archive = a.out_dir.join(format!("{}.zip", t.root));
+    check_outputs(&[Some(archive.as_path()), a.errors.as_deref(), a.run.summary_json.as_deref()])?;
+    let mut source = inputs::Source::open(a)?;
+    let results_name = source.results_name();
+    let mut zip = ZipOut::create(&archive, &Seal::None)?;
+    let day = parse_date(&t.date).map_err(|_| Error::Usage { option: "--date", detail: t.date.clone() })?;
+    zip.date_entries(day);
+    let mut findings: Vec<Finding> = Vec::new();
+    let (mut written, mut refused, mut rows_out, mut rows_refused) = (0u64, 0u64, 0u64, 0u64);
+    let (mut data_files, mut claim_files) = (0u64, 0u64);
+    let mut totals = cc08::Totals::default();
+    let workers = worker_count().max(1);
+    let prefix = format!("{}{}{}{}", t.sender, t.date, t.seq, t.kind);
+    let entry = |zip: &mut ZipOut, name: &str, bytes: &[u8]| -> Result<()> {
+        zip.start_entry(&format!("{}/{name}", t.root))?;
+        zip.write_all(bytes).map_err(|e| Error::io(&archive, e))
+    };
+    loop {
+        let batch = source.next_batch(BATCH * workers)?;
+        if batch.is_empty() {
+            break;
+        }
+        let made: Vec<Result<Made>> = std::thread::scope(|s| {
+            let mut batch = batch;
+            let mut handles = Vec::new();
+            while !batch.is_empty() {
+                let rest = batch.split_off(batch.len().min(BATCH));
+                let part = std::mem::replace(&mut batch, rest);
+                let (t, name) = (&t, results_name.as_str());
+                handles.push(s.spawn(move || part.into_iter().map(|u| make(u, t, name)).collect::<Vec<_>>()));
+            }
+            handles.into_iter().flat_map(|h| h.join().expect("a writing worker panicked")).collect()
+        });
+        for m in made {
+            let m = m?;
+            findings.extend(m.findings);
+            let Some((data, claim)) = m.files else {
+                refused += 1;
+                rows_refused += m.rows;
+                continue;
+            };
+            written += 1;
+            rows_out += m.rows;
+            let serial = format!("{prefix}{written:06}.xml");
+            entry(&mut zip, &format!("DATA/h{serial}"), &data)?;
+            data_files += 1;
+            if let Some(claim) = claim {
+                entry(&mut zip, &format!("CLAIMS/c{serial}"), &claim)?;
+                claim_files += 1;
+                totals.add(&m.totals);
+            }
+        }
+    }
+    findings.extend(source.leftover_claims()?);
+    let index = cc08::Index {
+        interaction: &t.interaction,
+        created: &t.date,
+        sender: &t.sender,
+        receiver: &t.receiver,
+        kind: &t.kind,
+        records: data_files + claim_files,
+    };
+    entry(&mut zip, "ix08_V08.xml", &cc08::index(&index).map_err(|e| Error::io(&archive, e))?)?;
+    if claim_files > 0 {
+        entry(&mut zip, "su08_V08.xml", &cc08::summary(&t.kind, &totals).map_err(|e| Error::io(&archive, e))?)?;
+    }
+    for (name, bytes) in super::xsd::FILES {
+        entry(&mut zip, &format!("XSD/{name}"), bytes)?;
+    }
+    let spec = a.errors.as_ref().map(|p| OutputSpec {
+        path: Some(p.clone()),
+        encoding: Encoding::Utf8,
+        replace: false,
+        crlf: false,
+    });
+    let mut errors = match &spec {
+        Some(spec) => {
+            let mut out = CsvOut::create(spec)?;
+            out.write_header(&XML_FINDINGS)?;
+            Some(out)
+        }
+        None => None,
+    };
+    if let Some(out) = errors.as_mut() {
+        for f in &findings {
+            out.write_texts(&f.fields(), |i| Loc::cell(&f.file, f.line, XML_FINDINGS[i]))?;
+        }
+    }
+    let mut tally = Tally::new(TOOL, "write", source.encoding(), Encoding::Utf8);
+    if let Some(out) = errors {
+        tally.replaced = out.finish()?;
+    }
+    tally.rows_in = source.rows_read();
+    tally.rows_out = rows_out;
+    tally.rows_rejected = rows_refused;
+    tally.balance(&[("書き出した行", rows_out), ("書き出さなかった健診の行", rows_refused)])?;
+    zip.finish()?;
+    tally.findings = findings.len() as u64;
+    tally
+        .set("checkups", written)
+        .set("refused", refused)
+        .set("data_files", data_files)
+        .set("claim_files", claim_files);
+    let line = format!(
+        "健診 {} 件を書き出しました ({}、DATA {} ・ CLAIMS {} ファイル); 書き出さなかった健診 {} 件、指摘 {} 件",
+        thousands(written),
+        archive.display(),
+        thousands(data_files),
+        thousands(claim_files),
+        thousands(refused),
+        thousands(findings.len() as u64)
+    );
+    let warnings = findings.iter().any(|f| f.severity != "エラー");
+    let code = u8::from(refused > 0 || (a.run.strict && warnings));
+    tally.finish(&console, line, a.run.summary_json.as_deref(), code)
+}
+
+impl cc08::Totals {
+    fn add(&mut self, o: &cc08::Totals) {
+        self.subjects += o.subjects;
+        self.cost += o.cost;
+        self.payment += o.payment;
+        self.claim += o.claim;
+        if let Some(v) = o.other_program {
+            *self.other_program.get_or_insert(0) += v;
+        }
+    }
+}
