@@ -107,11 +107,12 @@ fn target(a: &WriteArgs) -> Result<Target> {
 
 /// Checks one checkup and makes its files.
 fn make(mut u: Unit, t: &Target, results_name: &str) -> Result<Made> {
+    // the rows read (9N501/9N506 computed below are not input rows)
+    let rows = u.observations.len() as u64;
     let mut findings = required::check(&mut u, results_name);
     if u.header.is_empty() {
         findings.push(Finding::new(results_name, u.line, "", XCheck::NoHeader, ""));
     }
-    let rows = u.observations.len() as u64;
     let mut totals = cc08::Totals::default();
     let mut claim_row = u.claim.take();
     let checked = claim_row.as_mut().map(|r| inputs::normalize_claim(r));
