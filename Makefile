@@ -46,7 +46,7 @@ bench: build
 # Regenerates the demo month (a test checks it is what the generator makes).
 fixtures: build
 	rm -rf fixtures/demo
-	target/release/kk-gen --persons 300 --seed 1 --month 202604 --out fixtures/demo
+	target/release/kk-gen --persons 300 --seed 1 --month 202604 --out fixtures/demo --xml
 
 clean:
 	$(CARGO) clean

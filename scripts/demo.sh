@@ -15,6 +15,11 @@ mkdir -p "$work/202604/in" "$work/annual/2026/in" "$keys"
 chmod 700 "$keys"
 cp "$here/../fixtures/demo/"*.csv "$work/202604/in/"
 rm -f "$work/202604/in/anomalies.csv"
+# the month's results and claims arrive as the institutions send them: a V08 archive (monthly.sh
+# step 00 checks and reads it); the CSV copies stay out of in/
+mkdir -p "$work/202604/in/xml"
+cp "$here/../fixtures/demo/xml/"*.zip "$work/202604/in/xml/"
+rm -f "$work/202604/in/results.csv" "$work/202604/in/claims.csv"
 cp "$here/../fixtures/finance.toml" "$work/finance.toml"
 [ -f "$keys/backup.key" ] || "$bin/kk-backup" keygen -o "$keys/backup.key" > "$keys/backup.pub"
 [ -f "$keys/anon.key" ] || { (umask 077; "$bin/kk-anonymize" keygen > "$keys/anon.key"); }
@@ -36,7 +41,7 @@ bash "$here/monthly.sh" --config "$out/kk.conf" 202604
 
 echo
 echo "=== 年次処理 2026年度 (scripts/annual.sh): 除外者・抹消者・集計表・匿名化"
-cp "$work/202604/out/master.csv" "$work/202604/in/results.csv" "$work/202604/in/exclusions.csv" "$work/annual/2026/in/"
+cp "$work/202604/out/master.csv" "$work/202604/out/results.csv" "$work/202604/in/exclusions.csv" "$work/annual/2026/in/"
 bash "$here/annual.sh" --config "$out/kk.conf" 2026
 # the recipient's answer, simulated: every file sent was received with its count
 awk -F, 'NR == 1 { print "ファイル名,件数,受領日,受領結果,返戻理由"; next } { print $1 "," $2 ",20260701,1," }' \

@@ -2,7 +2,7 @@
 # 月次バッチ: scripts/monthly.sh [--config kk.conf] YYYYMM
 #
 # 作業フォルダ $KK_WORK/YYYYMM/ の in/ を読み、out/ に書き、log/ に記録します (docs/workflows.md)。
-# 手順: 被保険者マスタ取込 → 異動反映 → 世帯課税状況 → 上限チェック → 財務連動・請求書 → 補助金 →
+# 手順: (in/xml/ に V08 アーカイブ *.zip があれば) アーカイブの検査と読み込み → 被保険者マスタ取込 → 異動反映 → 世帯課税状況 → 上限チェック → 財務連動・請求書 → 補助金 →
 # 未受診者リスト → 未受診者チェック → バックアップ。最初に失敗した手順の終了コードで止まり、標準エラーに
 # 理由を1行出します。同じ月を同時に2つ実行することはできません (終了コード 75)。同じ入力で実行し直すと
 # out/ は同じバイト列になります。
@@ -33,7 +33,7 @@ month_dir="$work/$ym"
 in="$month_dir/in"
 out="$month_dir/out"
 log="$month_dir/log"
-find_bin kk-import kk-limitcheck kk-finance kk-subsidy kk-unexamined kk-stratify kk-backup kk-report
+find_bin kk-import kk-limitcheck kk-finance kk-subsidy kk-unexamined kk-stratify kk-backup kk-report kk-xml
 
 # defaults that follow from the month
 m=$((10#$month))
@@ -46,8 +46,22 @@ backup_dir=${KK_BACKUP_DIR:-$work/backup}
 
 # everything the run needs is checked before the first step
 [ -d "$in" ] || die 2 "入力フォルダ $in がありません"
+# the month's results and claims: from the V08 archives in in/xml/ when there are any (step 00
+# reads them into out/), else the CSVs in in/
+xml_archives=()
+if [ -d "$in/xml" ]; then
+  while IFS= read -r -d '' z; do xml_archives+=("$z"); done < <(find "$in/xml" -maxdepth 1 -name '*.zip' -print0 | sort -z)
+fi
+results="$in/results.csv"
+claims="$in/claims.csv"
+needed=(household-tax.csv contracts.csv claims.csv results.csv decided.csv insurers.csv info-status.csv subsidy-items.csv)
+if [ ${#xml_archives[@]} -gt 0 ]; then
+  results="$out/results.csv"
+  claims="$out/claims.csv"
+  needed=(household-tax.csv contracts.csv decided.csv insurers.csv info-status.csv subsidy-items.csv)
+fi
 missing=()
-for f in household-tax.csv contracts.csv claims.csv results.csv decided.csv insurers.csv info-status.csv subsidy-items.csv; do
+for f in "${needed[@]}"; do
   [ -f "$in/$f" ] || missing+=("$in/$f")
 done
 base_master=""
@@ -80,6 +94,16 @@ mkdir -p "$out" || die 2 "$out を作れません"
 start_run "$log" "月次処理 $ym"
 report_outputs=("$out")
 
+if [ ${#xml_archives[@]} -gt 0 ]; then
+  run_step 00 xml_check "受け取った V08 アーカイブの検査 (${#xml_archives[@]} 件)" -- "$KK_BIN/kk-xml" check "${xml_archives[@]}" \
+    -o "$out/xml_check.csv" --summary-json "$log/00_xml_check.json"
+  report_lists+=("xml=$out/xml_check.csv")
+  run_step 00 xml_read "V08 アーカイブの読み込み (健診結果・請求)" -- "$KK_BIN/kk-xml" read "${xml_archives[@]}" \
+    -o "$out/results.csv" --claims "$out/claims.csv" --headers "$out/xml_headers.csv" --errors "$out/xml_errors.csv" \
+    --summary-json "$log/00_xml_read.json"
+  report_lists+=("xml=$out/xml_errors.csv")
+fi
+
 if [ -z "$base_master" ]; then
   run_step 01 import_master "被保険者マスタ取込 (全件)" -- "$KK_BIN/kk-import" master -i "$in/insured.csv" \
     -o "$out/master_base.csv" --errors "$out/errors_insured.csv" --duplicates "$out/duplicates_insured.csv" --summary-json "$log/01_import_master.json"
@@ -101,7 +125,7 @@ run_step 03 import_tax "世帯課税状況の登録更新" -- "$KK_BIN/kk-import
 report_lists+=("household-tax.csv=$out/errors_tax.csv")
 
 run_step 04 limitcheck "金額・項目上限チェックリスト" -- "$KK_BIN/kk-limitcheck" --contracts "$in/contracts.csv" \
-  --master "$out/master.csv" --household "$out/household.csv" --results "$in/results.csv" -i "$in/claims.csv" \
+  --master "$out/master.csv" --household "$out/household.csv" --results "$results" -i "$claims" \
   -o "$out/checklist_limit.csv" --summary-json "$log/04_limitcheck.json"
 report_lists+=("claims.csv=$out/checklist_limit.csv")
 
@@ -114,21 +138,21 @@ else
   run_step 05 finance "財務連動ファイル (フォントがないため請求書 PDF なし)" -- "${finance[@]}"
 fi
 
-run_step 06 subsidy "補助金対象者リスト" -- "$KK_BIN/kk-subsidy" --items "$in/subsidy-items.csv" -i "$in/results.csv" \
+run_step 06 subsidy "補助金対象者リスト" -- "$KK_BIN/kk-subsidy" --items "$in/subsidy-items.csv" -i "$results" \
   -o "$out/subsidy.csv" --summary "$out/subsidy_summary.csv" --summary-json "$log/06_subsidy.json"
 
 exclusions=()
 [ -f "$in/exclusions.csv" ] && exclusions=(--exclusions "$in/exclusions.csv")
 run_step 07 unexamined_list "健診未受診者リスト" -- "$KK_BIN/kk-unexamined" list --fy "$fy" --as-of "$as_of" \
-  --master "$out/master.csv" --results "$in/results.csv" "${exclusions[@]}" -o "$out/unexamined.csv" --summary-json "$log/07_unexamined_list.json"
+  --master "$out/master.csv" --results "$results" "${exclusions[@]}" -o "$out/unexamined.csv" --summary-json "$log/07_unexamined_list.json"
 
 run_step 08 unexamined_check "未受診者のマスタ等チェックリスト" -- "$KK_BIN/kk-unexamined" check --fy "$fy" \
-  --as-of "$as_of" --master "$out/master.csv" --results "$in/results.csv" -i "$in/info-status.csv" \
+  --as-of "$as_of" --master "$out/master.csv" --results "$results" -i "$in/info-status.csv" \
   -o "$out/checklist_unexamined.csv" --summary-json "$log/08_unexamined_check.json"
 report_lists+=("info-status.csv=$out/checklist_unexamined.csv")
 
 run_step 09 stratify "階層化 (特定保健指導の対象者)" -- "$KK_BIN/kk-stratify" --fy "$fy" --master "$out/master.csv" \
-  -i "$in/results.csv" -o "$out/stratify.csv" --errors "$out/errors_stratify.csv" --summary-json "$log/09_stratify.json"
+  -i "$results" -o "$out/stratify.csv" --errors "$out/errors_stratify.csv" --summary-json "$log/09_stratify.json"
 report_lists+=("results.csv=$out/errors_stratify.csv")
 
 if [ "$backup" = on ]; then

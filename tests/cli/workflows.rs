@@ -23,9 +23,12 @@ fn work() -> tempfile::TempDir {
     let month = w.join("202604/in");
     std::fs::create_dir_all(&month).unwrap();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    // the CSVs (the month's V08 archive in xml/ is the demo's way in: see the xml test)
     for e in std::fs::read_dir(fixtures.join("demo")).unwrap() {
         let p = e.unwrap().path();
-        std::fs::copy(&p, month.join(p.file_name().unwrap())).unwrap();
+        if p.is_file() {
+            std::fs::copy(&p, month.join(p.file_name().unwrap())).unwrap();
+        }
     }
     std::fs::copy(fixtures.join("finance.toml"), w.join("finance.toml")).unwrap();
     let keygen = Command::new(bin_dir().join("kk-backup")).args(["keygen", "-o"]).arg(w.join("backup.key")).output();
@@ -291,4 +294,35 @@ fn the_annual_steps_run_alone_and_in_order() {
     assert_eq!(juryo[2][4..6], ["S201", "返戻"]);
     let report = std::fs::read_to_string(w.join("annual/2026/log/report.csv")).unwrap();
     assert!(report.contains("明細,MANIFEST.csv,0,S201"), "{report}");
+}
+
+/// The demo's way in: the month's V08 archive in in/xml/ (no results or claims CSV) is checked
+/// and read by step 00, and every later step reads what it gave.
+#[test]
+fn a_month_that_arrives_as_xml_is_checked_read_and_processed() {
+    let dir = work();
+    let w = dir.path();
+    let month = w.join("202604/in");
+    std::fs::remove_file(month.join("results.csv")).unwrap();
+    std::fs::remove_file(month.join("claims.csv")).unwrap();
+    std::fs::create_dir(month.join("xml")).unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo/xml");
+    for e in std::fs::read_dir(fixtures).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "zip") {
+            std::fs::copy(&p, month.join("xml").join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    let o = run_script(w, "monthly.sh", &["202604"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let out = w.join("202604/out");
+    for f in ["results.csv", "claims.csv", "xml_headers.csv", "xml_check.csv", "xml_errors.csv", "stratify.csv"] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    let md = std::fs::read_to_string(w.join("202604/log/report.md")).unwrap();
+    assert!(md.contains("| 00 | xml_check |") && md.contains("| 00 | xml_read |"), "{md}");
+    // kk-gen's planted double claim has no checkup in the archive: its DATA file stands alone
+    assert!(md.contains("| xml | X207 | 1 |"), "{md}");
+    // the claims read from XML reach the limit check: kk-gen's planted price problems are found
+    assert!(md.contains("| claims.csv | L103 | 1 |") && md.contains("| claims.csv | L108 | 1 |"), "{md}");
 }
