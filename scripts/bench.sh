@@ -5,7 +5,8 @@
 # kk-stratify on PERSONS checkups (about 10 × PERSONS rows) against iconv; kk-anonymize on the
 # result rows against sha256sum; kk-backup create + verify of the generated
 # files against zip -6 -r + age -r. Best of 5 runs each (backup: one run); peak memory from
-# /usr/bin/time if present. Usage: scripts/bench.sh BIN_DIR [PERSONS]
+# /usr/bin/time if present; kk-xml read/write on V08 archives of 10,000 and 100,000 checkups.
+# Usage: scripts/bench.sh BIN_DIR [PERSONS]
 set -euo pipefail
 bin=${1:-target/release}
 persons=${2:-1000000}
@@ -169,4 +170,38 @@ if command -v zip >/dev/null && command -v age-keygen >/dev/null; then
   echo "|---|---|---|---|---|"
   echo "| ${zt} s + ${at} s | ${ct} s | $(echo "scale=2; $ct / ($zt + $at)" | bc)× | ${vt} s | ${cm} MB |"
   rm -f "$bdir/plain.zip" "$bdir/plain.zip.age"
+fi
+
+# kk-xml (issue 15): read of a V08 archive of N checkups (kk-gen --xml: one DATA and one CLAIMS file
+# each) against unzip -p (the decompression floor), and write of what read gave against zip -6 -r
+# over the extracted files; 10,000 and 100,000 checkups (XML_SIZES) to show how memory grows.
+# One run each (the 100,000 archive is about 290 MB). Needs zip.
+if command -v zip >/dev/null; then
+  once() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N); printf '%.2f' "$(echo "$e - $s" | bc)"; }
+  echo
+  echo "kk-xml: V08 アーカイブ (kk-gen --xml、健診1件 = DATA 1 + CLAIMS 1 ファイル)、1回ずつ"
+  echo "| 健診 | zip | unzip -p | kk-xml read | 比 | 最大メモリ | zip -6 -r | kk-xml write | 比 | 最大メモリ |"
+  echo "|---|---|---|---|---|---|---|---|---|---|"
+  for n in ${XML_SIZES:-10000 100000}; do
+    xg="$dir/xml-$n"
+    [ -f "$xg/insured.csv" ] || "$bin/kk-gen" --persons "$n" --claims "$n" --seed 1 --out "$xg" --xml -q
+    z=$(cd "$xg/xml" && pwd)/$(cd "$xg/xml" && ls -- *.zip)
+    name=$(basename "$z" .zip)
+    IFS=_ read -r sender receiver stamp _ <<< "$name"
+    rd=("$bin/kk-xml" read "$z" --claims "$xg/c.csv" --headers "$xg/h.csv" -o "$xg/r.csv" -q)
+    wr=("$bin/kk-xml" write --results "$xg/r.csv" --headers "$xg/h.csv" --claims "$xg/c.csv" --sender "$sender"
+      --receiver "$receiver" --date "${stamp:0:8}" --out-dir "$xg/w" -q)
+    ut=$(once sh -c "unzip -p '$z' > /dev/null")
+    rt=$(once "${rd[@]}")
+    rm_=$(peak "${rd[@]}")
+    rm -rf "$xg/x" "$xg/z.zip" && mkdir -p "$xg/x" && (cd "$xg/x" && unzip -q "$z")
+    zt=$(once sh -c "cd '$xg/x' && zip -6 -r -q ../z.zip .")
+    rm -rf "$xg/w"
+    wt=$(once "${wr[@]}")
+    cmp -s "$xg/w/$name.zip" "$z" || echo "(書き直したアーカイブが元と違います)"
+    rm -rf "$xg/w"
+    wm=$(peak "${wr[@]}")
+    echo "| $n | $(($(stat -c %s "$z") / 1000000)) MB | ${ut} s | ${rt} s | $(echo "scale=2; $rt / $ut" | bc)× | ${rm_} MB | ${zt} s | ${wt} s | $(echo "scale=2; $wt / $zt" | bc)× | ${wm} MB |"
+    rm -rf "$xg/x" "$xg/z.zip" "$xg/w"
+  done
 fi

@@ -172,6 +172,12 @@ impl ZipOut {
         self.options = self.options.last_modified_time(t);
     }
 
+    /// Entries under 4 GiB each (one person's XML file): no zip64 extra field per entry, which
+    /// keeps the central directory held in memory small for archives of millions of files.
+    pub fn small_entries(&mut self) {
+        self.options = self.options.large_file(false);
+    }
+
     /// Starts an entry dated now (JST) (or as [`ZipOut::date_entries`] said); write its bytes with
     /// [`Write`] on `self`.
     pub fn start_entry(&mut self, name: &str) -> Result<()> {

@@ -16,6 +16,11 @@ use crate::layout::{CLAIMS, Layout, RESULTS, XML_CLAIMS_EXTRA, XML_HEADERS, XML_
 
 type Key = [String; 6];
 
+/// How far ahead of the results a headers or claims row is looked for: files in the order `read`
+/// writes them match at once; rows further apart than this are not matched (their checkups are
+/// written without them and they are listed).
+pub const WINDOW: usize = 4096;
+
 /// A side input (headers or claims) looked up by key.
 struct Keyed {
     input: CsvInput,
@@ -61,12 +66,16 @@ impl Keyed {
         Ok(Some((row.line, out)))
     }
 
-    /// The row for `key`: a waiting one, else the next rows of the file until it comes.
+    /// The row for `key`: a waiting one, else the next rows of the file until it comes — at most
+    /// [`WINDOW`] rows ahead, so that a checkup without a row (a DATA file without its claim) does
+    /// not pull the rest of the file into memory.
     fn take(&mut self, key: &Key) -> Result<Option<Vec<String>>> {
         if let Some((_, r)) = self.waiting.remove(key) {
             return Ok(Some(r));
         }
-        while !self.done {
+        let mut looked = 0;
+        while !self.done && looked < WINDOW {
+            looked += 1;
             let Some((line, r)) = self.next()? else { break };
             let k = (self.key_of)(&r);
             if k == *key {

@@ -166,6 +166,7 @@ pub fn write(a: &WriteArgs) -> Result<u8> {
     let mut zip = ZipOut::create(&archive, &Seal::None)?;
     let day = parse_date(&t.date).map_err(|_| Error::Usage { option: "--date", detail: t.date.clone() })?;
     zip.date_entries(day);
+    zip.small_entries();
     let mut findings: Vec<Finding> = Vec::new();
     let (mut written, mut refused, mut rows_out, mut rows_refused) = (0u64, 0u64, 0u64, 0u64);
     let (mut data_files, mut claim_files) = (0u64, 0u64);
