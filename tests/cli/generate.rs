@@ -41,10 +41,13 @@ fn the_same_seed_gives_the_same_bytes_and_another_seed_does_not() {
 #[test]
 fn the_bundled_demo_month_is_what_the_generator_makes() {
     let dir = tempdir();
-    let r = run(dir.path(), "kk-gen", &["--persons", "300", "--seed", "1", "--month", "202604", "--out", "."]);
+    let r = run(dir.path(), "kk-gen", &["--persons", "300", "--seed", "1", "--month", "202604", "--out", ".", "--xml"]);
     assert_eq!(r.code, 0);
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
-    for n in files_in(dir.path()) {
+    let archives: Vec<String> = files_in(&dir.path().join("xml")).into_iter().map(|n| format!("xml/{n}")).collect();
+    assert_eq!(archives.len(), 1, "{archives:?}");
+    assert_eq!(files_in(&fixtures.join("xml")).len(), 1, "fixtures/demo/xml holds the archive only");
+    for n in files_in(dir.path()).into_iter().filter(|n| n != "xml").chain(archives) {
         assert_eq!(
             std::fs::read(dir.path().join(&n)).unwrap(),
             std::fs::read(fixtures.join(&n)).unwrap(),

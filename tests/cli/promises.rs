@@ -319,7 +319,9 @@ fn prepared() -> tempfile::TempDir {
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
     for e in std::fs::read_dir(&demo).unwrap() {
         let e = e.unwrap();
-        std::fs::copy(e.path(), d.join(e.file_name())).unwrap();
+        if e.path().is_file() {
+            std::fs::copy(e.path(), d.join(e.file_name())).unwrap();
+        }
     }
     std::fs::copy(Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/finance.toml"), d.join("finance.toml")).unwrap();
     let ok = |r: crate::Run| assert_eq!(r.code, 0, "{}", r.stderr);

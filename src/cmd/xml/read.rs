@@ -88,7 +88,7 @@ pub fn read(a: &ReadArgs) -> Result<u8> {
             }
             if let Some(out) = claims.as_mut() {
                 for row in pairs.add(c.date, c.claim) {
-                    out.write_texts(&row, |i| Loc::cell(&a.inputs[0].display().to_string(), 0, claims_header[i]))?;
+                    out.write_texts(&row, |i| Loc::cell(a.inputs[0].display().to_string(), 0, claims_header[i]))?;
                     total.claims += 1;
                 }
             }
@@ -105,36 +105,60 @@ pub fn read(a: &ReadArgs) -> Result<u8> {
     })?;
     flush(&mut pending)?;
     if let Some(out) = claims.as_mut() {
-        // claims whose DATA file never came: written with an empty 受診日, listed as warnings
-        for (key, row) in pairs.unpaired() {
-            let f = Finding::new(&key, 0, "", XCheck::Unpaired, &row[3]).warning();
-            if let Some(e) = errors.as_mut() {
-                e.write_texts(&f.fields(), |i| Loc::cell(&key, 0, XML_FINDINGS[i]))?;
-            }
-            out.write_texts(&row, |i| Loc::cell(&key, 0, claims_header[i]))?;
-            total.claims += 1;
-            total.findings += 1;
-        }
+        unpaired(&mut pairs, out, errors.as_mut(), &claims_header, &mut total)?;
     }
     let mut replaced = total.replaced;
     for o in [errors, headers, guidance, claims].into_iter().flatten() {
         replaced += o.finish()?;
     }
     replaced += out.finish()?;
-    let mut tally = Tally::new(TOOL, "read", Encoding::Utf8, spec.encoding);
+    let counts = Counts { files, checkups, replaced };
+    close(a, &console, spec.encoding, &counts, &total)
+}
+
+/// Files read, hc08 files among them, characters replaced by 〓.
+struct Counts {
+    files: u64,
+    checkups: u64,
+    replaced: u64,
+}
+
+/// The closing line, the summary JSON and the exit code.
+fn close(a: &ReadArgs, console: &Console, enc: Encoding, n: &Counts, total: &Converted) -> Result<u8> {
+    let mut tally = Tally::new(TOOL, "read", Encoding::Utf8, enc);
     tally.rows_in = total.rows;
     tally.rows_out = total.rows;
     tally.findings = total.findings;
-    tally.replaced = replaced;
+    tally.replaced = n.replaced;
     tally
-        .set("files", files)
-        .set("checkups", checkups)
-        .set("other_files", files - checkups)
+        .set("files", n.files)
+        .set("checkups", n.checkups)
+        .set("other_files", n.files - n.checkups)
         .set("guidance_rows", total.guidance_rows)
         .set("claims", total.claims);
-    let line = closing_line(files, checkups, &total);
+    let line = closing_line(n.files, n.checkups, total);
     let code = u8::from(a.run.strict && total.findings > 0);
-    tally.finish(&console, line, a.run.summary_json.as_deref(), code)
+    tally.finish(console, line, a.run.summary_json.as_deref(), code)
+}
+
+/// The claims whose DATA file never came: written with an empty 受診日, listed as warnings.
+fn unpaired(
+    pairs: &mut Pairs,
+    out: &mut CsvOut,
+    mut errors: Option<&mut CsvOut>,
+    header: &[&str],
+    total: &mut Converted,
+) -> Result<()> {
+    for (key, row) in pairs.unpaired() {
+        let f = Finding::new(&key, 0, "", XCheck::Unpaired, &row[3]).warning();
+        if let Some(e) = errors.as_deref_mut() {
+            e.write_texts(&f.fields(), |i| Loc::cell(&key, 0, XML_FINDINGS[i]))?;
+        }
+        out.write_texts(&row, |i| Loc::cell(&key, 0, header[i]))?;
+        total.claims += 1;
+        total.findings += 1;
+    }
+    Ok(())
 }
 
 /// A side output with its header, when asked for.

@@ -96,26 +96,7 @@ pub fn document(u: &Unit, created: &str) -> io::Result<Vec<u8>> {
         empty(w, "code", &[("code", report), ("codeSystem", "1.2.392.200119.6.1001")])?;
         empty(w, "effectiveTime", &[("value", created)])?;
         empty(w, "confidentialityCode", &[("code", "N"), ("codeSystem", "2.16.840.1.113883.5.25")])?;
-        w.create_element("recordTarget").write_inner_content(|w| {
-            w.create_element("patientRole").write_inner_content(|w| {
-                for (value, oid) in [(&p[1], "101"), (&p[2], "204"), (&p[3], "205"), (&p[4], "211")] {
-                    if !value.is_empty() || oid == "101" || oid == "205" {
-                        let root = format!("1.2.392.200119.6.{oid}");
-                        empty(w, "id", &[("extension", value), ("root", &root)])?;
-                    }
-                }
-                addr(w, hd(h::ADDRESS), hd(h::POSTAL))?;
-                w.create_element("patient").write_inner_content(|w| {
-                    if !hd(h::NAME).is_empty() {
-                        text(w, "name", hd(h::NAME))?;
-                    }
-                    empty(w, "administrativeGenderCode", &[("code", &p[5]), ("codeSystem", "1.2.392.200119.6.1104")])?;
-                    empty(w, "birthTime", &[("value", &p[6])])
-                })?;
-                Ok(())
-            })?;
-            Ok(())
-        })?;
+        record_target(w, u)?;
         let org = |first: usize| [hd(first), hd(first + 1), hd(first + 2), hd(first + 3), hd(first + 4)];
         let author_org = org(h::AUTHOR);
         let mut performer = org(h::PERFORMER);
@@ -144,27 +125,59 @@ pub fn document(u: &Unit, created: &str) -> io::Result<Vec<u8>> {
         if !p[0].is_empty() {
             ticket(w, &p[0], &p[1], hd(h::EXPIRY))?;
         }
-        w.create_element("documentationOf").write_inner_content(|w| {
-            w.create_element("serviceEvent").write_inner_content(|w| {
-                let program = if hd(h::PROGRAM).is_empty() { "010" } else { hd(h::PROGRAM) };
-                empty(w, "code", &[("code", program), ("codeSystem", "1.2.392.200119.6.1002")])?;
-                empty(w, "effectiveTime", &[("value", &p[8])])?;
-                w.create_element("performer").with_attribute(("typeCode", "PRF")).write_inner_content(|w| {
-                    w.create_element("assignedEntity").write_inner_content(|w| {
-                        empty(w, "id", &[("nullFlavor", "NI")])?;
-                        organisation(w, performer)
-                    })?;
-                    Ok(())
-                })?;
-                Ok(())
-            })?;
-            Ok(())
-        })?;
+        service_event(w, &p[8], if hd(h::PROGRAM).is_empty() { "010" } else { hd(h::PROGRAM) }, performer)?;
         body(w, u)
     })?;
     let mut bytes = w.into_inner();
     bytes.extend_from_slice(b"\n");
     Ok(bytes)
+}
+
+/// `documentationOf/serviceEvent`: the program, the day and the 実施機関.
+fn service_event(w: &mut W, day: &str, program: &str, performer: [&str; 5]) -> io::Result<()> {
+    w.create_element("documentationOf").write_inner_content(|w| {
+        w.create_element("serviceEvent").write_inner_content(|w| {
+            empty(w, "code", &[("code", program), ("codeSystem", "1.2.392.200119.6.1002")])?;
+            empty(w, "effectiveTime", &[("value", day)])?;
+            w.create_element("performer").with_attribute(("typeCode", "PRF")).write_inner_content(|w| {
+                w.create_element("assignedEntity").write_inner_content(|w| {
+                    empty(w, "id", &[("nullFlavor", "NI")])?;
+                    organisation(w, performer)
+                })?;
+                Ok(())
+            })?;
+            Ok(())
+        })?;
+        Ok(())
+    })?;
+    Ok(())
+}
+
+/// `recordTarget/patientRole`: the insurance ids, address and the person.
+fn record_target(w: &mut W, u: &Unit) -> io::Result<()> {
+    let p = &u.person;
+    let hd = |i: usize| u.header.get(i).map_or("", String::as_str);
+    w.create_element("recordTarget").write_inner_content(|w| {
+        w.create_element("patientRole").write_inner_content(|w| {
+            for (value, oid) in [(&p[1], "101"), (&p[2], "204"), (&p[3], "205"), (&p[4], "211")] {
+                if !value.is_empty() || oid == "101" || oid == "205" {
+                    let root = format!("1.2.392.200119.6.{oid}");
+                    empty(w, "id", &[("extension", value), ("root", &root)])?;
+                }
+            }
+            addr(w, hd(h::ADDRESS), hd(h::POSTAL))?;
+            w.create_element("patient").write_inner_content(|w| {
+                if !hd(h::NAME).is_empty() {
+                    text(w, "name", hd(h::NAME))?;
+                }
+                empty(w, "administrativeGenderCode", &[("code", &p[5]), ("codeSystem", "1.2.392.200119.6.1104")])?;
+                empty(w, "birthTime", &[("value", &p[6])])
+            })?;
+            Ok(())
+        })?;
+        Ok(())
+    })?;
+    Ok(())
 }
 
 /// The 受診券 participant.

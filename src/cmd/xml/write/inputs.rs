@@ -227,7 +227,8 @@ pub fn normalize_claim(r: &mut [String]) -> std::result::Result<(), String> {
         r[i] = format!("{v:0>6}");
     }
     for i in [col::CLAIM_TYPE, col::COMMISSION, col::EVENT] {
-        if !r[i].is_empty() && !(r[i].len() == 1 && r[i].as_bytes()[0].is_ascii_digit()) {
+        let one_digit = r[i].len() == 1 && r[i].as_bytes()[0].is_ascii_digit();
+        if !r[i].is_empty() && !one_digit {
             return Err(format!("{} が1桁のコードではありません", column_name(i)));
         }
     }

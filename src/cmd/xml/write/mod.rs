@@ -155,6 +155,98 @@ fn make(mut u: Unit, t: &Target, results_name: &str) -> Result<Made> {
 /// Checkups handed to the workers at a time, per worker.
 const BATCH: usize = 64;
 
+/// The archive being written and what has gone into it.
+struct Out<'a> {
+    zip: ZipOut,
+    t: &'a Target,
+    findings: Vec<Finding>,
+    written: u64,
+    refused: u64,
+    rows_out: u64,
+    rows_refused: u64,
+    data_files: u64,
+    claim_files: u64,
+    totals: cc08::Totals,
+}
+
+impl Out<'_> {
+    fn entry(&mut self, name: &str, bytes: &[u8]) -> Result<()> {
+        self.zip.start_entry(&format!("{}/{name}", self.t.root))?;
+        let path = self.zip.path().to_path_buf();
+        self.zip.write_all(bytes).map_err(|e| Error::io(&path, e))
+    }
+
+    /// One checkup made: its files in the zip, or counted as refused.
+    fn add(&mut self, m: Made) -> Result<()> {
+        self.findings.extend(m.findings);
+        let Some((data, claim)) = m.files else {
+            self.refused += 1;
+            self.rows_refused += m.rows;
+            return Ok(());
+        };
+        self.written += 1;
+        self.rows_out += m.rows;
+        let t = self.t;
+        let serial = format!("{}{}{}{}{:06}.xml", t.sender, t.date, t.seq, t.kind, self.written);
+        self.entry(&format!("DATA/h{serial}"), &data)?;
+        self.data_files += 1;
+        if let Some(claim) = claim {
+            self.entry(&format!("CLAIMS/c{serial}"), &claim)?;
+            self.claim_files += 1;
+            self.totals.add(&m.totals);
+        }
+        Ok(())
+    }
+
+    /// ix08, su08 (with claims) and the XSD folder, after the last checkup.
+    fn close(&mut self) -> Result<()> {
+        let t = self.t;
+        let index = cc08::Index {
+            interaction: &t.interaction,
+            created: &t.date,
+            sender: &t.sender,
+            receiver: &t.receiver,
+            kind: &t.kind,
+            records: self.data_files + self.claim_files,
+        };
+        let path = self.zip.path().to_path_buf();
+        self.entry("ix08_V08.xml", &cc08::index(&index).map_err(|e| Error::io(&path, e))?)?;
+        if self.claim_files > 0 {
+            let summary = cc08::summary(&t.kind, &self.totals).map_err(|e| Error::io(&path, e))?;
+            self.entry("su08_V08.xml", &summary)?;
+        }
+        for (name, bytes) in super::xsd::FILES {
+            self.entry(&format!("XSD/{name}"), bytes)?;
+        }
+        Ok(())
+    }
+}
+
+/// Makes the files of a batch of checkups on the worker threads, in order.
+fn make_batch(mut batch: Vec<Unit>, t: &Target, results_name: &str) -> Vec<Result<Made>> {
+    std::thread::scope(|s| {
+        let mut handles = Vec::new();
+        while !batch.is_empty() {
+            let rest = batch.split_off(batch.len().min(BATCH));
+            let part = std::mem::replace(&mut batch, rest);
+            handles.push(s.spawn(move || part.into_iter().map(|u| make(u, t, results_name)).collect::<Vec<_>>()));
+        }
+        handles.into_iter().flat_map(|h| h.join().expect("a writing worker panicked")).collect()
+    })
+}
+
+/// The findings list (`--errors`), always UTF-8.
+fn write_findings(path: Option<&std::path::Path>, findings: &[Finding]) -> Result<u64> {
+    let Some(path) = path else { return Ok(0) };
+    let spec = OutputSpec { path: Some(path.to_path_buf()), encoding: Encoding::Utf8, replace: false, crlf: false };
+    let mut out = CsvOut::create(&spec)?;
+    out.write_header(&XML_FINDINGS)?;
+    for f in findings {
+        out.write_texts(&f.fields(), |i| Loc::cell(&f.file, f.line, XML_FINDINGS[i]))?;
+    }
+    out.finish()
+}
+
 pub fn write(a: &WriteArgs) -> Result<u8> {
     let console = Console { tool: TOOL, quiet: a.run.quiet };
     let t = target(a)?;
@@ -167,113 +259,54 @@ pub fn write(a: &WriteArgs) -> Result<u8> {
     let day = parse_date(&t.date).map_err(|_| Error::Usage { option: "--date", detail: t.date.clone() })?;
     zip.date_entries(day);
     zip.small_entries();
-    let mut findings: Vec<Finding> = Vec::new();
-    let (mut written, mut refused, mut rows_out, mut rows_refused) = (0u64, 0u64, 0u64, 0u64);
-    let (mut data_files, mut claim_files) = (0u64, 0u64);
-    let mut totals = cc08::Totals::default();
-    let workers = worker_count().max(1);
-    let prefix = format!("{}{}{}{}", t.sender, t.date, t.seq, t.kind);
-    let entry = |zip: &mut ZipOut, name: &str, bytes: &[u8]| -> Result<()> {
-        zip.start_entry(&format!("{}/{name}", t.root))?;
-        zip.write_all(bytes).map_err(|e| Error::io(&archive, e))
+    let mut o = Out {
+        zip,
+        t: &t,
+        findings: Vec::new(),
+        written: 0,
+        refused: 0,
+        rows_out: 0,
+        rows_refused: 0,
+        data_files: 0,
+        claim_files: 0,
+        totals: cc08::Totals::default(),
     };
+    let workers = worker_count().max(1);
     loop {
         let batch = source.next_batch(BATCH * workers)?;
         if batch.is_empty() {
             break;
         }
-        let made: Vec<Result<Made>> = std::thread::scope(|s| {
-            let mut batch = batch;
-            let mut handles = Vec::new();
-            while !batch.is_empty() {
-                let rest = batch.split_off(batch.len().min(BATCH));
-                let part = std::mem::replace(&mut batch, rest);
-                let (t, name) = (&t, results_name.as_str());
-                handles.push(s.spawn(move || part.into_iter().map(|u| make(u, t, name)).collect::<Vec<_>>()));
-            }
-            handles.into_iter().flat_map(|h| h.join().expect("a writing worker panicked")).collect()
-        });
-        for m in made {
-            let m = m?;
-            findings.extend(m.findings);
-            let Some((data, claim)) = m.files else {
-                refused += 1;
-                rows_refused += m.rows;
-                continue;
-            };
-            written += 1;
-            rows_out += m.rows;
-            let serial = format!("{prefix}{written:06}.xml");
-            entry(&mut zip, &format!("DATA/h{serial}"), &data)?;
-            data_files += 1;
-            if let Some(claim) = claim {
-                entry(&mut zip, &format!("CLAIMS/c{serial}"), &claim)?;
-                claim_files += 1;
-                totals.add(&m.totals);
-            }
+        for m in make_batch(batch, &t, &results_name) {
+            o.add(m?)?;
         }
     }
-    findings.extend(source.leftover_claims()?);
-    let index = cc08::Index {
-        interaction: &t.interaction,
-        created: &t.date,
-        sender: &t.sender,
-        receiver: &t.receiver,
-        kind: &t.kind,
-        records: data_files + claim_files,
-    };
-    entry(&mut zip, "ix08_V08.xml", &cc08::index(&index).map_err(|e| Error::io(&archive, e))?)?;
-    if claim_files > 0 {
-        entry(&mut zip, "su08_V08.xml", &cc08::summary(&t.kind, &totals).map_err(|e| Error::io(&archive, e))?)?;
-    }
-    for (name, bytes) in super::xsd::FILES {
-        entry(&mut zip, &format!("XSD/{name}"), bytes)?;
-    }
-    let spec = a.errors.as_ref().map(|p| OutputSpec {
-        path: Some(p.clone()),
-        encoding: Encoding::Utf8,
-        replace: false,
-        crlf: false,
-    });
-    let mut errors = match &spec {
-        Some(spec) => {
-            let mut out = CsvOut::create(spec)?;
-            out.write_header(&XML_FINDINGS)?;
-            Some(out)
-        }
-        None => None,
-    };
-    if let Some(out) = errors.as_mut() {
-        for f in &findings {
-            out.write_texts(&f.fields(), |i| Loc::cell(&f.file, f.line, XML_FINDINGS[i]))?;
-        }
-    }
+    o.findings.extend(source.leftover_claims()?);
+    o.close()?;
     let mut tally = Tally::new(TOOL, "write", source.encoding(), Encoding::Utf8);
-    if let Some(out) = errors {
-        tally.replaced = out.finish()?;
-    }
+    tally.replaced = write_findings(a.errors.as_deref(), &o.findings)?;
     tally.rows_in = source.rows_read();
-    tally.rows_out = rows_out;
-    tally.rows_rejected = rows_refused;
-    tally.balance(&[("書き出した行", rows_out), ("書き出さなかった健診の行", rows_refused)])?;
-    zip.finish()?;
-    tally.findings = findings.len() as u64;
+    tally.rows_out = o.rows_out;
+    tally.rows_rejected = o.rows_refused;
+    tally.balance(&[("書き出した行", o.rows_out), ("書き出さなかった健診の行", o.rows_refused)])?;
+    o.zip.finish()?;
+    tally.findings = o.findings.len() as u64;
     tally
-        .set("checkups", written)
-        .set("refused", refused)
-        .set("data_files", data_files)
-        .set("claim_files", claim_files);
+        .set("checkups", o.written)
+        .set("refused", o.refused)
+        .set("data_files", o.data_files)
+        .set("claim_files", o.claim_files);
     let line = format!(
         "健診 {} 件を書き出しました ({}、DATA {} ・ CLAIMS {} ファイル); 書き出さなかった健診 {} 件、指摘 {} 件",
-        thousands(written),
+        thousands(o.written),
         archive.display(),
-        thousands(data_files),
-        thousands(claim_files),
-        thousands(refused),
-        thousands(findings.len() as u64)
+        thousands(o.data_files),
+        thousands(o.claim_files),
+        thousands(o.refused),
+        thousands(o.findings.len() as u64)
     );
-    let warnings = findings.iter().any(|f| f.severity != "エラー");
-    let code = u8::from(refused > 0 || (a.run.strict && warnings));
+    let warnings = o.findings.iter().any(|f| f.severity != "エラー");
+    let code = u8::from(o.refused > 0 || (a.run.strict && warnings));
     tally.finish(&console, line, a.run.summary_json.as_deref(), code)
 }
 
