@@ -66,16 +66,15 @@ impl Keyed {
         Ok(Some((row.line, out)))
     }
 
-    /// The row for `key`: a waiting one, else the next rows of the file until it comes — at most
-    /// [`WINDOW`] rows ahead, so that a checkup without a row (a DATA file without its claim) does
+    /// The row for `key`: a waiting one, else the next rows of the file until it comes — with at
+    /// most [`WINDOW`] rows waiting, so that a checkup without a row (a DATA file without its claim) does
     /// not pull the rest of the file into memory.
     fn take(&mut self, key: &Key) -> Result<Option<Vec<String>>> {
         if let Some((_, r)) = self.waiting.remove(key) {
             return Ok(Some(r));
         }
-        let mut looked = 0;
-        while !self.done && looked < WINDOW {
-            looked += 1;
+        // at most WINDOW rows wait: each checkup without a row would otherwise read WINDOW more
+        while !self.done && self.waiting.len() < WINDOW {
             let Some((line, r)) = self.next()? else { break };
             let k = (self.key_of)(&r);
             if k == *key {
