@@ -262,3 +262,82 @@ fn write_refuses_what_the_standard_forbids_and_says_why() {
         assert!(!p.join("e2.csv").exists() && !p.join(&out).exists());
     }
 }
+
+/// A claim the cc08 schema would refuse keeps its checkup out of the archive (X305), a claim with
+/// no checkup is listed (X304), and the su08 totals are the sums of the claims written.
+#[test]
+fn write_refuses_claims_the_schema_would_not_take() {
+    let dir = tempdir();
+    let p = dir.path();
+    let r = run(p, "kk-gen", &["--persons", "600", "--seed", "7", "--out", "g", "--xml", "-q"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let zip = only_zip(&p.join("g/xml"));
+    let r =
+        run(p, "kk-xml", &["read", zip.to_str().unwrap(), "--headers", "h.csv", "--claims", "c.csv", "-o", "r.csv"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let claims = records(&std::fs::read_to_string(p.join("c.csv")).unwrap());
+    let headers = records(&std::fs::read_to_string(p.join("h.csv")).unwrap());
+    let csv = |rows: &[Vec<String>]| rows.iter().map(|r| r.join(",")).collect::<Vec<_>>().join("\n") + "\n";
+    let mut c = claims.clone();
+    // claim 1: two 詳細 items counted, one code given
+    c[1][10] = "2".into();
+    c[1][11] = "3000".into();
+    c[1][30] = "4".into();
+    c[1][31] = "3000".into();
+    // a claim for a checkup that is not there
+    let mut lone = claims[3].clone();
+    lone[3] = "26199999999".into();
+    c.push(lone);
+    std::fs::write(p.join("c.csv"), csv(&c)).unwrap();
+    // the checkup of claim 2: a postal code the schema refuses
+    let mut h = headers.clone();
+    let at = h.iter().position(|r| r[0] == claims[2][3]).unwrap();
+    h[at][7] = "1000001".into();
+    std::fs::write(p.join("h.csv"), csv(&h)).unwrap();
+    let name = zip.file_stem().unwrap().to_str().unwrap().to_string();
+    let parts: Vec<&str> = name.split('_').collect();
+    let args = [
+        "write",
+        "--results",
+        "r.csv",
+        "--headers",
+        "h.csv",
+        "--claims",
+        "c.csv",
+        "--sender",
+        parts[0],
+        "--receiver",
+        parts[1],
+        "--date",
+        &parts[2][..8],
+        "--out-dir",
+        "w",
+        "--errors",
+        "e.csv",
+        "--summary-json",
+        "s.json",
+    ];
+    let r = run(p, "kk-xml", &args);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let errors = records(&std::fs::read_to_string(p.join("e.csv")).unwrap());
+    let codes: Vec<(&str, &str)> = errors[1..].iter().map(|e| (e[3].as_str(), e[6].as_str())).collect();
+    assert_eq!(
+        codes,
+        [
+            ("X305", "詳細項目数 2 と詳細項目コード・詳細単価の数が合いません"),
+            ("X305", "郵便番号 (NNN-NNNN)"),
+            ("X304", "26199999999")
+        ],
+        "{errors:?}"
+    );
+    let json = std::fs::read_to_string(p.join("s.json")).unwrap();
+    assert!(json.contains("\"refused\": 2"), "{json}");
+    let out = only_zip(&p.join("w"));
+    let su = std::process::Command::new("unzip").arg("-p").arg(&out).arg(format!("{name}/su08_V08.xml")).output();
+    let su = String::from_utf8(su.unwrap().stdout).unwrap();
+    let written: Vec<&Vec<String>> =
+        claims[1..].iter().filter(|r| r[3] != claims[1][3] && r[3] != claims[2][3]).collect();
+    let total: i64 = written.iter().map(|r| r[16].parse::<i64>().unwrap()).sum();
+    assert!(su.contains(&format!("<totalSubjectCount value=\"{}\"/>", written.len())), "{su}");
+    assert!(su.contains(&format!("<totalClaimAmount value=\"{total}\"/>")), "{su}");
+}

@@ -20,6 +20,8 @@ crate::codes! {
         UnknownItem = "X107", "項目マスタにない項目コードです (項目名は displayName)";
         /// A 以上/以下 qualifier the long CSV cannot keep.
         Qualifier = "X108", "以上/以下の修飾は CSV に残りません (値だけを出力)";
+        /// A PQ value that does not fit the master's format (NNN.N): too many digits, not a number.
+        Range = "X109", "結果値が項目マスタの桁 (フォーマット) に合いません";
         /// The archive's root folder is not 提出元10_提出先8_YYYYMMDDN_実施区分.
         RootName = "X201", "ルートフォルダの名前が「提出元10桁_提出先8桁_作成日8桁+連番_実施区分」ではありません";
         /// A file outside the layout (ix08, su08, DATA/, CLAIMS/, XSD/).

@@ -275,6 +275,12 @@ fn observation(doc: &Document<'_>, name: &str, obs: Node<'_, '_>, c: &mut Checku
         if qualified {
             c.findings.push(Finding::new(name, line, &code, XCheck::Qualifier, &value));
         }
+        if let Some(i) = item
+            && kind.as_deref() == Some("PQ")
+            && !i.fits(&value)
+        {
+            c.findings.push(Finding::new(name, line, &code, XCheck::Range, &format!("{value} ({})", i.format)));
+        }
         c.observations.push(Observation { code: code.clone(), name: item_name, value, unit });
         if let Some(i) = item.filter(|i| !i.author_item.is_empty()) {
             let doctor = at(obs, &["author", "assignedAuthor", "assignedPerson", "name"])

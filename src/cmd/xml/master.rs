@@ -34,6 +34,28 @@ pub struct Item {
     pub code_oid: String,
     /// `XMLITEM_ABNORMAL`: the answer that means "there is a finding"
     pub abnormal: String,
+    /// `XMLITEM_FORMAT`: the digits of a PQ value (`NNN.N`), or a length for text (`256`)
+    pub format: String,
+}
+
+impl Item {
+    /// Whether a PQ value fits the item's format: a decimal number with no more whole digits
+    /// than the format has, and no more decimals unless the extra ones are zeros (`16.00` for
+    /// `NN.N` is the value as the sender wrote it). Other types and formats are not checked.
+    pub fn fits(&self, value: &str) -> bool {
+        if self.kind != "PQ" || value.is_empty() || !self.format.starts_with('N') {
+            return true;
+        }
+        let (whole_n, decimal_n) = self.format.split_once('.').unwrap_or((&self.format, ""));
+        let v = value.strip_prefix('-').unwrap_or(value);
+        let (whole, decimals) = v.split_once('.').unwrap_or((v, ""));
+        let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        !whole.is_empty()
+            && digits(whole)
+            && digits(decimals)
+            && whole.len() <= whole_n.len()
+            && decimals.bytes().skip(decimal_n.len()).all(|b| b == b'0')
+    }
 }
 
 static TAB: &[u8] = include_bytes!("../../../data/mhlw/master/XMLhc24tab.csv");
@@ -53,6 +75,7 @@ const DEPEND: usize = 25;
 const METHOD: usize = 26;
 const CODE_OID: usize = 29;
 const ABNORMAL: usize = 31;
+const FORMAT: usize = 17;
 
 /// The master, read once.
 pub fn master() -> &'static FxHashMap<String, Item> {
@@ -83,6 +106,7 @@ pub fn master() -> &'static FxHashMap<String, Item> {
                     method: field(METHOD),
                     code_oid: field(CODE_OID),
                     abnormal: field(ABNORMAL),
+                    format: field(FORMAT),
                 };
                 items.insert(code, item);
             }
@@ -112,5 +136,19 @@ mod tests {
         let hb = &m["2A030000001930101"];
         assert_eq!((hb.group.as_str(), hb.relation.as_str(), hb.unit.as_str()), ("2A020161001930149", "COMP", "g/dL"));
         assert_eq!(m["9N016160100000001"].method, "9N01610000");
+        let waist = &m["9N016160100000001"];
+        assert_eq!(waist.format, "NNN.N");
+        for (v, ok) in [
+            ("85.0", true),
+            ("120", true),
+            ("85.00", true),
+            ("1000", false),
+            ("85.05", false),
+            ("abc", false),
+            (".5", false),
+        ] {
+            assert_eq!(waist.fits(v), ok, "{v}");
+        }
+        assert!(m["9N511000000000049"].fits("any text"));
     }
 }

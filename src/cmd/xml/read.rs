@@ -28,8 +28,8 @@ struct Converted {
     claims: u64,
     /// an hc08 file's pairing key and 受診日 (when claims are read)
     date: Option<(String, String)>,
-    /// a cc08 file's pairing key and row, 受診日 still empty
-    claim: Option<(String, Vec<String>)>,
+    /// a cc08 file's pairing key, name and row, 受診日 still empty
+    claim: Option<(String, String, Vec<String>)>,
 }
 
 /// Files handed to the workers at a time, per worker.
@@ -149,12 +149,12 @@ fn unpaired(
     header: &[&str],
     total: &mut Converted,
 ) -> Result<()> {
-    for (key, row) in pairs.unpaired() {
-        let f = Finding::new(&key, 0, "", XCheck::Unpaired, &row[3]).warning();
+    for (name, row) in pairs.unpaired() {
+        let f = Finding::new(&name, 0, "", XCheck::Unpaired, &row[3]).warning();
         if let Some(e) = errors.as_deref_mut() {
-            e.write_texts(&f.fields(), |i| Loc::cell(&key, 0, XML_FINDINGS[i]))?;
+            e.write_texts(&f.fields(), |i| Loc::cell(&name, 0, XML_FINDINGS[i]))?;
         }
-        out.write_texts(&row, |i| Loc::cell(&key, 0, header[i]))?;
+        out.write_texts(&row, |i| Loc::cell(&name, 0, header[i]))?;
         total.claims += 1;
         total.findings += 1;
     }
@@ -199,7 +199,7 @@ fn convert(name: &str, bytes: &[u8], spec: &OutputSpec, want_claims: bool) -> Re
             return Ok(c);
         }
         Some(FileKind::Claim) if want_claims && doc.root_element().tag_name().name() == "checkupClaim" => {
-            c.claim = Some((pair_key(name), super::claims::row(&doc)));
+            c.claim = Some((pair_key(name), name.to_string(), super::claims::row(&doc)));
             return Ok(c);
         }
         Some(_) => return Ok(c),
@@ -259,13 +259,18 @@ fn pair_key(name: &str) -> String {
 #[derive(Default)]
 struct Pairs {
     dates: rustc_hash::FxHashMap<String, String>,
+    /// (the file's name, its row)
     claims: Vec<(String, Vec<String>)>,
     waiting: rustc_hash::FxHashMap<String, usize>,
 }
 
 impl Pairs {
     /// What one file adds; the claims that can now be written.
-    fn add(&mut self, date: Option<(String, String)>, claim: Option<(String, Vec<String>)>) -> Vec<Vec<String>> {
+    fn add(
+        &mut self,
+        date: Option<(String, String)>,
+        claim: Option<(String, String, Vec<String>)>,
+    ) -> Vec<Vec<String>> {
         let mut ready = Vec::new();
         if let Some((key, date)) = date {
             match self.waiting.remove(&key) {
@@ -279,15 +284,15 @@ impl Pairs {
                 }
             }
         }
-        if let Some((key, mut row)) = claim {
+        if let Some((key, name, mut row)) = claim {
             match self.dates.remove(&key) {
                 Some(date) => {
                     row[super::claims::col::DATE] = date;
                     ready.push(row);
                 }
                 None => {
-                    self.waiting.insert(key.clone(), self.claims.len());
-                    self.claims.push((key, row));
+                    self.waiting.insert(key, self.claims.len());
+                    self.claims.push((name, row));
                 }
             }
         }
@@ -297,7 +302,7 @@ impl Pairs {
         ready
     }
 
-    /// The claims no DATA file paired with, in input order.
+    /// The claims no DATA file paired with (the file's name, its row), in input order.
     fn unpaired(&mut self) -> Vec<(String, Vec<String>)> {
         let mut left: Vec<usize> = self.waiting.values().copied().collect();
         left.sort_unstable();

@@ -135,6 +135,14 @@ pub fn check(u: &mut Unit, file: &str) -> Vec<Finding> {
             missing.push(format!("{group}群 ({} ほか)", name_of(&codes[0])));
         }
     }
+    for o in &u.observations {
+        if let Some(i) = master().get(&o.code)
+            && !i.fits(&o.value)
+        {
+            let value = format!("{} ({})", o.value, i.format);
+            out.push(Finding::new(file, u.line, &o.code, XCheck::Range, &value).error());
+        }
+    }
     if !missing.is_empty() {
         out.push(Finding::new(file, u.line, "", XCheck::MissingRequired, &missing.join("、")));
     }
