@@ -152,7 +152,7 @@ pub fn read(name: &str, doc: &Document<'_>) -> Result<Checkup> {
     ];
     let header = header(root, event, patient_role);
     let mut c = Checkup { person, header, observations: Vec::new(), findings: Vec::new() };
-    check_person(&mut c, name, line(doc, patient_role));
+    c.findings = person_findings(&c.person, name, line(doc, patient_role));
     for section in children(body, "component").filter_map(|n| child(n, "section")) {
         for obs in children(section, "entry").flat_map(|e| children(e, "observation")) {
             observation(doc, name, obs, &mut c);
@@ -205,10 +205,10 @@ fn header(root: Node<'_, '_>, event: Node<'_, '_>, patient_role: Node<'_, '_>) -
     h
 }
 
-/// The checks of the person columns the schema does not make.
-fn check_person(c: &mut Checkup, name: &str, line: u64) {
-    let p = c.person.clone();
-    let mut find = |check: XCheck, value: &str| c.findings.push(Finding::new(name, line, "", check, value));
+/// The checks of the person columns the schema does not make (read lists them; write refuses).
+pub(super) fn person_findings(p: &Person, name: &str, line: u64) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let mut find = |check: XCheck, value: &str| out.push(Finding::new(name, line, "", check, value));
     if !p[0].is_empty() && (p[0].len() != 11 || !p[0].bytes().all(|b| b.is_ascii_digit())) {
         find(XCheck::Ticket, &p[0]);
     }
@@ -226,6 +226,7 @@ fn check_person(c: &mut Checkup, name: &str, line: u64) {
     if InstitutionNumber::check(&p[7]).is_err() {
         find(XCheck::InstitutionDigit, &p[7]);
     }
+    out
 }
 
 /// The value of an observation by its type, and whether a 以上/以下 qualifier was dropped.

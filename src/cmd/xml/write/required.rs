@@ -4,13 +4,13 @@
 //! without a value (an empty 結果値) is present.
 
 use super::super::findings::{Finding, XCheck};
-use super::super::hc08::Observation;
+use super::super::hc08::{Observation, person_findings};
 use super::super::master::master;
 use super::Unit;
 use crate::domain::number::is_dummy_institution;
 use crate::domain::stratify::{Measures, slot_of, stratify};
 use crate::domain::text::normalize_code;
-use crate::domain::{FiscalYear, InstitutionNumber, InsurerNumber, age_at_fiscal_year_end, parse_date};
+use crate::domain::{FiscalYear, age_at_fiscal_year_end, parse_date};
 
 pub const METABO: &str = "9N501000000000011";
 pub const LEVEL: &str = "9N506000000000011";
@@ -54,31 +54,12 @@ fn name_of(code: &str) -> String {
     master().get(code).map_or_else(|| code.to_string(), |i| format!("{} {}", code, i.name))
 }
 
-/// The person and checkup columns' checks; `write` refuses what `read` warns about.
+/// The person and checkup columns' checks: `write` refuses what `read` warns about, but for the
+/// samples' placeholder 機関番号 9999999999, which passes its check digit (a warning).
 fn person(u: &Unit, file: &str, out: &mut Vec<Finding>) {
-    let p = &u.person;
-    let mut find = |check: XCheck, value: &str| out.push(Finding::new(file, u.line, "", check, value).error());
-    if !p[0].is_empty() && (p[0].len() != 11 || !p[0].bytes().all(|b| b.is_ascii_digit())) {
-        find(XCheck::Ticket, &p[0]);
-    }
-    if InsurerNumber::check(&p[1]).is_err() {
-        find(XCheck::InsurerDigit, &p[1]);
-    }
-    if !matches!(p[5].as_str(), "1" | "2") {
-        find(XCheck::Sex, &p[5]);
-    }
-    for v in [&p[6], &p[8]] {
-        if v.len() != 8 || parse_date(v).is_err() {
-            find(XCheck::Date, v);
-        }
-    }
-    if InstitutionNumber::check(&p[7]).is_err() {
-        if is_dummy_institution(&p[7]) {
-            // the samples' placeholder passes the check digit: written, with a warning
-            out.push(Finding::new(file, u.line, "", XCheck::InstitutionDigit, &p[7]));
-        } else {
-            find(XCheck::InstitutionDigit, &p[7]);
-        }
+    for f in person_findings(&u.person, file, u.line) {
+        let placeholder = f.check == XCheck::InstitutionDigit && is_dummy_institution(&f.value);
+        out.push(if placeholder { f } else { f.error() });
     }
 }
 
