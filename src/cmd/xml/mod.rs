@@ -39,7 +39,7 @@ pub enum Command {
 例:
   kk-xml read 5521111111_00280081_202405271_1.zip -o results.csv
   kk-xml read in/xml/*.zip --errors xml_errors.csv -o results.csv
-  kk-xml read archive.zip --headers headers.csv -o results.csv
+  kk-xml read archive.zip --headers headers.csv --claims claims.csv -o results.csv
   kk-xml read archive.zip --guidance shidou.csv -o results.csv
   kk-xml read DATA/h0000000001.xml > results.csv
 
@@ -48,8 +48,10 @@ pub enum Command {
 CD/CO はコード、ST は文字列)、実施なし (negationInd) と値なし (nullFlavor) は結果値が空、グループの親は出さず
 子を出し、医師の氏名 (9N511 の author) は 9N516 の行になります。項目名は2024年度の項目マスタから。
 --errors には、スキーマが検査しない点 (検証番号、受診券整理番号の桁、日付、値の型、マスタにない項目、
-以上/以下の修飾) をファイル・行・項目つきで載せます。整形式でない XML、違うルート要素、必須要素の欠落、
-UTF-8 として読めないバイト、壊れた zip は、ファイル名と行を示して終了コード 2 (何も書きません)。
+以上/以下の修飾、マスタの桁に合わない値) をファイル・行・項目つきで載せます。
+--claims には健診決済情報ファイル (cc08) を請求データの形 (kk-limitcheck がそのまま読む17列と cc08 の列) で
+書きます (受診日は対になる DATA ファイルから)。整形式でない XML、違うルート要素、必須要素の欠落、UTF-8 として
+読めないバイト、壊れた zip は、ファイル名と行を示して終了コード 2 (何も書きません)。
 終了コード: 0 完了 / 1 --strict で指摘あり / 2 入力を処理できない")]
     Read(ReadArgs),
     /// V08 アーカイブを送る前・受け取ったときに検査する (構成・件数・合計・対応・重複・危険な項目名と、read --errors の検査)
@@ -109,11 +111,11 @@ pub struct WriteArgs {
     #[arg(long, value_name = "NO")]
     pub receiver: String,
 
-    /// 実施区分 (1 特定健診)
-    #[arg(long, value_name = "1|2", default_value = "1")]
+    /// 実施区分 (1 特定健診。2 特定保健指導の書き出しはまだありません)
+    #[arg(long, value_name = "1", default_value = "1")]
     pub kind: String,
 
-    /// 作成日 (YYYYMMDD)。アーカイブの名前・ix08・各項目の日付になります
+    /// 作成日 (YYYYMMDD)。アーカイブの名前、ix08 の作成日、zip の各項目の日付になります
     #[arg(long, value_name = "YYYYMMDD")]
     pub date: String,
 
