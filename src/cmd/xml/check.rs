@@ -2,7 +2,10 @@
 //! against the claims, DATA and CLAIMS in pairs, duplicate tickets, unsafe entry names — plus
 //! every check `read --errors` makes, one archive entry at a time.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
+use std::hash::BuildHasher;
+
+use rustc_hash::FxHashMap;
 use std::io::Read;
 use std::path::Path;
 
@@ -23,17 +26,21 @@ use crate::layout::XML_FINDINGS;
 struct Archive {
     findings: Vec<Finding>,
     roots: BTreeSet<String>,
-    /// DATA / CLAIMS files: file name → (the name without its h/g/c prefix, the entry as shown)
-    data: BTreeMap<String, (String, String)>,
-    claims: BTreeMap<String, (String, String)>,
+    /// DATA and CLAIMS files seen
+    data_files: u64,
+    claim_files: u64,
+    /// DATA / CLAIMS files still without their partner: the name without its h/g/c prefix →
+    /// (file name, the entry as shown). With the files in pairs both stay small.
+    lone_data: FxHashMap<String, (String, String)>,
+    lone_claims: FxHashMap<String, (String, String)>,
     /// (entry, totalRecordCount)
     index: Option<(String, u64)>,
     /// (entry, [subjects, cost, payment, claim])
     summary: Option<(String, [i64; 4])>,
     /// Σ over the claims: [count, unitAmount, paymentAmount, claimAmount]
     sums: [i64; 4],
-    /// (保険者番号, 受診券整理番号) → first entry
-    tickets: BTreeMap<(String, String), String>,
+    /// hash of (保険者番号, 受診券整理番号) → the first entry that has it
+    tickets: FxHashMap<u64, Box<str>>,
     /// `--schema`: files queued for xmllint
     schema: Option<super::xsd::Validator>,
 }
@@ -93,24 +100,22 @@ impl Archive {
         let stem = file.get(1..).unwrap_or("").to_string();
         match (place, kind) {
             ("DATA", FileKind::Checkup) => {
-                self.data.insert(file.to_string(), (stem, shown.to_string()));
+                self.pair(true, stem, file, shown);
                 let c = hc08::read(shown, &doc)?;
-                let key = (c.person[1].clone(), c.person[0].clone());
-                if !key.1.is_empty() {
+                if !c.person[0].is_empty() {
+                    let key = rustc_hash::FxBuildHasher.hash_one((&c.person[1], &c.person[0]));
                     if let Some(first) = self.tickets.get(&key) {
-                        let first = first.clone();
-                        self.find(shown, 1, XCheck::DuplicateTicket, &format!("{} (最初: {first})", key.1));
+                        let first = first.to_string();
+                        self.find(shown, 1, XCheck::DuplicateTicket, &format!("{} (最初: {first})", c.person[0]));
                     } else {
-                        self.tickets.insert(key, shown.to_string());
+                        self.tickets.insert(key, shown.into());
                     }
                 }
                 self.findings.extend(c.findings);
             }
-            ("DATA", FileKind::Guidance) => {
-                self.data.insert(file.to_string(), (stem, shown.to_string()));
-            }
+            ("DATA", FileKind::Guidance) => self.pair(true, stem, file, shown),
             ("CLAIMS", FileKind::Claim) => {
-                self.claims.insert(file.to_string(), (stem, shown.to_string()));
+                self.pair(false, stem, file, shown);
                 self.add_claim(&doc);
             }
             ("top", FileKind::Index) => {
@@ -128,6 +133,20 @@ impl Archive {
             _ => self.find(shown, 1, XCheck::Outside, ""),
         }
         Ok(())
+    }
+
+    /// A DATA (`data`) or CLAIMS file: paired with its partner when that came first, else left
+    /// waiting for it.
+    fn pair(&mut self, data: bool, stem: String, file: &str, shown: &str) {
+        let (mine, theirs, count) = if data {
+            (&mut self.lone_data, &mut self.lone_claims, &mut self.data_files)
+        } else {
+            (&mut self.lone_claims, &mut self.lone_data, &mut self.claim_files)
+        };
+        *count += 1;
+        if theirs.remove(&stem).is_none() {
+            mine.insert(stem, (file.to_string(), shown.to_string()));
+        }
     }
 
     fn add_claim(&mut self, doc: &Document<'_>) {
@@ -149,7 +168,7 @@ impl Archive {
                 self.find(archive, 0, XCheck::RootName, &root);
             }
         }
-        let files = (self.data.len() + self.claims.len()) as u64;
+        let files = self.data_files + self.claim_files;
         match self.index.clone() {
             None => self.find(archive, 0, XCheck::NoIndex, ""),
             Some((entry, count)) if count != files => {
@@ -157,7 +176,7 @@ impl Archive {
             }
             Some(_) => {}
         }
-        if !self.claims.is_empty() {
+        if self.claim_files > 0 {
             match self.summary.clone() {
                 None => self.find(archive, 0, XCheck::NoSummary, ""),
                 Some((entry, totals)) => {
@@ -169,16 +188,14 @@ impl Archive {
                     }
                 }
             }
-            let stems =
-                |m: &BTreeMap<String, (String, String)>| m.values().map(|v| v.0.clone()).collect::<BTreeSet<_>>();
-            let (data_stems, claim_stems) = (stems(&self.data), stems(&self.claims));
-            let lone: Vec<(String, String)> = self
-                .data
-                .values()
-                .filter(|(s, _)| !claim_stems.contains(s))
-                .chain(self.claims.values().filter(|(s, _)| !data_stems.contains(s)))
-                .cloned()
-                .collect();
+            // DATA files then CLAIMS files, each in file name order
+            let sorted = |m: &mut FxHashMap<String, (String, String)>| {
+                let mut v: Vec<(String, String, String)> = m.drain().map(|(stem, (f, e))| (f, stem, e)).collect();
+                v.sort();
+                v.into_iter().map(|(_, stem, entry)| (stem, entry))
+            };
+            let lone: Vec<(String, String)> =
+                sorted(&mut self.lone_data).chain(sorted(&mut self.lone_claims)).collect();
             for (stem, entry) in lone {
                 self.find(&entry, 0, XCheck::Unpaired, &stem);
             }
