@@ -161,7 +161,12 @@ fn the_sample_round_trips_once_its_dummy_insurer_is_replaced() {
     let p = dir.path();
     let sample = std::fs::read_to_string(SAMPLE).unwrap();
     std::fs::write(p.join("dummy.xml"), &sample).unwrap();
-    let real = sample.replace("\"99999999\"", "\"00280081\"").replace("6.209.199999999", "6.209.100280081");
+    // a vendor's non-UCUM unit is kept as it is, like every value
+    let real = sample.replace("\"99999999\"", "\"00280081\"").replace("6.209.199999999", "6.209.100280081").replacen(
+        "unit=\"mm[Hg]\"",
+        "unit=\"mmHg\"",
+        1,
+    );
     std::fs::write(p.join("real.xml"), real).unwrap();
     let write = |tag: &str| {
         let r = run(p, "kk-xml", &["read", &format!("{tag}.xml"), "--headers", "h.csv", "-o", "r.csv"]);
@@ -200,6 +205,7 @@ fn the_sample_round_trips_once_its_dummy_insurer_is_replaced() {
     let r = run(p, "kk-xml", &["read", zip.to_str().unwrap(), "-o", "again.csv"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(before == std::fs::read(p.join("again.csv")).unwrap(), "the sample's rows changed");
+    assert!(String::from_utf8(before).unwrap().contains(",149,mmHg\n"));
 }
 
 /// write refuses a checkup without its mandatory items (and lists them), computes a missing

@@ -185,6 +185,11 @@ pub struct ReadArgs {
     pub run: RunArgs,
 }
 
+/// The UCUM unit the 2024 item master gives a PQ item (`mm[Hg]`, `mg/dL` …), if any.
+pub fn master_unit(code: &str) -> Option<&'static str> {
+    master::master().get(code).map(|i| i.unit.as_str()).filter(|u| !u.is_empty())
+}
+
 /// `write` as a library call (kk-gen --xml): the archive and its findings, committed with the
 /// caller's other outputs; the exit code `write` would give.
 pub fn write_archive(a: &WriteArgs) -> Result<u8> {

@@ -311,8 +311,8 @@ fn observation<'a>(w: &mut W, o: &Obs<'_>, doctor: &dyn Fn(&str) -> Option<&'a s
             match kind {
                 "PQ" => {
                     v = v.with_attribute(("value", o.value));
-                    // the master's UCUM unit (mm[Hg], mg/dL …) over what a CSV may say (mmHg, mg/dl)
-                    let unit = o.item.map(|i| i.unit.as_str()).filter(|u| !u.is_empty()).unwrap_or(o.unit);
+                    // the unit as the CSV has it (read → write → read keeps it), else the master's
+                    let unit = if o.unit.is_empty() { o.item.map_or("", |i| i.unit.as_str()) } else { o.unit };
                     if !unit.is_empty() {
                         v = v.with_attribute(("unit", unit));
                     }
