@@ -114,10 +114,7 @@ pub fn write_claims_and_results(
                 unit.into(),
             ];
             if let Some(x) = xml.as_deref_mut() {
-                // the archive carries the standard's UCUM units (mm[Hg], mg/dL) where the CSV has mmHg, mg/dl
-                let mut row = row.clone();
-                row[12] = crate::cmd::xml::master_unit(&row[9]).map_or(row[12].clone(), str::to_string);
-                x.results.row(&row)?;
+                x.result(&row)?;
             }
             if i >= all.len() {
                 continue;

@@ -19,7 +19,7 @@ use crate::layout::{CLAIMS, RESULTS, XML_CLAIMS_EXTRA, XML_HEADERS};
 /// The working CSVs of the archive.
 pub struct XmlSide {
     dir: PathBuf,
-    pub results: Writer,
+    results: Writer,
     headers: Writer,
     claims: Writer,
 }
@@ -38,6 +38,16 @@ impl XmlSide {
             claims: Writer::create(&dir, "claims.csv", Encoding::Utf8, &claims_header)?,
             dir,
         })
+    }
+
+    /// One results row, with the standard's UCUM unit (mm[Hg], mg/dL) where the CSV has mmHg, mg/dl.
+    pub fn result(&mut self, row: &[String; 13]) -> Result<()> {
+        let mut row = row.clone();
+        if let Some(unit) = crate::cmd::xml::master_unit(&row[9]) {
+            row[12] = unit.to_string();
+        }
+        self.results.row(&row)?;
+        Ok(())
     }
 
     /// The headers row of one checkup (`key`: 受診券整理番号, 保険者番号, 記号, 番号, 枝番, 受診日).
