@@ -10,6 +10,7 @@ use super::Month;
 use super::items::Item;
 use super::people::Person;
 use super::writer::Writer;
+use crate::cmd::xml::claims::{WIDTH, col};
 use crate::domain::stratify::{Measures, slot_of, stratify};
 use crate::domain::text::normalize_code;
 use crate::error::{Error, Result};
@@ -65,17 +66,17 @@ impl XmlSide {
     /// チニン at the contract's price, 窓口負担 as 定額 on the basic price).
     pub fn claim(&mut self, canonical: &[String], detail_price: i64, add_price: i64) -> Result<()> {
         let mut row = canonical.to_vec();
+        row.resize(WIDTH, String::new());
         let n = |i: usize| canonical[i].parse::<usize>().unwrap_or(0);
-        let mut extra = vec![String::new(); XML_CLAIMS_EXTRA.len()];
-        extra[0] = "1".into();
-        extra[1] = "1".into();
-        extra[2] = "1".into();
-        extra[4] = "2".into();
-        extra[5] = format!("{:0>6}", canonical[15]);
-        extra[13] = vec!["4"; n(10)].join(";");
-        extra[14] = vec![detail_price.to_string(); n(10)].join(";");
-        extra[15] = vec![add_price.to_string(); n(12)].join(";");
-        row.extend(extra);
+        for i in [col::EVENT, col::CLAIM_TYPE, col::COMMISSION] {
+            row[i] = "1".into();
+        }
+        // 基本 (the first charge): 定額, the co-payment
+        row[col::CHARGES] = "2".into();
+        row[col::CHARGES + 1] = format!("{:0>6}", canonical[col::COPAY]);
+        row[col::DETAIL_CODES] = vec!["4"; n(col::DETAIL_COUNT)].join(";");
+        row[col::DETAIL_PRICES] = vec![detail_price.to_string(); n(col::DETAIL_COUNT)].join(";");
+        row[col::ADDITIONAL_PRICES] = vec![add_price.to_string(); n(col::ADDITIONAL_COUNT)].join(";");
         self.claims.row(&row)?;
         Ok(())
     }

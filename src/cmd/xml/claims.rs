@@ -9,23 +9,10 @@ use roxmltree::{Document, Node};
 /// The number of columns of a claims row: 17 canonical + 21 extra.
 pub const WIDTH: usize = 38;
 
-/// Canonical columns (indices into a row).
+/// Columns of a row: the canonical ones ([`crate::layout::claims`]), then the cc08 ones.
 pub mod col {
-    pub const INSTITUTION: usize = 1;
-    pub const INSURER: usize = 2;
-    pub const TICKET: usize = 3;
-    pub const KIGO: usize = 4;
-    pub const BANGO: usize = 5;
-    pub const EDABAN: usize = 6;
-    pub const DATE: usize = 7;
-    pub const BASE: usize = 9;
-    pub const DETAIL_COUNT: usize = 10;
-    pub const DETAIL_TOTAL: usize = 11;
-    pub const OTHER_COUNT: usize = 12;
-    pub const OTHER_CODES: usize = 13;
-    pub const OTHER_TOTAL: usize = 14;
-    pub const PAYMENT: usize = 15;
-    pub const CLAIM: usize = 16;
+    pub use crate::layout::claims::*;
+
     // the extra columns
     pub const EVENT: usize = 17;
     pub const CLAIM_TYPE: usize = 18;
@@ -36,7 +23,7 @@ pub mod col {
     pub const DOCK_LIMIT: usize = 29;
     pub const DETAIL_CODES: usize = 30;
     pub const DETAIL_PRICES: usize = 31;
-    pub const OTHER_PRICES: usize = 32;
+    pub const ADDITIONAL_PRICES: usize = 32;
     /// 基本, 詳細, 追加 窓口負担額 (paymentFor…)
     pub const PAYMENTS: usize = 33;
     pub const COST: usize = 36;
@@ -110,15 +97,15 @@ pub fn row(doc: &Document<'_>) -> Vec<String> {
     r[col::DETAIL_TOTAL] = sum("unitPriceDetail");
     r[col::DETAIL_CODES] = joined("unitPriceDetail", &|n| attr(named(n, "observation"), "code"));
     r[col::DETAIL_PRICES] = joined("unitPriceDetail", &|n| amount(Some(n)));
-    r[col::OTHER_COUNT] = all_named(s, "unitPriceOther").count().to_string();
-    r[col::OTHER_TOTAL] = sum("unitPriceOther");
-    r[col::OTHER_CODES] = joined("unitPriceOther", &|n| attr(named(n, "observation"), "code"));
-    r[col::OTHER_PRICES] = joined("unitPriceOther", &|n| amount(Some(n)));
+    r[col::ADDITIONAL_COUNT] = all_named(s, "unitPriceOther").count().to_string();
+    r[col::ADDITIONAL_TOTAL] = sum("unitPriceOther");
+    r[col::ADDITIONAL_CODES] = joined("unitPriceOther", &|n| attr(named(n, "observation"), "code"));
+    r[col::ADDITIONAL_PRICES] = joined("unitPriceOther", &|n| amount(Some(n)));
     for (i, element) in PAYMENT_ELEMENTS.iter().enumerate() {
         r[col::PAYMENTS + i] = amount(named(s, element));
     }
     r[col::COST] = attr(named(s, "unitAmount"), "value");
-    r[col::PAYMENT] = attr(named(s, "paymentAmount"), "value");
+    r[col::COPAY] = attr(named(s, "paymentAmount"), "value");
     r[col::OTHER_PROGRAM] = attr(named(s, "paymentByOtherProgram"), "value");
     r[col::CLAIM] = attr(named(s, "claimAmount"), "value");
     r

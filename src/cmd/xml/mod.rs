@@ -3,7 +3,7 @@
 //! results CSV every kk tool reads, with the checks the schemas do not make.
 
 mod check;
-mod claims;
+pub mod claims;
 mod findings;
 mod hc08;
 mod hg08;

@@ -155,7 +155,7 @@ pub fn claim<'r>(r: &'r [String], s: &Subject<'_>, kind: &'r str, prices: &Price
                 }
             }
             empty(w, "unitAmount", &[("value", &prices.cost)])?;
-            empty(w, "paymentAmount", &[("value", f(col::PAYMENT))])?;
+            empty(w, "paymentAmount", &[("value", f(col::COPAY))])?;
             if !f(col::OTHER_PROGRAM).is_empty() {
                 empty(w, "paymentByOtherProgram", &[("value", f(col::OTHER_PROGRAM))])?;
             }

@@ -277,9 +277,10 @@ pub fn claim_prices(r: &[String]) -> std::result::Result<Prices<'_>, String> {
     if let Some((c, _)) = detail.iter().find(|(c, _)| !matches!(*c, "1" | "2" | "3" | "4")) {
         return Err(format!("詳細項目コード {c} は 1〜4 ではありません"));
     }
-    let other = items(r, col::OTHER_COUNT, col::OTHER_CODES, col::OTHER_PRICES, col::OTHER_TOTAL, "追加")?;
+    let other =
+        items(r, col::ADDITIONAL_COUNT, col::ADDITIONAL_CODES, col::ADDITIONAL_PRICES, col::ADDITIONAL_TOTAL, "追加")?;
     let base = if r[col::BASE].trim().is_empty() { 0 } else { yen(&r[col::BASE], "基本単価")? };
-    yen(&r[col::PAYMENT], "窓口負担額")?;
+    yen(&r[col::COPAY], "窓口負担額")?;
     yen(&r[col::CLAIM], "請求金額")?;
     if !r[col::OTHER_PROGRAM].is_empty() {
         yen(&r[col::OTHER_PROGRAM], "他制度負担額")?;
@@ -299,7 +300,7 @@ pub fn totals(r: &[String], p: &Prices<'_>) -> Totals {
     Totals {
         subjects: 1,
         cost: v(&p.cost),
-        payment: v(&r[col::PAYMENT]),
+        payment: v(&r[col::COPAY]),
         other_program: (!r[col::OTHER_PROGRAM].is_empty()).then(|| v(&r[col::OTHER_PROGRAM])),
         claim: v(&r[col::CLAIM]),
     }
