@@ -5,37 +5,14 @@
 
 use std::io;
 
-use quick_xml::Writer;
-use quick_xml::events::{BytesDecl, BytesText, Event};
-
 use super::super::claims::{CHARGE_ELEMENTS, PAYMENT_ELEMENTS, col};
-
-type W = Writer<Vec<u8>>;
+use super::elements::{W, addr, empty, inner, inner_with, text};
 
 pub const MHLW: &str = "https://www.mhlw.go.jp/stf/seisakunitsuite/bunya/0000161103.html";
-const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
 
-fn empty(w: &mut W, name: &str, attrs: &[(&str, &str)]) -> io::Result<()> {
-    w.create_element(name).with_attributes(attrs.iter().copied()).write_empty()?;
-    Ok(())
-}
-
-fn inner(w: &mut W, name: &str, f: impl FnOnce(&mut W) -> io::Result<()>) -> io::Result<()> {
-    w.create_element(name).write_inner_content(f)?;
-    Ok(())
-}
-
-/// A root element in the MHLW namespace with its schema's location.
-fn file(root: &str, schema: &str, f: impl FnOnce(&mut W) -> io::Result<()>) -> io::Result<Vec<u8>> {
-    let mut w = Writer::new_with_indent(Vec::with_capacity(2048), b' ', 2);
-    w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
-    let location = format!("{MHLW} {schema}");
-    w.create_element(root)
-        .with_attributes([("xmlns", MHLW), ("xmlns:xsi", XSI), ("xsi:schemaLocation", location.as_str())])
-        .write_inner_content(f)?;
-    let mut bytes = w.into_inner();
-    bytes.push(b'\n');
-    Ok(bytes)
+/// A file in the MHLW namespace with its schema's location.
+fn file(root: &str, schema: &str, children: impl FnOnce(&mut W) -> io::Result<()>) -> io::Result<Vec<u8>> {
+    super::elements::file(root, MHLW, schema, children)
 }
 
 /// What a claim needs from the checkup: 氏名カナ, 住所, 郵便番号, 生年月日, 性別.
@@ -52,14 +29,11 @@ fn charge(w: &mut W, name: &str, code: &str, value: &str) -> io::Result<()> {
     if code.is_empty() {
         return Ok(());
     }
-    let el = w.create_element(name).with_attribute(("code", code));
     if value.is_empty() {
-        el.write_empty()?;
-    } else {
-        let inner_name = if code == "3" { "rate" } else { "amount" };
-        el.write_inner_content(|w| empty(w, inner_name, &[("value", value)]))?;
+        return empty(w, name, &[("code", code)]);
     }
-    Ok(())
+    let inner_name = if code == "3" { "rate" } else { "amount" };
+    inner_with(w, name, &[("code", code)], |w| empty(w, inner_name, &[("value", value)]))
 }
 
 fn price(w: &mut W, name: &str, amount: &str, observation: Option<&[(&str, &str)]>) -> io::Result<()> {
@@ -101,14 +75,9 @@ pub fn claim<'r>(r: &'r [String], s: &Subject<'_>, kind: &'r str, prices: &Price
                 }
                 Ok(())
             })?;
-            w.create_element("name").write_text_content(BytesText::new(s.name))?;
-            w.create_element("addr").write_inner_content(|w| {
-                if !s.address.is_empty() {
-                    w.write_event(Event::Text(BytesText::new(s.address)))?;
-                }
-                w.create_element("postalCode").write_text_content(BytesText::new(s.postal))?;
-                Ok(())
-            })?;
+            text(w, "name", s.name)?;
+            // the postal code is required here (and checked before)
+            addr(w, s.address, s.postal)?;
             empty(w, "birthTime", &[("value", s.birth)])?;
             empty(w, "administrativeGender", &[("code", s.sex)])
         })?;
@@ -126,12 +95,10 @@ pub fn claim<'r>(r: &'r [String], s: &Subject<'_>, kind: &'r str, prices: &Price
             if !dock_code.is_empty() || !limit.is_empty() {
                 inner(w, "chargeTypeHumanDryDock", |w| {
                     charge(w, "copayment", dock_code, dock_value)?;
-                    if !limit.is_empty() {
-                        w.create_element("maxInsuranceLimit")
-                            .with_attribute(("code", "4"))
-                            .write_inner_content(|w| empty(w, "amount", &[("value", limit)]))?;
+                    if limit.is_empty() {
+                        return Ok(());
                     }
-                    Ok(())
+                    inner_with(w, "maxInsuranceLimit", &[("code", "4")], |w| empty(w, "amount", &[("value", limit)]))
                 })?;
             }
             Ok(())

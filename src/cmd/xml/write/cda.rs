@@ -7,17 +7,14 @@
 
 use std::io;
 
-use quick_xml::Writer;
-use quick_xml::events::{BytesDecl, BytesText, Event};
+use quick_xml::events::BytesText;
 
 use super::super::master::{Item, master};
 use super::Unit;
+use super::elements::{W, addr, empty, file, inner, inner_with, text};
 use super::header as h;
 
-type W = Writer<Vec<u8>>;
-
 const HL7: &str = "urn:hl7-org:v3";
-const XSI: &str = "http://www.w3.org/2001/XMLSchema-instance";
 
 /// One observation to write: its code, value and unit as the results CSV has them.
 struct Obs<'a> {
@@ -33,36 +30,9 @@ enum Entry<'a> {
     Group(Vec<Obs<'a>>),
 }
 
-fn empty(w: &mut W, name: &str, attrs: &[(&str, &str)]) -> io::Result<()> {
-    w.create_element(name).with_attributes(attrs.iter().copied()).write_empty()?;
-    Ok(())
-}
-
-fn text(w: &mut W, name: &str, value: &str) -> io::Result<()> {
-    w.create_element(name).write_text_content(BytesText::new(value))?;
-    Ok(())
-}
-
-/// `<addr>住所<postalCode>…</postalCode></addr>` when either is known.
-fn addr(w: &mut W, address: &str, postal: &str) -> io::Result<()> {
-    if address.is_empty() && postal.is_empty() {
-        return Ok(());
-    }
-    w.create_element("addr").write_inner_content(|w| {
-        if !address.is_empty() {
-            w.write_event(Event::Text(BytesText::new(address)))?;
-        }
-        if !postal.is_empty() {
-            text(w, "postalCode", postal)?;
-        }
-        Ok(())
-    })?;
-    Ok(())
-}
-
 /// An organisation from five header columns (番号, 名称, 郵便番号, 所在地, 電話).
 fn organisation(w: &mut W, o: [&str; 5]) -> io::Result<()> {
-    w.create_element("representedOrganization").write_inner_content(|w| {
+    inner(w, "representedOrganization", |w| {
         if !o[0].is_empty() {
             empty(w, "id", &[("extension", o[0]), ("root", "1.2.392.200119.6.102")])?;
         }
@@ -73,24 +43,16 @@ fn organisation(w: &mut W, o: [&str; 5]) -> io::Result<()> {
             empty(w, "telecom", &[("value", &format!("tel:{}", o[4]))])?;
         }
         addr(w, o[3], o[2])
-    })?;
-    Ok(())
+    })
 }
 
 /// The file's bytes.
 pub fn document(u: &Unit, created: &str) -> io::Result<Vec<u8>> {
-    let mut w = Writer::new_with_indent(Vec::with_capacity(16 * 1024), b' ', 2);
-    w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
     let p = &u.person;
     let hd = |i: usize| u.header.get(i).map_or("", String::as_str);
     let report = if hd(h::REPORT).is_empty() { "10" } else { hd(h::REPORT) };
     let created = if hd(h::CREATED).is_empty() { created } else { hd(h::CREATED) };
-    let root = w.create_element("ClinicalDocument").with_attributes([
-        ("xmlns", HL7),
-        ("xmlns:xsi", XSI),
-        ("xsi:schemaLocation", "urn:hl7-org:v3 ../XSD/hc08_V08.xsd"),
-    ]);
-    root.write_inner_content(|w| {
+    file("ClinicalDocument", HL7, "../XSD/hc08_V08.xsd", |w| {
         empty(w, "typeId", &[("extension", "POCD_HD000040"), ("root", "2.16.840.1.113883.1.3")])?;
         empty(w, "id", &[("nullFlavor", "NI")])?;
         empty(w, "code", &[("code", report), ("codeSystem", "1.2.392.200119.6.1001")])?;
@@ -103,62 +65,51 @@ pub fn document(u: &Unit, created: &str) -> io::Result<Vec<u8>> {
         if performer[0].is_empty() && author_org[0].is_empty() {
             performer[0] = &p[7];
         }
-        w.create_element("author").write_inner_content(|w| {
+        inner(w, "author", |w| {
             empty(w, "time", &[("value", created)])?;
-            w.create_element("assignedAuthor").write_inner_content(|w| {
+            inner(w, "assignedAuthor", |w| {
                 empty(w, "id", &[("nullFlavor", "NI")])?;
                 if author_org.iter().any(|s| !s.is_empty()) {
                     organisation(w, author_org)?;
                 }
                 Ok(())
-            })?;
-            Ok(())
+            })
         })?;
-        w.create_element("custodian").write_inner_content(|w| {
-            w.create_element("assignedCustodian").write_inner_content(|w| {
-                w.create_element("representedCustodianOrganization")
-                    .write_inner_content(|w| empty(w, "id", &[("nullFlavor", "NI")]))?;
-                Ok(())
-            })?;
-            Ok(())
+        inner(w, "custodian", |w| {
+            inner(w, "assignedCustodian", |w| {
+                inner(w, "representedCustodianOrganization", |w| empty(w, "id", &[("nullFlavor", "NI")]))
+            })
         })?;
         if !p[0].is_empty() {
             ticket(w, &p[0], &p[1], hd(h::EXPIRY))?;
         }
         service_event(w, &p[8], if hd(h::PROGRAM).is_empty() { "010" } else { hd(h::PROGRAM) }, performer)?;
         body(w, u)
-    })?;
-    let mut bytes = w.into_inner();
-    bytes.extend_from_slice(b"\n");
-    Ok(bytes)
+    })
 }
 
 /// `documentationOf/serviceEvent`: the program, the day and the 実施機関.
 fn service_event(w: &mut W, day: &str, program: &str, performer: [&str; 5]) -> io::Result<()> {
-    w.create_element("documentationOf").write_inner_content(|w| {
-        w.create_element("serviceEvent").write_inner_content(|w| {
+    inner(w, "documentationOf", |w| {
+        inner(w, "serviceEvent", |w| {
             empty(w, "code", &[("code", program), ("codeSystem", "1.2.392.200119.6.1002")])?;
             empty(w, "effectiveTime", &[("value", day)])?;
-            w.create_element("performer").with_attribute(("typeCode", "PRF")).write_inner_content(|w| {
-                w.create_element("assignedEntity").write_inner_content(|w| {
+            inner_with(w, "performer", &[("typeCode", "PRF")], |w| {
+                inner(w, "assignedEntity", |w| {
                     empty(w, "id", &[("nullFlavor", "NI")])?;
                     organisation(w, performer)
-                })?;
-                Ok(())
-            })?;
-            Ok(())
-        })?;
-        Ok(())
-    })?;
-    Ok(())
+                })
+            })
+        })
+    })
 }
 
 /// `recordTarget/patientRole`: the insurance ids, address and the person.
 fn record_target(w: &mut W, u: &Unit) -> io::Result<()> {
     let p = &u.person;
     let hd = |i: usize| u.header.get(i).map_or("", String::as_str);
-    w.create_element("recordTarget").write_inner_content(|w| {
-        w.create_element("patientRole").write_inner_content(|w| {
+    inner(w, "recordTarget", |w| {
+        inner(w, "patientRole", |w| {
             for (value, oid) in [(&p[1], "101"), (&p[2], "204"), (&p[3], "205"), (&p[4], "211")] {
                 if !value.is_empty() || oid == "101" || oid == "205" {
                     let root = format!("1.2.392.200119.6.{oid}");
@@ -166,37 +117,32 @@ fn record_target(w: &mut W, u: &Unit) -> io::Result<()> {
                 }
             }
             addr(w, hd(h::ADDRESS), hd(h::POSTAL))?;
-            w.create_element("patient").write_inner_content(|w| {
+            inner(w, "patient", |w| {
                 if !hd(h::NAME).is_empty() {
                     text(w, "name", hd(h::NAME))?;
                 }
                 empty(w, "administrativeGenderCode", &[("code", &p[5]), ("codeSystem", "1.2.392.200119.6.1104")])?;
                 empty(w, "birthTime", &[("value", &p[6])])
-            })?;
-            Ok(())
-        })?;
-        Ok(())
-    })?;
-    Ok(())
+            })
+        })
+    })
 }
 
 /// The 受診券 participant.
 fn ticket(w: &mut W, number: &str, insurer: &str, expiry: &str) -> io::Result<()> {
-    w.create_element("participant").with_attribute(("typeCode", "HLD")).write_inner_content(|w| {
+    inner_with(w, "participant", &[("typeCode", "HLD")], |w| {
         empty(w, "functionCode", &[("code", "1"), ("codeSystem", "1.2.392.200119.6.208")])?;
         if !expiry.is_empty() {
-            w.create_element("time").write_inner_content(|w| empty(w, "high", &[("value", expiry)]))?;
+            inner(w, "time", |w| empty(w, "high", &[("value", expiry)]))?;
         }
-        w.create_element("associatedEntity").with_attribute(("classCode", "IDENT")).write_inner_content(|w| {
+        inner_with(w, "associatedEntity", &[("classCode", "IDENT")], |w| {
             let root = format!("1.2.392.200119.6.209.1{insurer}");
             empty(w, "id", &[("extension", number), ("root", &root)])?;
-            w.create_element("scopingOrganization")
-                .write_inner_content(|w| empty(w, "id", &[("extension", insurer), ("root", "1.2.392.200119.6.101")]))?;
-            Ok(())
-        })?;
-        Ok(())
-    })?;
-    Ok(())
+            inner(w, "scopingOrganization", |w| {
+                empty(w, "id", &[("extension", insurer), ("root", "1.2.392.200119.6.101")])
+            })
+        })
+    })
 }
 
 /// Whether an item goes in section 01010 (特定健診) rather than 01990 (任意追加).
@@ -237,51 +183,43 @@ fn body(w: &mut W, u: &Unit) -> io::Result<()> {
         .filter(|o| o.item.is_none_or(|i| i.observation))
         .collect();
     let (checkup, other): (Vec<Obs<'_>>, Vec<Obs<'_>>) = all.into_iter().partition(in_checkup_section);
-    w.create_element("component").write_inner_content(|w| {
-        w.create_element("structuredBody").write_inner_content(|w| {
+    inner(w, "component", |w| {
+        inner(w, "structuredBody", |w| {
             for (code, title, obs) in
                 [("01010", "検査・問診結果セクション", checkup), ("01990", "任意追加項目セクション", other)]
             {
                 if obs.is_empty() {
                     continue;
                 }
-                w.create_element("component").write_inner_content(|w| {
-                    w.create_element("section").write_inner_content(|w| {
+                inner(w, "component", |w| {
+                    inner(w, "section", |w| {
                         empty(w, "code", &[("code", code), ("codeSystem", "1.2.392.200119.6.1010")])?;
                         text(w, "title", title)?;
                         for e in entries(obs.into_iter()) {
-                            w.create_element("entry").write_inner_content(|w| match &e {
+                            inner(w, "entry", |w| match &e {
                                 Entry::One(o) => observation(w, o, &doctor),
                                 Entry::Group(members) => group(w, members, &doctor),
                             })?;
                         }
                         Ok(())
-                    })?;
-                    Ok(())
+                    })
                 })?;
             }
             Ok(())
-        })?;
-        Ok(())
-    })?;
-    Ok(())
+        })
+    })
 }
 
 /// A group container and its members (COMP, or RSON for 実施理由 and 対象者).
 fn group<'a>(w: &mut W, members: &[Obs<'_>], doctor: &dyn Fn(&str) -> Option<&'a str>) -> io::Result<()> {
-    w.create_element("observation").with_attributes([("classCode", "OBS"), ("moodCode", "EVN")]).write_inner_content(
-        |w| {
-            empty(w, "code", &[("nullFlavor", "NA")])?;
-            for o in members {
-                let relation = o.item.map_or("COMP", |i| if i.relation.starts_with("RSON") { "RSON" } else { "COMP" });
-                w.create_element("entryRelationship")
-                    .with_attribute(("typeCode", relation))
-                    .write_inner_content(|w| observation(w, o, doctor))?;
-            }
-            Ok(())
-        },
-    )?;
-    Ok(())
+    inner_with(w, "observation", &[("classCode", "OBS"), ("moodCode", "EVN")], |w| {
+        empty(w, "code", &[("nullFlavor", "NA")])?;
+        for o in members {
+            let relation = o.item.map_or("COMP", |i| if i.relation.starts_with("RSON") { "RSON" } else { "COMP" });
+            inner_with(w, "entryRelationship", &[("typeCode", relation)], |w| observation(w, o, doctor))?;
+        }
+        Ok(())
+    })
 }
 
 /// The value's type: the master's, else guessed from the value (a code the master lacks).
@@ -299,55 +237,58 @@ fn kind_of(o: &Obs<'_>) -> &'static str {
 
 /// One observation: code, value by type, method code, and the doctor as the author of 9N511.
 fn observation<'a>(w: &mut W, o: &Obs<'_>, doctor: &dyn Fn(&str) -> Option<&'a str>) -> io::Result<()> {
-    let mut el = w.create_element("observation").with_attributes([("classCode", "OBS"), ("moodCode", "EVN")]);
+    let mut attrs = vec![("classCode", "OBS"), ("moodCode", "EVN")];
     if o.value.is_empty() {
-        el = el.with_attribute(("negationInd", "true"));
+        attrs.push(("negationInd", "true"));
     }
-    el.write_inner_content(|w| {
+    inner_with(w, "observation", &attrs, |w| {
         empty(w, "code", &[("code", o.code)])?;
         if !o.value.is_empty() {
-            let kind = kind_of(o);
-            let mut v = w.create_element("value").with_attribute(("xsi:type", kind));
-            match kind {
-                "PQ" => {
-                    v = v.with_attribute(("value", o.value));
-                    // the unit as the CSV has it (read → write → read keeps it), else the master's
-                    let unit = if o.unit.is_empty() { o.item.map_or("", |i| i.unit.as_str()) } else { o.unit };
-                    if !unit.is_empty() {
-                        v = v.with_attribute(("unit", unit));
-                    }
-                    v.write_empty()?;
-                }
-                "CD" | "CO" => {
-                    v = v.with_attribute(("code", o.value));
-                    if let Some(oid) = o.item.map(|i| i.code_oid.as_str()).filter(|s| !s.is_empty()) {
-                        v = v.with_attribute(("codeSystem", oid));
-                    }
-                    v.write_empty()?;
-                }
-                "INT" => {
-                    v.with_attribute(("value", o.value)).write_empty()?;
-                }
-                _ => {
-                    v.write_text_content(BytesText::new(o.value))?;
-                }
-            }
+            value(w, o)?;
             if let Some(method) = o.item.map(|i| i.method.as_str()).filter(|s| !s.is_empty()) {
                 empty(w, "methodCode", &[("code", method), ("codeSystem", "1.2.392.200119.6.1007")])?;
             }
         }
-        if let Some(name) = o.item.map(|i| i.author_item.as_str()).filter(|s| !s.is_empty()).and_then(doctor) {
-            w.create_element("author").write_inner_content(|w| {
+        match o.item.map(|i| i.author_item.as_str()).filter(|s| !s.is_empty()).and_then(doctor) {
+            Some(name) => inner(w, "author", |w| {
                 empty(w, "time", &[("nullFlavor", "NI")])?;
-                w.create_element("assignedAuthor").write_inner_content(|w| {
+                inner(w, "assignedAuthor", |w| {
                     empty(w, "id", &[("nullFlavor", "NI")])?;
-                    w.create_element("assignedPerson").write_inner_content(|w| text(w, "name", name))?;
-                    Ok(())
-                })?;
-                Ok(())
-            })?;
+                    inner(w, "assignedPerson", |w| text(w, "name", name))
+                })
+            }),
+            None => Ok(()),
         }
-        Ok(())
-    })?;
+    })
+}
+
+/// The `value` element by the item's type.
+fn value(w: &mut W, o: &Obs<'_>) -> io::Result<()> {
+    let kind = kind_of(o);
+    let v = w.create_element("value").with_attribute(("xsi:type", kind));
+    match kind {
+        "PQ" => {
+            let mut v = v.with_attribute(("value", o.value));
+            // the unit as the CSV has it (read → write → read keeps it), else the master's
+            let unit = if o.unit.is_empty() { o.item.map_or("", |i| i.unit.as_str()) } else { o.unit };
+            if !unit.is_empty() {
+                v = v.with_attribute(("unit", unit));
+            }
+            v.write_empty()?;
+        }
+        "CD" | "CO" => {
+            let mut v = v.with_attribute(("code", o.value));
+            if let Some(oid) = o.item.map(|i| i.code_oid.as_str()).filter(|s| !s.is_empty()) {
+                v = v.with_attribute(("codeSystem", oid));
+            }
+            v.write_empty()?;
+        }
+        "INT" => {
+            v.with_attribute(("value", o.value)).write_empty()?;
+        }
+        _ => {
+            v.write_text_content(BytesText::new(o.value))?;
+        }
+    }
     Ok(())
 }

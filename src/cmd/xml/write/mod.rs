@@ -7,6 +7,7 @@
 
 mod cc08;
 mod cda;
+mod elements;
 mod inputs;
 mod required;
 
