@@ -4,8 +4,7 @@
 //! and the planted edge cases of the rule, each with the level it must get.
 
 use super::people::{Gen, Person};
-use crate::domain::stratify::{Level, Measures, slot_of, stratify};
-use crate::domain::text::normalize_code;
+use crate::domain::stratify::{Level, Measures, stratify};
 
 /// One result item: (code, name, value, unit).
 pub type Item = (&'static str, &'static str, String, &'static str);
@@ -259,11 +258,6 @@ pub fn edge_case(n: usize, p: &Person, age: i16) -> (Vec<Item>, &'static str, &'
 
 /// The level the rule gives a checkup's items (for guidance.csv: who could be guided).
 pub fn level_of(items: &[Item], p: &Person, age: i16) -> Level {
-    let mut m = Measures::default();
-    for (code, _, value, _) in items {
-        if let Some((slot, kind)) = slot_of(code) {
-            let _ = m.record(slot, kind, &normalize_code(value));
-        }
-    }
+    let m = Measures::of_items(items.iter().map(|(code, _, value, _)| (*code, value.as_str())));
     stratify(&m, Some(p.sex), Some(age)).level
 }

@@ -11,8 +11,7 @@ use super::items::Item;
 use super::people::Person;
 use super::writer::Writer;
 use crate::cmd::xml::claims::{WIDTH, col};
-use crate::domain::stratify::{Measures, slot_of, stratify};
-use crate::domain::text::normalize_code;
+use crate::domain::stratify::{Measures, stratify};
 use crate::error::{Error, Result};
 use crate::io::Encoding;
 use crate::layout::{CLAIMS, RESULTS, XML_CLAIMS_EXTRA, XML_HEADERS};
@@ -112,12 +111,7 @@ impl XmlSide {
 /// What the XML standard requires beyond the CSV items: 既往歴・自覚症状・他覚症状 (なし), メタボ判定
 /// and 保健指導レベル by the rule, 医師の診断 and the doctor's name.
 pub fn required_items(items: &[Item], p: &Person, age: i16) -> Vec<Item> {
-    let mut m = Measures::default();
-    for (code, _, value, _) in items {
-        if let Some((slot, kind)) = slot_of(code) {
-            let _ = m.record(slot, kind, &normalize_code(value));
-        }
-    }
+    let m = Measures::of_items(items.iter().map(|(code, _, value, _)| (*code, value.as_str())));
     let o = stratify(&m, Some(p.sex), Some(age));
     // the planted edge cases of 階層化 leave out items the rule does not read but the standard
     // requires: a plain value for each

@@ -120,6 +120,19 @@ impl Default for Measures {
 }
 
 impl Measures {
+    /// The values of one checkup's items, (code, value) as written: each normalised and taken
+    /// by [`Measures::record`] (a bad value marks its slot; what it was is not kept), items the
+    /// rule does not read skipped.
+    pub fn of_items<'a>(items: impl IntoIterator<Item = (&'a str, &'a str)>) -> Measures {
+        let mut m = Measures::default();
+        for (code, value) in items {
+            if let Some((slot, kind)) = slot_of(code) {
+                let _ = m.record(slot, kind, &crate::domain::text::normalize_code(value));
+            }
+        }
+        m
+    }
+
     /// Takes the value `text` (normalised) of an item of `kind` into `slot`: empty is missing;
     /// a value that is not a number (E113) or not in its code list (E106) marks the slot bad for
     /// good and is returned for the error list. The first good value of a slot is kept.

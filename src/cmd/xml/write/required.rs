@@ -8,8 +8,7 @@ use super::super::hc08::{Observation, person_findings};
 use super::super::master::master;
 use super::Unit;
 use crate::domain::number::is_dummy_institution;
-use crate::domain::stratify::{Measures, slot_of, stratify};
-use crate::domain::text::normalize_code;
+use crate::domain::stratify::{Measures, stratify};
 use crate::domain::{FiscalYear, age_at_fiscal_year_end, parse_date};
 
 pub const METABO: &str = "9N501000000000011";
@@ -69,13 +68,8 @@ fn fill_results(u: &mut Unit, file: &str, out: &mut Vec<Finding>) {
     if has(u, METABO) && has(u, LEVEL) {
         return;
     }
-    let mut m = Measures::default();
-    for o in &u.observations {
-        if let Some((slot, kind)) = slot_of(&o.code) {
-            // a bad value makes the outcome 判定不能, as in kk-stratify
-            let _ = m.record(slot, kind, &normalize_code(&o.value));
-        }
-    }
+    // a bad value makes the outcome 判定不能, as in kk-stratify
+    let m = Measures::of_items(u.observations.iter().map(|o| (o.code.as_str(), o.value.as_str())));
     let sex = u.person[5].parse::<u8>().ok();
     let age = match (parse_date(&u.person[6]), parse_date(&u.person[8])) {
         (Ok(birth), Ok(day)) => Some(age_at_fiscal_year_end(birth, FiscalYear::of(day))),
