@@ -62,6 +62,8 @@ struct Made {
 /// The archive's settings, checked.
 struct Target {
     root: String,
+    /// `--date` as a day (the entries' date)
+    day: jiff::civil::Date,
     sender: String,
     receiver: String,
     kind: String,
@@ -85,9 +87,10 @@ fn target(a: &WriteArgs) -> Result<Target> {
     if a.kind != "1" {
         return Err(usage("--kind", "実施区分 1 (特定健診) だけを書き出せます (特定保健指導 2 はまだありません)"));
     }
-    if !digits(&a.date, 8) || parse_date(&a.date).is_err() {
-        return Err(usage("--date", "作成日は YYYYMMDD の日付です (例: 20260415)"));
-    }
+    let day = match parse_date(&a.date) {
+        Ok(day) if digits(&a.date, 8) => day,
+        _ => return Err(usage("--date", "作成日は YYYYMMDD の日付です (例: 20260415)")),
+    };
     if a.seq > 9 {
         return Err(usage("--seq", "同じ日の何回目の送付か (0〜9) です"));
     }
@@ -97,6 +100,7 @@ fn target(a: &WriteArgs) -> Result<Target> {
     let root = format!("{}_{}_{}{}_{}", a.sender, a.receiver, a.date, a.seq, a.kind);
     Ok(Target {
         root,
+        day,
         sender: a.sender.clone(),
         receiver: a.receiver.clone(),
         kind: a.kind.clone(),
@@ -165,7 +169,6 @@ struct Out<'a> {
     refused: u64,
     rows_out: u64,
     rows_refused: u64,
-    data_files: u64,
     claim_files: u64,
     totals: cc08::Totals,
 }
@@ -190,7 +193,6 @@ impl Out<'_> {
         let t = self.t;
         let serial = format!("{}{}{}{}{:06}.xml", t.sender, t.date, t.seq, t.kind, self.written);
         self.entry(&format!("DATA/h{serial}"), &data)?;
-        self.data_files += 1;
         if let Some(claim) = claim {
             self.entry(&format!("CLAIMS/c{serial}"), &claim)?;
             self.claim_files += 1;
@@ -208,7 +210,8 @@ impl Out<'_> {
             sender: &t.sender,
             receiver: &t.receiver,
             kind: &t.kind,
-            records: self.data_files + self.claim_files,
+            // one DATA file per checkup written
+            records: self.written + self.claim_files,
         };
         let path = self.zip.path().to_path_buf();
         self.entry("ix08_V08.xml", &cc08::index(&index).map_err(|e| Error::io(&path, e))?)?;
@@ -257,8 +260,7 @@ pub fn write(a: &WriteArgs) -> Result<u8> {
     let mut source = inputs::Source::open(a)?;
     let results_name = source.results_name();
     let mut zip = ZipOut::create(&archive, &Seal::None)?;
-    let day = parse_date(&t.date).map_err(|_| Error::Usage { option: "--date", detail: t.date.clone() })?;
-    zip.date_entries(day);
+    zip.date_entries(t.day);
     zip.small_entries();
     let mut o = Out {
         zip,
@@ -268,7 +270,6 @@ pub fn write(a: &WriteArgs) -> Result<u8> {
         refused: 0,
         rows_out: 0,
         rows_refused: 0,
-        data_files: 0,
         claim_files: 0,
         totals: cc08::Totals::default(),
     };
@@ -295,13 +296,13 @@ pub fn write(a: &WriteArgs) -> Result<u8> {
     tally
         .set("checkups", o.written)
         .set("refused", o.refused)
-        .set("data_files", o.data_files)
+        .set("data_files", o.written)
         .set("claim_files", o.claim_files);
     let line = format!(
         "健診 {} 件を書き出しました ({}、DATA {} ・ CLAIMS {} ファイル); 書き出さなかった健診 {} 件、指摘 {} 件",
         thousands(o.written),
         archive.display(),
-        thousands(o.data_files),
+        thousands(o.written),
         thousands(o.claim_files),
         thousands(o.refused),
         thousands(o.findings.len() as u64)
