@@ -105,8 +105,23 @@ pub fn qualified_on(acquired: Date, lost: Option<Date>, on: Date) -> bool {
     acquired <= on && lost.is_none_or(|l| on < l)
 }
 
+/// 郵便番号 as the standards write it: `NNN-NNNN` (SPEC §2; the XML schemas' `[0-9]{3}-[0-9]{4}`).
+pub fn is_postcode(s: &str) -> bool {
+    // by bytes: an 8-byte string of other characters must not be cut inside one
+    let b = s.as_bytes();
+    b.len() == 8 && b[3] == b'-' && b[..3].iter().chain(&b[4..]).all(u8::is_ascii_digit)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn postcodes_are_three_digits_a_hyphen_and_four() {
+        assert!(super::is_postcode("105-0001"));
+        for bad in ["1050001", "105-000", "abc-defg", "105ー0001", "ab郵便", "105-000a", ""] {
+            assert!(!super::is_postcode(bad), "{bad}");
+        }
+    }
+
     use super::*;
 
     #[test]

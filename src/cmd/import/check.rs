@@ -298,10 +298,9 @@ fn is_canonical_date(s: &str) -> bool {
 
 /// 郵便番号: empty, `NNN-NNNN`, or 7 digits (rewritten as `NNN-NNNN`).
 fn normalize_postcode(s: &str) -> std::result::Result<Option<String>, FieldError> {
-    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if s.is_empty() || (s.len() == 8 && &s[3..4] == "-" && digits(&s[..3]) && digits(&s[4..])) {
+    if s.is_empty() || crate::domain::person::is_postcode(s) {
         Ok(None)
-    } else if s.len() == 7 && digits(s) {
+    } else if s.len() == 7 && s.bytes().all(|b| b.is_ascii_digit()) {
         Ok(Some(format!("{}-{}", &s[..3], &s[3..])))
     } else {
         Err(FieldError::Format)

@@ -130,7 +130,7 @@ fn make(mut u: Unit, t: &Target, results_name: &str) -> Result<Made> {
             Ok(prices) => {
                 let h = |i: usize| u.header.get(i).map_or("", String::as_str);
                 let postal = h(header::POSTAL);
-                if !(postal.len() == 8 && postal.as_bytes()[3] == b'-' && postal.replace('-', "").len() == 7) {
+                if !crate::domain::person::is_postcode(postal) {
                     findings.push(Finding::new(results_name, u.line, "", XCheck::BadClaim, "郵便番号 (NNN-NNNN)"));
                 }
                 let subject = cc08::Subject {
