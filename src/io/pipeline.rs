@@ -125,7 +125,15 @@ where
         for (seq, result, _) in res_rx.iter() {
             waiting.insert(seq, result);
         }
-        let workers: Vec<W> = handles.into_iter().filter_map(|h| h.join().ok()).collect();
+        // a worker that panicked lost its chunk: the panic goes on, as with one thread, rather
+        // than the run ending with that chunk's rows silently missing
+        let mut workers: Vec<W> = Vec::with_capacity(handles.len());
+        for h in handles {
+            match h.join() {
+                Ok(w) => workers.push(w),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
         // Results before a reading error still count first: that is the order one thread sees.
         let delivered = if next < sent { deliver(&mut waiting, &mut next) } else { Ok(()) };
         match (delivered, failure) {
