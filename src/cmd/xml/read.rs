@@ -87,8 +87,8 @@ pub fn read(a: &ReadArgs) -> Result<u8> {
                 g.write_raw(&c.guidance)?;
             }
             if let Some(out) = claims.as_mut() {
-                for row in pairs.add(c.date, c.claim) {
-                    out.write_texts(&row, |i| Loc::cell(a.inputs[0].display().to_string(), 0, claims_header[i]))?;
+                for (name, row) in pairs.add(c.date, c.claim) {
+                    out.write_texts(&row, |i| Loc::cell(&name, 0, claims_header[i]))?;
                     total.claims += 1;
                 }
             }
@@ -265,19 +265,19 @@ struct Pairs {
 }
 
 impl Pairs {
-    /// What one file adds; the claims that can now be written.
+    /// What one file adds; the claims that can now be written (the file's name, its row).
     fn add(
         &mut self,
         date: Option<(String, String)>,
         claim: Option<(String, String, Vec<String>)>,
-    ) -> Vec<Vec<String>> {
+    ) -> Vec<(String, Vec<String>)> {
         let mut ready = Vec::new();
         if let Some((key, date)) = date {
             match self.waiting.remove(&key) {
                 Some(i) => {
-                    let mut row = std::mem::take(&mut self.claims[i].1);
+                    let (name, mut row) = std::mem::take(&mut self.claims[i]);
                     row[super::claims::col::DATE] = date;
-                    ready.push(row);
+                    ready.push((name, row));
                 }
                 None => {
                     self.dates.insert(key, date);
@@ -288,7 +288,7 @@ impl Pairs {
             match self.dates.remove(&key) {
                 Some(date) => {
                     row[super::claims::col::DATE] = date;
-                    ready.push(row);
+                    ready.push((name, row));
                 }
                 None => {
                     self.waiting.insert(key, self.claims.len());
