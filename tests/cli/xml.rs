@@ -35,6 +35,12 @@ fn entries(zip: &std::path::Path) -> Vec<String> {
     String::from_utf8(o.stdout).unwrap().lines().map(str::to_string).collect()
 }
 
+/// One entry of a zip as text (unzip -p).
+fn entry_text(zip: &std::path::Path, name: &str) -> String {
+    let o = std::process::Command::new("unzip").arg("-p").arg(zip).arg(name).output().expect("unzip runs");
+    String::from_utf8(o.stdout).unwrap()
+}
+
 fn only_zip(dir: &std::path::Path) -> std::path::PathBuf {
     let zips: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
@@ -107,8 +113,7 @@ fn an_archive_read_and_written_again_is_the_same_byte_for_byte() {
     for f in ["ix08_V08.xml", "su08_V08.xml", "XSD/hc08_V08.xsd", "XSD/coreschemas/datatypes_hcgv08.xsd"] {
         assert!(files.contains(&format!("{root}/{f}")), "{f} in {files:?}");
     }
-    let ix = std::process::Command::new("unzip").arg("-p").arg(&again).arg(format!("{root}/ix08_V08.xml")).output();
-    let ix = String::from_utf8(ix.unwrap().stdout).unwrap();
+    let ix = entry_text(&again, &format!("{root}/ix08_V08.xml"));
     assert!(ix.contains(&format!("<totalRecordCount value=\"{}\"/>", data + claims)), "{ix}");
     let r = run(p, "kk-xml", &["check", again.to_str().unwrap(), "-o", "check.csv"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
@@ -339,8 +344,7 @@ fn write_refuses_claims_the_schema_would_not_take() {
     let json = std::fs::read_to_string(p.join("s.json")).unwrap();
     assert!(json.contains("\"refused\": 2"), "{json}");
     let out = only_zip(&p.join("w"));
-    let su = std::process::Command::new("unzip").arg("-p").arg(&out).arg(format!("{name}/su08_V08.xml")).output();
-    let su = String::from_utf8(su.unwrap().stdout).unwrap();
+    let su = entry_text(&out, &format!("{name}/su08_V08.xml"));
     let written: Vec<&Vec<String>> =
         claims[1..].iter().filter(|r| r[3] != claims[1][3] && r[3] != claims[2][3]).collect();
     let total: i64 = written.iter().map(|r| r[16].parse::<i64>().unwrap()).sum();
