@@ -41,6 +41,13 @@ fn entry_text(zip: &std::path::Path, name: &str) -> String {
     String::from_utf8(o.stdout).unwrap()
 }
 
+/// kk-gen's month as a V08 archive in `p/g/xml/`: its path.
+fn generated_archive(p: &std::path::Path, persons: &str, seed: &str, month: &str) -> std::path::PathBuf {
+    let r = run(p, "kk-gen", &["--persons", persons, "--seed", seed, "--month", month, "--out", "g", "--xml", "-q"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    only_zip(&p.join("g/xml"))
+}
+
 fn only_zip(dir: &std::path::Path) -> std::path::PathBuf {
     let zips: Vec<_> = std::fs::read_dir(dir)
         .unwrap()
@@ -58,9 +65,7 @@ fn only_zip(dir: &std::path::Path) -> std::path::PathBuf {
 fn an_archive_read_and_written_again_is_the_same_byte_for_byte() {
     let dir = tempdir();
     let p = dir.path();
-    let r = run(p, "kk-gen", &["--persons", "1500", "--seed", "3", "--month", "202605", "--out", "g", "--xml", "-q"]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let original = only_zip(&p.join("g/xml"));
+    let original = generated_archive(p, "1500", "3", "202605");
     let read = |zip: &std::path::Path, tag: &str| {
         let (h, c, o) = (format!("h{tag}.csv"), format!("c{tag}.csv"), format!("r{tag}.csv"));
         let r = run(p, "kk-xml", &["read", zip.to_str().unwrap(), "--headers", &h, "--claims", &c, "-o", &o]);
@@ -128,9 +133,7 @@ fn an_archive_read_and_written_again_is_the_same_byte_for_byte() {
 fn every_written_file_validates_against_the_official_schemas() {
     let dir = tempdir();
     let p = dir.path();
-    let r = run(p, "kk-gen", &["--persons", "600", "--seed", "4", "--out", "g", "--xml", "-q"]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let zip = only_zip(&p.join("g/xml"));
+    let zip = generated_archive(p, "600", "4", "202604");
     let x = p.join("x");
     std::fs::create_dir(&x).unwrap();
     let unzip = std::process::Command::new("unzip").arg("-q").arg(&zip).arg("-d").arg(&x).status().unwrap();
@@ -280,9 +283,7 @@ fn write_refuses_what_the_standard_forbids_and_says_why() {
 fn write_refuses_claims_the_schema_would_not_take() {
     let dir = tempdir();
     let p = dir.path();
-    let r = run(p, "kk-gen", &["--persons", "600", "--seed", "7", "--out", "g", "--xml", "-q"]);
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    let zip = only_zip(&p.join("g/xml"));
+    let zip = generated_archive(p, "600", "7", "202604");
     let r =
         run(p, "kk-xml", &["read", zip.to_str().unwrap(), "--headers", "h.csv", "--claims", "c.csv", "-o", "r.csv"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
