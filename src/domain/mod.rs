@@ -9,6 +9,7 @@ pub mod number;
 pub mod person;
 pub mod statutory;
 pub mod stratify;
+pub mod target;
 pub mod text;
 pub mod ticket;
 
@@ -17,4 +18,5 @@ pub use date::{Era, end_of_next_month_business_day, format_date, format_wareki, 
 pub use money::{Copay, expected_claim, expected_copayment, parse_count, parse_yen};
 pub use number::{InstitutionNumber, InsurerNumber, luhn_check_digit};
 pub use person::{PersonKey, qualified_on};
+pub use target::{TargetStatus, target_status};
 pub use ticket::{TicketKind, TicketNumber};

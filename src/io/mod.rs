@@ -8,6 +8,7 @@
 
 pub mod archive;
 mod blank;
+pub mod columns;
 pub mod commit;
 pub mod encoding;
 mod input;

@@ -55,6 +55,14 @@ impl RowStore {
         }
     }
 
+    /// Forgets every row (the buffer is kept for the next ones).
+    pub fn clear(&mut self) {
+        self.parts.clear();
+        self.buf.clear();
+        self.fields = 0;
+        self.row_start = 0;
+    }
+
     /// Whether rows end in CRLF.
     pub fn crlf(&self) -> bool {
         self.crlf

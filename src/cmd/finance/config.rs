@@ -9,6 +9,7 @@ use crate::domain::parse_date;
 use crate::domain::text::normalize_code;
 use crate::error::{Error, Result};
 use crate::io::Encoding;
+use crate::io::columns::{self, Column, Format};
 
 /// finance.toml (docs/finance.md).
 #[derive(Debug, Clone, Deserialize)]
@@ -45,13 +46,6 @@ pub struct Bank {
     pub holder: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum LedgerFormat {
-    Csv,
-    Fixed,
-}
-
 /// What a ledger column holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub enum LedgerField {
@@ -67,28 +61,13 @@ pub enum LedgerField {
     Description,
 }
 
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LedgerColumn {
-    pub field: LedgerField,
-    /// The header written for this column (CSV with `header = true`); default: the field name.
-    #[serde(default)]
-    pub header: Option<String>,
-    /// Fixed format: width in bytes of the output encoding.
-    #[serde(default)]
-    pub width: Option<usize>,
-    /// Fixed format: `right` aligns (amounts), else left.
-    #[serde(default)]
-    pub align: Option<String>,
-    /// Fixed format: the padding character, `" "` or `"0"`.
-    #[serde(default)]
-    pub pad: Option<String>,
-}
+/// A ledger column (io::columns).
+pub type LedgerColumn = Column<LedgerField>;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LedgerConfig {
-    pub format: LedgerFormat,
+    pub format: Format,
     /// sjis (default), utf8, utf8-bom
     #[serde(default)]
     pub encoding: Option<String>,
@@ -144,11 +123,8 @@ impl Config {
             }
             bad(detail)
         })?;
-        if config.ledger.columns.is_empty() {
-            return Err(bad("ledger.columns が空です".into()));
-        }
-        if config.ledger.format == LedgerFormat::Fixed && config.ledger.columns.iter().any(|c| c.width.is_none()) {
-            return Err(bad("format = \"fixed\" では各列に width が必要です".into()));
+        if let Some(p) = columns::problem(config.ledger.format, &config.ledger.columns) {
+            return Err(bad(format!("ledger.{p}")));
         }
         if config.invoice.due != "end_of_next_month" {
             return Err(bad(format!("invoice.due = \"{}\" は使えません (end_of_next_month)", config.invoice.due)));

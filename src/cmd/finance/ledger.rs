@@ -5,10 +5,11 @@ use std::path::Path;
 
 use jiff::civil::Date;
 
-use super::config::{Config, LedgerField, LedgerFormat};
+use super::config::{Config, LedgerField};
 use super::invoices::{Invoice, fill};
 use crate::error::{Error, Loc, Result};
-use crate::io::{Encoding, RowStore, Sink, TextEncoder};
+use crate::io::columns::{ColumnWriter, TooWide};
+use crate::io::{Encoding, Sink, TextEncoder};
 
 /// The ledger: one line per insurer × account (保険者負担額, 事務手数料, and 消費税 when taxed).
 pub fn lines(invoices: &[Invoice], config: &Config, month: &str) -> Vec<LedgerLine> {
@@ -58,7 +59,6 @@ pub struct LedgerLine {
 
 pub fn write_ledger(path: &Path, config: &Config, enc: Encoding, lines: &[LedgerLine], date: &str) -> Result<Sink> {
     let cols = &config.ledger.columns;
-    let crlf = enc.is_sjis();
     let value = |l: &LedgerLine, f: LedgerField| -> String {
         match f {
             LedgerField::Date => date.to_string(),
@@ -70,67 +70,22 @@ pub fn write_ledger(path: &Path, config: &Config, enc: Encoding, lines: &[Ledger
     };
     let mut sink = Sink::create(Some(path))?;
     let name = path.display().to_string();
-    let mut encoder = TextEncoder::new(enc, false);
+    let mut writer = ColumnWriter::new(config.ledger.format, cols, TextEncoder::new(enc, false));
     let mut bytes = Vec::new();
-    let unencodable = |u: crate::io::Unmappable, column: &str| u.error(Loc::cell(name.clone(), 0, column), enc);
-    match config.ledger.format {
-        LedgerFormat::Csv => {
-            let mut store = RowStore::new(crlf, 0);
-            let mut scratch = Vec::new();
-            let mut rows: Vec<Vec<String>> = Vec::new();
-            if config.ledger.header {
-                rows.push(
-                    cols.iter().map(|c| c.header.clone().unwrap_or_else(|| field_name(c.field).to_string())).collect(),
-                );
-            }
-            rows.extend(lines.iter().map(|l| cols.iter().map(|c| value(l, c.field)).collect()));
-            for row in &rows {
-                for (text, c) in row.iter().zip(cols) {
-                    scratch.clear();
-                    encoder.encode(text, &mut scratch).map_err(|u| unencodable(u, field_name(c.field)))?;
-                    store.field(&scratch);
-                }
-                let r = store.end_row();
-                bytes.extend_from_slice(store.bytes(&r));
-            }
-        }
-        LedgerFormat::Fixed => {
-            for l in lines {
-                for c in cols {
-                    let width = c.width.unwrap_or(0);
-                    let mut field = Vec::new();
-                    encoder.encode(&value(l, c.field), &mut field).map_err(|u| unencodable(u, field_name(c.field)))?;
-                    if field.len() > width {
-                        return Err(Error::Config {
-                            path: path.into(),
-                            detail: format!(
-                                "列「{}」の値が固定長 {width} バイトを超えます ({} バイト)",
-                                field_name(c.field),
-                                field.len()
-                            ),
-                        });
-                    }
-                    let pad = if c.pad.as_deref() == Some("0") { b'0' } else { b' ' };
-                    let padding = std::iter::repeat_n(pad, width - field.len());
-                    if c.align.as_deref() == Some("right") {
-                        // zero padding goes after the sign: -0001100, not 000-1100
-                        let sign = pad == b'0' && field.first() == Some(&b'-');
-                        if sign {
-                            bytes.push(b'-');
-                        }
-                        bytes.extend(padding);
-                        bytes.extend_from_slice(&field[usize::from(sign)..]);
-                    } else {
-                        bytes.extend_from_slice(&field);
-                        bytes.extend(padding);
-                    }
-                }
-                bytes.extend_from_slice(if crlf { b"\r\n" } else { b"\n" });
-            }
-        }
-    }
-    if enc == Encoding::Utf8Bom {
-        bytes.splice(0..0, crate::io::encoding::UTF8_BOM.iter().copied());
+    let loc = |i: usize| Loc::cell(name.clone(), 0, field_name(cols[i].field));
+    let too_wide = |w: TooWide| Error::Config {
+        path: path.into(),
+        detail: format!(
+            "列「{}」の値が固定長 {} バイトを超えます ({} バイト)",
+            field_name(cols[w.column].field),
+            w.width,
+            w.len
+        ),
+    };
+    writer.start(config.ledger.header, field_name, &mut bytes)?;
+    for l in lines {
+        let values: Vec<String> = cols.iter().map(|c| value(l, c.field)).collect();
+        writer.row(&values, &mut bytes, loc, too_wide)?;
     }
     std::io::Write::write_all(&mut sink, &bytes).map_err(|e| Error::io(path, e))?;
     Ok(sink)

@@ -9,7 +9,7 @@ use crate::cmd::shared::reference::{date_field, examined_in, person_key};
 use crate::cmd::shared::{check_outputs, code_text, parse_date_option, parse_fy, read_rows};
 use crate::console::{Console, Tally, thousands};
 use crate::domain::text::{kana_for_matching, normalize_name};
-use crate::domain::{FiscalYear, InsurerNumber, PersonKey, is_tokutei_target, parse_date, qualified_on};
+use crate::domain::{FiscalYear, InsurerNumber, PersonKey, TargetStatus, parse_date, qualified_on, target_status};
 use crate::error::{Error, FieldError, Loc, Result};
 use crate::io::xlsx::{Cell, write_sheet};
 use crate::io::{CsvInput, CsvOut, InputEncoding};
@@ -302,7 +302,9 @@ fn compare(
     // the reverse: targets of the year that the other system does not hold
     let mut missing: Vec<(&PersonKey, &MasterPerson)> = master
         .iter()
-        .filter(|(k, m)| !seen.contains(*k) && m.qualified(as_of) && is_tokutei_target(m.birth, fy, as_of))
+        .filter(|(k, m)| {
+            !seen.contains(*k) && target_status(m.acquired, m.lost, m.birth, fy, as_of, false) == TargetStatus::Target
+        })
         .collect();
     missing.sort_by(|a, b| a.0.cmp(b.0));
     for (_, m) in missing {

@@ -9,7 +9,7 @@ use super::{ListArgs, TOOL};
 use crate::cmd::shared::reference::{date_field, examined_in, exclusions_in, person_key};
 use crate::cmd::shared::{check_outputs, parse_date_option, parse_fy, read_input};
 use crate::console::{Console, Tally, thousands};
-use crate::domain::{PersonKey, age_at_fiscal_year_end, is_tokutei_target, qualified_on};
+use crate::domain::{PersonKey, TargetStatus, age_at_fiscal_year_end, target_status};
 use crate::error::{Error, Loc, Result};
 use crate::io::{CsvInput, CsvOut, Encoding, OutputSpec, encoding};
 use crate::layout::{INSURED, insured as f};
@@ -39,14 +39,12 @@ pub fn list(args: &ListArgs) -> Result<u8> {
             let birth = date_field(row, l, f::BIRTH, "被保険者マスタ")?.unwrap_or(as_of);
             let acquired = date_field(row, l, f::ACQUIRED, "被保険者マスタ")?.unwrap_or(as_of);
             let lost = date_field(row, l, f::LOST, "被保険者マスタ")?;
-            let qualified = qualified_on(acquired, lost, as_of);
-            let target = qualified && is_tokutei_target(birth, fy, as_of);
-            let status = match (qualified, target, excluded.contains_key(&key), examined.contains(&key)) {
-                (false, _, _, _) => Status::NotQualified,
-                (true, false, _, _) => Status::NotTarget,
-                (true, true, true, _) => Status::Excluded,
-                (true, true, false, true) => Status::Examined,
-                (true, true, false, false) => Status::Listed,
+            let status = match target_status(acquired, lost, birth, fy, as_of, excluded.contains_key(&key)) {
+                TargetStatus::NotQualified => Status::NotQualified,
+                TargetStatus::NotTarget => Status::NotTarget,
+                TargetStatus::Excluded => Status::Excluded,
+                TargetStatus::Target if examined.contains(&key) => Status::Examined,
+                TargetStatus::Target => Status::Listed,
             };
             let record = (status == Status::Listed).then(|| {
                 let mut rec: ByteRecord = (0..INSURED.fields.len()).map(|i| row.raw(i)).collect();
