@@ -15,6 +15,7 @@ pub mod shared;
 pub mod statutory;
 pub mod stratify;
 pub mod subsidy;
+pub mod ticket;
 pub mod unexamined;
 pub mod xml;
 
@@ -38,6 +39,7 @@ pub const TOOLS: &[Tool] = &[
     Tool { name: unexamined::TOOL, command: unexamined::Cli::command },
     Tool { name: subsidy::TOOL, command: subsidy::Cli::command },
     Tool { name: stratify::TOOL, command: stratify::Cli::command },
+    Tool { name: ticket::TOOL, command: ticket::Cli::command },
     Tool { name: statutory::TOOL, command: statutory::Cli::command },
     Tool { name: xml::TOOL, command: xml::Cli::command },
     Tool { name: anonymize::TOOL, command: anonymize::Cli::command },

@@ -19,4 +19,4 @@ pub use money::{Copay, expected_claim, expected_copayment, parse_count, parse_ye
 pub use number::{InstitutionNumber, InsurerNumber, luhn_check_digit};
 pub use person::{PersonKey, qualified_on};
 pub use target::{TargetStatus, target_status};
-pub use ticket::{TicketKind, TicketNumber};
+pub use ticket::{MAX_SERIAL, TicketKind, TicketNumber};

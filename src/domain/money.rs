@@ -76,6 +76,46 @@ impl Copay {
     }
 }
 
+impl Copay {
+    /// 窓口負担種別 (MHLW 別表6: 1–4).
+    pub fn code(self) -> u8 {
+        match self {
+            Copay::None => 1,
+            Copay::Fixed(_) => 2,
+            Copay::Rate(_) => 3,
+            Copay::InsurerLimit(_) => 4,
+        }
+    }
+
+    /// 窓口負担値 as the contracts layout writes it ([`Copay::parse`] reads it back): yen for 2
+    /// and 4, percent for 3 (`30`, `12.5`), empty for 1.
+    pub fn value_text(self) -> String {
+        match self {
+            Copay::None => String::new(),
+            Copay::Fixed(v) | Copay::InsurerLimit(v) => v.to_string(),
+            Copay::Rate(milli) => percent_text(milli),
+        }
+    }
+
+    /// In words, as a ticket prints it: 負担なし / 1,000円 / 3割 (12.5%) / 上限5,000円 (the
+    /// insurer's upper amount: the examinee pays what is above it).
+    pub fn words(self) -> String {
+        match self {
+            Copay::None => "負担なし".into(),
+            Copay::Fixed(v) => format!("{}円", crate::console::thousands_signed(v)),
+            Copay::Rate(milli) if milli % 10_000 == 0 => format!("{}割", milli / 10_000),
+            Copay::Rate(milli) => format!("{}%", percent_text(milli)),
+            Copay::InsurerLimit(v) => format!("保険者負担上限{}円", crate::console::thousands_signed(v)),
+        }
+    }
+}
+
+/// Thousandths of a percent as the shortest decimal: 30000 → `30`, 12500 → `12.5`.
+fn percent_text(milli: i64) -> String {
+    let (whole, frac) = (milli / 1000, milli % 1000);
+    if frac == 0 { whole.to_string() } else { format!("{whole}.{}", format!("{frac:03}").trim_end_matches('0')) }
+}
+
 fn non_negative(v: i64) -> Result<i64, FieldError> {
     if v < 0 { Err(FieldError::Amount) } else { Ok(v) }
 }
@@ -181,6 +221,12 @@ mod tests {
 
     #[test]
     fn copay_parsing() {
+        for (kind, value, words) in
+            [("1", "", "負担なし"), ("2", "1000", "1,000円"), ("3", "30", "3割"), ("3", "12.5", "12.5%"), ("3", "7.125", "7.125%"), ("4", "20000", "保険者負担上限20,000円")]
+        {
+            let c = Copay::parse(kind, value).unwrap();
+            assert_eq!((c.code().to_string(), c.value_text(), c.words()), (kind.to_string(), value.to_string(), words.to_string()));
+        }
         assert_eq!(Copay::parse("1", ""), Ok(Copay::None));
         assert_eq!(Copay::parse("2", "1000"), Ok(Copay::Fixed(1000)));
         assert_eq!(Copay::parse("3", "30"), Ok(Copay::Rate(30_000)));

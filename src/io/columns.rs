@@ -65,9 +65,8 @@ pub struct ColumnWriter<'c, F> {
 }
 
 impl<'c, F: Copy> ColumnWriter<'c, F> {
-    /// Shift_JIS records end in CRLF, UTF-8 ones in LF (SPEC §1).
-    pub fn new(format: Format, columns: &'c [Column<F>], encoder: TextEncoder) -> ColumnWriter<'c, F> {
-        let crlf = encoder.encoding.is_sjis();
+    /// Records end in CRLF when `crlf`, else LF.
+    pub fn new(format: Format, columns: &'c [Column<F>], encoder: TextEncoder, crlf: bool) -> ColumnWriter<'c, F> {
         ColumnWriter { format, columns, encoder, crlf, store: RowStore::new(crlf, 0), scratch: Vec::new() }
     }
 
@@ -171,7 +170,7 @@ mod tests {
     }
 
     fn write(format: Format, cols: &[Column<Field>], enc: Encoding, rows: &[[&str; 2]]) -> Result<Vec<u8>> {
-        let mut w = ColumnWriter::new(format, cols, TextEncoder::new(enc, false));
+        let mut w = ColumnWriter::new(format, cols, TextEncoder::new(enc, false), enc.is_sjis());
         let mut out = Vec::new();
         w.start(true, name, &mut out)?;
         for r in rows {

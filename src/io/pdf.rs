@@ -100,9 +100,15 @@ impl Pen<'_, '_> {
         self.s.set_stroke(None);
     }
     pub fn hline(&mut self, x1: f32, x2: f32, y: f32, width: f32) {
+        self.line((x1, y), (x2, y), width);
+    }
+    pub fn vline(&mut self, x: f32, y1: f32, y2: f32, width: f32) {
+        self.line((x, y1), (x, y2), width);
+    }
+    fn line(&mut self, from: (f32, f32), to: (f32, f32), width: f32) {
         let mut pb = PathBuilder::new();
-        pb.move_to(x1, y);
-        pb.line_to(x2, y);
+        pb.move_to(from.0, from.1);
+        pb.line_to(to.0, to.1);
         let Some(path) = pb.finish() else { return };
         self.s.set_fill(None);
         self.s.set_stroke(Some(Stroke { width, ..Stroke::default() }));

@@ -362,6 +362,36 @@ pub static RESULT_RECORDS: Layout = Layout {
     ],
 };
 
+/// 整理番号台帳 (kk-ticket `--ledger`): every 受診券・利用券 number issued, one line per person,
+/// 年度 and 種別 (1 受診券 / 2 利用券 積極的支援 / 3 利用券 動機付け支援).
+pub static TICKET_LEDGER: Layout = Layout {
+    name: "整理番号台帳",
+    fields: &[
+        req("保険者番号"),
+        opt("被保険者証記号"),
+        req("被保険者証番号"),
+        opt("枝番"),
+        req("年度"),
+        req("種別"),
+        req("整理番号"),
+        req("交付日"),
+    ],
+};
+
+/// 階層化結果 as kk-ticket guidance reads it (kk-stratify's output).
+pub static LEVELS: Layout = Layout {
+    name: "階層化結果",
+    fields: &[
+        req("保険者番号"),
+        opt("被保険者証記号"),
+        req("被保険者証番号"),
+        opt("枝番"),
+        req("受診日"),
+        opt("受診券整理番号"),
+        req("保健指導レベル"),
+    ],
+};
+
 /// MANIFEST.csv (kk-anonymize `--zip`): what was sent.
 pub static MANIFEST: Layout = Layout {
     name: "送付ファイル一覧(MANIFEST)",
@@ -389,4 +419,5 @@ pub static ALL_LAYOUTS: &[&Layout] = &[
     &MANIFEST,
     &RECEIPT,
     &GUIDANCE,
+    &TICKET_LEDGER,
 ];

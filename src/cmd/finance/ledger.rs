@@ -70,7 +70,7 @@ pub fn write_ledger(path: &Path, config: &Config, enc: Encoding, lines: &[Ledger
     };
     let mut sink = Sink::create(Some(path))?;
     let name = path.display().to_string();
-    let mut writer = ColumnWriter::new(config.ledger.format, cols, TextEncoder::new(enc, false));
+    let mut writer = ColumnWriter::new(config.ledger.format, cols, TextEncoder::new(enc, false), enc.is_sjis());
     let mut bytes = Vec::new();
     let loc = |i: usize| Loc::cell(name.clone(), 0, field_name(cols[i].field));
     let too_wide = |w: TooWide| Error::Config {

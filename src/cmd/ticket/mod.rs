@@ -1,0 +1,234 @@
+//! kk-ticket — 受診券・利用券 (SPEC §3 kk-ticket, docs/ticket.md).
+//!
+//! `issue`: a 受診券 for every 特定健診 target of the fiscal year (`domain::target_status`, the
+//! rule kk-unexamined uses), numbered through the ledger; `guidance`: a 利用券 for every
+//! 積極的支援 / 動機付け支援 row of kk-stratify's output. Both write the ticket data in the
+//! configured layout, optionally a PDF of printable tickets, and the updated ledger — all
+//! committed together or not at all.
+
+mod config;
+mod data;
+mod guidance;
+mod issue;
+mod ledger;
+mod pdf;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use super::shared::{EncodingArg, OutputArgs, RunArgs};
+use crate::console::{Console, Tally};
+use crate::error::{Error, Loc, Result};
+use crate::io::columns::{ColumnWriter, TooWide};
+use crate::io::{Encoding, Sink, TextEncoder};
+use config::{Loaded, Output};
+use data::{Ticket, TicketField};
+
+pub const TOOL: &str = "kk-ticket";
+
+/// 受診券・利用券の発行 (整理番号・券面データ・印刷用PDF)
+#[derive(Debug, Parser)]
+#[command(name = TOOL, version)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// 年度の特定健診の対象者全員に受診券を発行する (整理番号は台帳で固定)
+    #[command(after_help = "\
+例:
+  kk-ticket issue --fy 2026 --as-of 2026-04-01 --master master.csv --ledger numbers.csv --issue-date 2026-04-01 -o tickets.csv
+  kk-ticket issue --fy 2026 --as-of 2026-04-01 --master master.csv --exclusions jogai.csv --config ticket.toml --ledger numbers.csv --issue-date R8.4.1 -o tickets.csv --pdf tickets.pdf
+  kk-ticket issue --fy 2026 --as-of 2026-10-01 --master master.csv --ledger numbers.csv --issue-date 2026-10-01 --only-new -o new-tickets.csv
+
+対象者は kk-unexamined list と同じ規則です: 基準日に資格があり、年度末年齢が40〜75歳で、基準日に75歳の誕生日より前の人。
+年度と重なる除外事由のある人は除きます。整理番号は 年度下2桁 + 種別 (1 受診券、初回面接を健診当日に行う保険者は 5) + 8桁の連番。
+台帳 (--ledger) にある人には同じ番号を、新しい対象者には次の連番を付け、台帳を出力と一緒に更新します (台帳がなければ作ります)。
+資格を失って戻った人も同じ番号のままです。出力は被保険者キーの順。
+終了コード: 0 完了 / 2 入力を処理できない (台帳の矛盾、設定にない保険者など。何も書きません) / 3 整合性チェック失敗")]
+    Issue(IssueArgs),
+
+    /// 階層化結果 (kk-stratify) の積極的支援・動機付け支援の人に利用券を発行する
+    #[command(after_help = "\
+例:
+  kk-ticket guidance --fy 2026 --levels levels.csv --master master.csv --ledger numbers.csv --issue-date 2026-07-01 -o guidance-tickets.csv
+  kk-ticket guidance --fy 2026 --levels levels.csv --master master.csv --config ticket.toml --ledger numbers.csv --issue-date R8.7.1 -o riyouken.csv --pdf riyouken.pdf
+
+年度内の受診日の行のうち、人ごとに最も早い受診日の行を使います (同じ日なら先の行)。保健指導レベル 1 は積極的支援 (種別 2)、
+2 は動機付け支援 (種別 3) の利用券です。受診券の整理番号の種別が 5 (初回面接を健診当日) の人は、受診券と同じ番号を使います。
+氏名などは被保険者マスタから取ります (マスタにない人はエラー)。
+終了コード: 0 完了 / 2 入力を処理できない (何も書きません) / 3 整合性チェック失敗")]
+    Guidance(GuidanceArgs),
+}
+
+/// What both subcommands share.
+#[derive(Debug, clap::Args)]
+pub struct Common {
+    /// 年度 (西暦4桁)
+    #[arg(long, value_name = "YEAR")]
+    pub fy: String,
+
+    /// 被保険者マスタ
+    #[arg(long, value_name = "FILE")]
+    pub master: PathBuf,
+
+    /// 整理番号台帳 (なければ作ります。出力と一緒に更新)
+    #[arg(long, value_name = "FILE")]
+    pub ledger: PathBuf,
+
+    /// 交付日 (新しく付けた番号の交付日)
+    #[arg(long, value_name = "DATE")]
+    pub issue_date: String,
+
+    /// 設定ファイル ticket.toml (有効期限、窓口負担、発行者、連番の範囲、出力レイアウト。docs/ticket.md)
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// 印刷用の券面PDF (1枚1ページ)
+    #[arg(long, value_name = "FILE")]
+    pub pdf: Option<PathBuf>,
+
+    /// PDFのフォント (省略時は KK_FONT、なければ IPAexゴシック)
+    #[arg(long, value_name = "FILE")]
+    pub font: Option<PathBuf>,
+
+    /// この実行で新しく番号を付けた人だけを書き出す (月々の追加発行)
+    #[arg(long)]
+    pub only_new: bool,
+
+    #[command(flatten)]
+    pub encoding: EncodingArg,
+
+    #[command(flatten)]
+    pub output: OutputArgs,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct IssueArgs {
+    /// 基準日 (この日に資格があり、75歳の誕生日より前の人が対象)
+    #[arg(long, value_name = "DATE")]
+    pub as_of: String,
+
+    /// 除外事由 (告示の除外期間)
+    #[arg(long, value_name = "FILE")]
+    pub exclusions: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct GuidanceArgs {
+    /// 階層化結果 (kk-stratify の出力)
+    #[arg(long, value_name = "FILE")]
+    pub levels: PathBuf,
+
+    #[command(flatten)]
+    pub common: Common,
+}
+
+pub fn run(cli: &Cli) -> Result<u8> {
+    match &cli.command {
+        Command::Issue(a) => issue::issue(a),
+        Command::Guidance(a) => guidance::guidance(a),
+    }
+}
+
+impl Common {
+    fn console(&self) -> Console {
+        Console { tool: TOOL, quiet: self.run.quiet }
+    }
+
+    fn check_outputs(&self) -> Result<()> {
+        crate::cmd::shared::check_outputs(&[
+            self.output.output.as_deref(),
+            self.pdf.as_deref(),
+            Some(&self.ledger),
+            self.run.summary_json.as_deref(),
+        ])
+    }
+
+    fn config(&self) -> Result<Loaded> {
+        self.config.as_deref().map_or_else(|| Ok(Loaded::none()), Loaded::load)
+    }
+}
+
+/// What a run writes: the ticket data, the PDF and the ledger (each to its temporary file,
+/// committed with the others when the tool returns).
+pub struct Outputs<'a> {
+    pub common: &'a Common,
+    pub config: &'a Loaded,
+    pub layout: Option<&'a Output>,
+    pub default_columns: &'a [TicketField],
+    pub master_name: &'a str,
+    pub master_enc: Encoding,
+    pub pdf_title: &'a str,
+}
+
+impl Outputs<'_> {
+    /// Writes `tickets` (the data, then the PDF) and `ledger`; returns the output encoding and
+    /// the characters replaced by 〓.
+    fn write(&self, tickets: &[Ticket<'_>], ledger: &ledger::Ledger) -> Result<(Encoding, u64)> {
+        let c = self.common;
+        let configured = self.layout.and_then(|o| o.encoding.as_deref()).map(|e| e.parse::<Encoding>());
+        let mut spec = c.output.spec(self.master_enc)?;
+        if let (None, Some(Ok(e))) = (c.output.output_encoding, configured) {
+            spec.encoding = e;
+            spec.crlf = e.is_sjis();
+        }
+        let (format, header, columns) = data::layout(self.layout, self.default_columns);
+        let mut writer = ColumnWriter::new(format, &columns, TextEncoder::new(spec.encoding, spec.replace), spec.crlf);
+        let mut sink = Sink::create(spec.path.as_deref())?;
+        let out_name = sink.name();
+        let mut bytes = Vec::with_capacity(1 << 20);
+        writer.start(header, TicketField::name, &mut bytes)?;
+        for t in tickets {
+            let values: Vec<_> = columns.iter().map(|col| t.value(col.field)).collect();
+            let line = t.person.line;
+            // a value the layout cannot hold is named where it was read: the master's line
+            let loc = |i: usize| Loc::cell(self.master_name, line, columns[i].field.name());
+            let too_wide = |w: TooWide| Error::InvalidValue {
+                loc: Loc::cell(self.master_name, line, columns[w.column].field.name()),
+                code: crate::error::FieldError::TooLong.code(),
+                message: "固定長の出力レイアウトの幅に収まりません",
+            };
+            writer.row(&values, &mut bytes, loc, too_wide)?;
+            if bytes.len() > 1 << 20 {
+                std::io::Write::write_all(&mut sink, &bytes).map_err(|e| Error::io(&out_name, e))?;
+                bytes.clear();
+            }
+        }
+        std::io::Write::write_all(&mut sink, &bytes).map_err(|e| Error::io(&out_name, e))?;
+        let mut replaced = writer.replaced();
+        let pdf = match &c.pdf {
+            Some(path) => {
+                let face = crate::io::pdf::Typeface::load(&crate::io::pdf::find_font(c.font.as_deref())?)?;
+                let notes = &self.config.config.print.notes;
+                let bytes = pdf::render(tickets, self.config.paper(), notes, &face, self.pdf_title)?;
+                let mut s = Sink::create(Some(path))?;
+                std::io::Write::write_all(&mut s, &bytes).map_err(|e| Error::io(path, e))?;
+                Some(s)
+            }
+            None => None,
+        };
+        let ledger_out = ledger.write(spec.replace)?;
+        sink.commit()?;
+        if let Some(s) = pdf {
+            s.commit()?;
+        }
+        replaced += ledger_out.finish()?;
+        Ok((spec.encoding, replaced))
+    }
+}
+
+/// The closing line's counts, for `--summary-json` too.
+fn finish(console: &Console, mut tally: Tally, line: String, c: &Common) -> Result<u8> {
+    tally.rows_out = tally.extra.get("written").copied().unwrap_or(0);
+    tally.finish(console, line, c.run.summary_json.as_deref(), 0)
+}
