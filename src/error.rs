@@ -170,7 +170,7 @@ fatal_errors! {
         => "{loc}: 必須の要素 {element} がありません";
     BadZip { path: PathBuf, detail: String } = "E029", 2
         => "{}: ZIP アーカイブとして読めません (壊れているか途中で切れています)\n    詳細: {detail}", path.display();
-    Ledger { loc: Loc, detail: &'static str } = "E030", 2
+    Ledger { loc: Loc, detail: String } = "E030", 2
         => "{loc}: 整理番号台帳が正しくありません: {detail}";
     TicketInsurer { loc: Loc } = "E031", 2
         => "{loc}: 設定ファイル (ticket.toml) にない保険者です。[insurer.\"保険者番号\"] を追加してください";

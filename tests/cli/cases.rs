@@ -3,8 +3,9 @@
 //!   `NAME=VALUE` words set the environment);
 //! - the input files (CSV written in UTF-8 with LF; any other file is copied as it is);
 //! - `expout`, `experr`, `exit`: the exact stdout, stderr and exit code;
-//! - `out/`: every file the run leaves besides the inputs, byte for byte (a run that fails must
-//!   leave none, so an empty or missing `out/` checks that too);
+//! - `out/`: every file the run leaves besides the inputs, and every input it rewrote (a ledger
+//!   it updates), byte for byte (a run that fails must leave none and change none, so an empty
+//!   or missing `out/` checks that too);
 //! - `matrix` (optional): `none` to run the case only as stored (for inputs that are not UTF-8
 //!   text, or values that differ by encoding), else the variants to run (default all six);
 //! - `modes` (optional): `FILE MODE` lines, the permissions of an input (key files `*.key` and
@@ -243,6 +244,7 @@ fn run_case(case: &Case, v: Variant, as_stored: bool) -> Outcome {
         .into_iter()
         .filter(|p| !RESERVED.contains(&p.components().next().unwrap().as_os_str().to_str().unwrap()))
         .collect();
+    let mut written: Vec<(PathBuf, Vec<u8>)> = Vec::new();
     for rel in &inputs {
         let bytes = std::fs::read(case.dir.join(rel)).unwrap();
         let is_csv = rel.extension().is_some_and(|e| e == "csv");
@@ -255,7 +257,8 @@ fn run_case(case: &Case, v: Variant, as_stored: bool) -> Outcome {
         };
         let target = work.path().join(rel);
         std::fs::create_dir_all(target.parent().unwrap()).unwrap();
-        std::fs::write(&target, bytes).unwrap();
+        std::fs::write(&target, &bytes).unwrap();
+        written.push((rel.clone(), bytes));
         let secret = rel.extension().is_some_and(|e| e == "key" || e == "pass");
         let mode = case.modes.iter().find(|(f, _)| Path::new(f) == rel).map(|(_, m)| *m);
         if let Some(mode) = mode.or(secret.then_some(0o600)) {
@@ -271,13 +274,14 @@ fn run_case(case: &Case, v: Variant, as_stored: bool) -> Outcome {
     let env: Vec<(&str, &str)> = case.cmd.env.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     let args: Vec<&str> = case.cmd.args.iter().map(String::as_str).collect();
     let (code, stdout, stderr) = run_cmd(work.path(), &bin_path(&case.cmd.tool), &args, stdin.as_deref(), &env);
+    // what the run left: new files, and inputs it rewrote (a ledger it updates)
     let left: Vec<(PathBuf, Vec<u8>)> = files(work.path())
         .into_iter()
-        .filter(|p| !inputs.contains(p))
         .map(|p| {
             let bytes = std::fs::read(work.path().join(&p)).unwrap();
             (p, bytes)
         })
+        .filter(|(p, bytes)| !inputs.contains(p) || written.iter().any(|(w, b)| w == p && b != bytes))
         .collect();
     Outcome { code, stdout, stderr, files: left }
 }

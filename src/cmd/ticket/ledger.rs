@@ -141,12 +141,12 @@ impl Ledger {
                 let number: TicketNumber =
                     code_text(row, l, 6)?.parse().map_err(|e| reference_error(row, l, 6, what, e))?;
                 if !number.is_of_year(fy) {
-                    return Err(Error::Ledger { loc: row.loc("整理番号"), detail: "整理番号の上2桁が年度と合いません" });
+                    return Err(Error::Ledger { loc: row.loc("整理番号"), detail: "整理番号の上2桁が年度と合いません".into() });
                 }
                 if !sort.fits(number.kind()) {
                     return Err(Error::Ledger {
                         loc: row.loc("整理番号"),
-                        detail: "整理番号の3桁目 (種別) が種別の列と合いません",
+                        detail: "整理番号の3桁目 (種別) が種別の列と合いません".into(),
                     });
                 }
                 let issued = date_field(row, l, 7, what)?.unwrap_or(fy.first_day());
@@ -158,11 +158,10 @@ impl Ledger {
         let mut numbers: FxHashMap<TicketNumber, usize> = FxHashMap::default();
         numbers.reserve(entries.len());
         for (i, e) in entries.iter().enumerate() {
-            let at = |detail| Error::Ledger { loc: Loc::cell(name.clone(), e.line, "整理番号"), detail };
-            if ledger.by_person.insert((e.key.clone(), e.fy, e.sort), i).is_some() {
+            if let Some(j) = ledger.by_person.insert((e.key.clone(), e.fy, e.sort), i) {
                 return Err(Error::Ledger {
                     loc: Loc::line(name.clone(), e.line),
-                    detail: "同じ人・年度・種別の行が2回あります",
+                    detail: format!("同じ人・年度・種別の行が2回あります ({}行目と同じ)", entries[j].line),
                 });
             }
             if let Some(&j) = numbers.get(&e.number) {
@@ -171,7 +170,10 @@ impl Ledger {
                     && first.key == e.key
                     && (first.sort == Sort::Checkup) != (e.sort == Sort::Checkup);
                 if !shared {
-                    return Err(at("同じ整理番号が2回あります (別の人か同じ種別)"));
+                    return Err(Error::Ledger {
+                        loc: Loc::cell(name.clone(), e.line, "整理番号"),
+                        detail: format!("同じ整理番号が{}行目にもあります (別の人か同じ種別)", first.line),
+                    });
                 }
             } else {
                 numbers.insert(e.number, i);
