@@ -221,11 +221,19 @@ mod tests {
 
     #[test]
     fn copay_parsing() {
-        for (kind, value, words) in
-            [("1", "", "負担なし"), ("2", "1000", "1,000円"), ("3", "30", "3割"), ("3", "12.5", "12.5%"), ("3", "7.125", "7.125%"), ("4", "20000", "保険者負担上限20,000円")]
-        {
+        for (kind, value, words) in [
+            ("1", "", "負担なし"),
+            ("2", "1000", "1,000円"),
+            ("3", "30", "3割"),
+            ("3", "12.5", "12.5%"),
+            ("3", "7.125", "7.125%"),
+            ("4", "20000", "保険者負担上限20,000円"),
+        ] {
             let c = Copay::parse(kind, value).unwrap();
-            assert_eq!((c.code().to_string(), c.value_text(), c.words()), (kind.to_string(), value.to_string(), words.to_string()));
+            assert_eq!(
+                (c.code().to_string(), c.value_text(), c.words()),
+                (kind.to_string(), value.to_string(), words.to_string())
+            );
         }
         assert_eq!(Copay::parse("1", ""), Ok(Copay::None));
         assert_eq!(Copay::parse("2", "1000"), Ok(Copay::Fixed(1000)));

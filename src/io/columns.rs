@@ -197,7 +197,7 @@ mod tests {
         assert_eq!(out, want);
         let err = write(Format::Fixed, &cols, Encoding::Sjis, &[["健診健診", "1"]]).unwrap_err();
         assert_eq!(err.to_string(), "E900 整合性チェックに失敗しました: 0 8");
-        assert_eq!(problem(Format::Fixed, &columns("columns = [{ field = \"金額\" }]")).is_some(), true);
+        assert!(problem(Format::Fixed, &columns("columns = [{ field = \"金額\" }]")).is_some());
         assert!(problem(Format::Csv, &cols).is_none());
     }
 }

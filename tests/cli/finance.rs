@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::{data, files_in, read_sjis, records, run, tempdir};
+use crate::{data, files_in, pdffonts, pdftotext, read_sjis, records, run, tempdir};
 
 fn args<'a>(dir: &'a str, extra: &[&'a str]) -> Vec<String> {
     let mut v: Vec<String> = ["--insurers", "insurers.csv", "--config", "finance.toml", "-i", "decided.csv"]
@@ -168,17 +168,6 @@ fn bad_input_stops_with_a_clear_error_and_writes_nothing() {
     check(&|t| t.replace("due = \"end_of_next_month\"", "due = \"now\""), "finance.toml", 2, "E015");
 }
 
-fn pdftotext(path: &std::path::Path, first: u32, last: u32) -> String {
-    let out = std::process::Command::new("pdftotext")
-        .args(["-layout", "-f", &first.to_string(), "-l", &last.to_string()])
-        .arg(path)
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils, installed by .ci/run)");
-    assert!(out.status.success());
-    String::from_utf8(out.stdout).unwrap()
-}
-
 /// One A4 PDF per insurer: the text holds the insurer, the total, the dates and every
 /// breakdown line; the font is embedded as a subset; a re-run gives the same bytes.
 #[test]
@@ -216,8 +205,7 @@ fn one_pdf_invoice_per_insurer_with_every_line() {
     ] {
         assert!(lines.iter().any(|l| l == row), "«{row}» not in:\n{text}");
     }
-    let fonts = std::process::Command::new("pdffonts").arg(&pdf).output().unwrap();
-    let fonts = String::from_utf8(fonts.stdout).unwrap();
+    let fonts = pdffonts(&pdf);
     assert!(
         fonts.lines().any(|l| l.contains("CID TrueType") && l.contains("yes yes yes")),
         "embedded subset with ToUnicode: {fonts}"

@@ -13,6 +13,7 @@ mod limitcheck;
 mod promises;
 mod statutory;
 mod subsidy;
+mod ticket;
 mod unexamined;
 mod workflows;
 mod xml;
@@ -139,4 +140,22 @@ pub fn generated(persons: usize) -> tempfile::TempDir {
     let r = run(dir.path(), "kk-gen", &["--persons", &persons.to_string(), "--seed", "1", "--out", "."]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     dir
+}
+
+/// The text of pages `first`–`last` of a PDF, laid out (poppler-utils).
+pub fn pdftotext(path: &Path, first: u32, last: u32) -> String {
+    let out = Command::new("pdftotext")
+        .args(["-layout", "-f", &first.to_string(), "-l", &last.to_string()])
+        .arg(path)
+        .arg("-")
+        .output()
+        .expect("pdftotext: install poppler-utils (make deps)");
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// pdffonts' table of a PDF (poppler-utils).
+pub fn pdffonts(path: &Path) -> String {
+    let out = Command::new("pdffonts").arg(path).output().expect("pdffonts: install poppler-utils (make deps)");
+    String::from_utf8(out.stdout).unwrap()
 }

@@ -196,6 +196,44 @@ const ENTRIES: &[Entry] = &[
         args: &["--key", "@anon.key", "--birth", "year", "--zip", "OUT/a.zip", "IN"],
     },
     Entry {
+        name: "kk-ticket issue",
+        mutated: "master.csv",
+        args: &[
+            "issue",
+            "--fy",
+            "2026",
+            "--as-of",
+            "2026-04-01",
+            "--master",
+            "IN",
+            "--ledger",
+            "OUT/n.csv",
+            "--issue-date",
+            "2026-04-01",
+            "-o",
+            "OUT/t.csv",
+        ],
+    },
+    Entry {
+        name: "kk-ticket ledger",
+        mutated: "numbers.csv",
+        args: &[
+            "issue",
+            "--fy",
+            "2026",
+            "--as-of",
+            "2026-04-01",
+            "--master",
+            "@master.csv",
+            "--ledger",
+            "IN",
+            "--issue-date",
+            "2026-04-01",
+            "-o",
+            "OUT/t.csv",
+        ],
+    },
+    Entry {
         name: "kk-backup verify",
         mutated: "kk-202604.zip.age",
         args: &["verify", "IN", "--identity", "@backup.key"],
@@ -327,6 +365,12 @@ fn prepared() -> tempfile::TempDir {
     let ok = |r: crate::Run| assert_eq!(r.code, 0, "{}", r.stderr);
     ok(run(d, "kk-import", &["master", "-i", "insured.csv", "-o", "master.csv", "-q"]));
     ok(run(d, "kk-import", &["tax", "--master", "master.csv", "-i", "household-tax.csv", "-o", "household.csv", "-q"]));
+    let ticket_args = ["--as-of", "2026-04-01", "--master", "master.csv", "--issue-date", "2026-04-01", "-q"];
+    ok(run(
+        d,
+        "kk-ticket",
+        &[&["issue", "--fy", "2026", "--ledger", "numbers.csv", "-o", "t.csv"][..], &ticket_args].concat(),
+    ));
     let key = run(d, "kk-anonymize", &["keygen"]);
     write_private(&d.join("anon.key"), &key.stdout);
     ok(run(

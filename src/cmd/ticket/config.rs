@@ -230,7 +230,8 @@ impl Loaded {
         let mut ranges: Vec<(u32, u32, &str)> = Vec::new();
         for (number, section) in &config.insurer {
             let n = normalize_code(number);
-            InsurerNumber::check(&n).map_err(|e| bad(format!("insurer.\"{number}\": 保険者番号が正しくありません ({e})")))?;
+            InsurerNumber::check(&n)
+                .map_err(|e| bad(format!("insurer.\"{number}\": 保険者番号が正しくありません ({e})")))?;
             let r = resolve(&config, Some((number, section)), &bad)?;
             if section.serials.is_some() {
                 ranges.push((r.serials.0, r.serials.1, number));
@@ -238,12 +239,17 @@ impl Loaded {
             insurers.insert(n.into_owned(), r);
         }
         if !ranges.is_empty() && ranges.len() != config.insurer.len() {
-            return Err(bad("serials を指定するときは、すべての [insurer.\"…\"] に指定してください (範囲が重ならないように)".into()));
+            return Err(bad(
+                "serials を指定するときは、すべての [insurer.\"…\"] に指定してください (範囲が重ならないように)".into(),
+            ));
         }
         ranges.sort();
         for w in ranges.windows(2) {
             if w[1].0 <= w[0].1 {
-                return Err(bad(format!("insurer.\"{}\" と insurer.\"{}\" の serials が重なっています", w[0].2, w[1].2)));
+                return Err(bad(format!(
+                    "insurer.\"{}\" と insurer.\"{}\" の serials が重なっています",
+                    w[0].2, w[1].2
+                )));
             }
         }
         Ok(Loaded { config, path: Some(path.into()), insurers, default })

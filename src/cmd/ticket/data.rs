@@ -219,9 +219,7 @@ impl Ticket<'_> {
             F::DockLimit => s.dock_limit.map_or(Cow::Borrowed(""), |v| Cow::Owned(v.to_string())),
             F::GuidanceKind => copay_kind(s.guidance_copay),
             F::GuidanceValue => copay_value(s.guidance_copay),
-            F::Coordinator => {
-                Cow::Borrowed(if guidance { &s.guidance_coordinator } else { &s.checkup_coordinator })
-            }
+            F::Coordinator => Cow::Borrowed(if guidance { &s.guidance_coordinator } else { &s.checkup_coordinator }),
             F::PaymentAgent => Cow::Borrowed(if guidance { &s.guidance_agent } else { &s.checkup_agent }),
         }
     }

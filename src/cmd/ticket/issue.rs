@@ -6,14 +6,14 @@ use std::collections::BTreeMap;
 
 use super::config::Loaded;
 use super::data::{CHECKUP_COLUMNS, Person, Ticket};
-use super::ledger::{Holder, Ledger, Sort};
-use super::{IssueArgs, Outputs, TOOL, finish};
+use super::ledger::{Ledger, Sort};
+use super::{IssueArgs, Numbering, Outputs, TOOL, finish};
 use crate::cmd::shared::reference::{date_field, exclusions_in, person_key};
 use crate::cmd::shared::{code_text, parse_date_option, parse_fy, read_input};
 use crate::console::{Tally, thousands};
-use crate::domain::{PersonKey, TargetStatus, target_status};
-use crate::error::{Error, Loc, Result};
-use crate::io::{CsvInput, Row};
+use crate::domain::{FiscalYear, PersonKey, TargetStatus, target_status};
+use crate::error::{Error, Result};
+use crate::io::{CsvInput, Encoding, InputEncoding, Row};
 use crate::layout::{INSURED, Layout, insured as f};
 
 pub fn issue(args: &IssueArgs) -> Result<u8> {
@@ -25,12 +25,51 @@ pub fn issue(args: &IssueArgs) -> Result<u8> {
     let issue_date = parse_date_option(&c.issue_date, "--issue-date")?;
     let config = c.config()?;
     let requested = c.encoding.resolve()?;
+    let read = read_targets(args, requested, fy, as_of)?;
+    let mut ledger = Ledger::read(&c.ledger, requested, read.encoding)?;
+    let mut numbering =
+        Numbering { ledger: &mut ledger, config: &config, master: &read.name, fy, issue_date, fresh: 0 };
+    let mut tickets = Vec::with_capacity(read.targets.len());
+    for (key, person) in &read.targets {
+        let (number, issued, new, settings) = numbering.number(key, person, Sort::Checkup, None)?;
+        if !c.only_new || new {
+            let valid_until = settings.valid_until(fy, false);
+            let level = None;
+            tickets.push(Ticket { number, checkup_number: None, level, fy, issued, valid_until, person, settings });
+        }
+    }
+    let fresh = numbering.fresh;
+    let outputs = Outputs {
+        common: c,
+        config: &config,
+        layout: config.config.checkup_output.as_ref(),
+        default_columns: &CHECKUP_COLUMNS,
+        master_name: &read.name,
+        master_enc: read.encoding,
+        pdf_title: "特定健康診査受診券",
+    };
+    let (out_enc, replaced) = outputs.write(&tickets, &ledger)?;
+    let mut tally = Tally::new(TOOL, "issue", read.encoding, out_enc);
+    tally.replaced = replaced;
+    let line = closing(&mut tally, &read, fy, as_of, [tickets.len() as u64, fresh, ledger.read as u64])?;
+    finish(&console, tally, line, c)
+}
+
+/// The master read: its name and encoding, how many rows had each status, the targets by key.
+struct Read {
+    name: String,
+    encoding: Encoding,
+    counts: BTreeMap<TargetStatus, u64>,
+    targets: Vec<(PersonKey, Person)>,
+}
+
+/// The master streamed: every row's status, the targets' details kept, sorted by key.
+fn read_targets(args: &IssueArgs, requested: InputEncoding, fy: FiscalYear, as_of: jiff::civil::Date) -> Result<Read> {
     let excluded = match &args.exclusions {
         Some(path) => exclusions_in(path, requested, fy)?,
         None => Default::default(),
     };
-    let mut master = CsvInput::open(Some(&c.master), requested, &INSURED, None)?;
-    let master_name = master.name().to_string();
+    let mut master = CsvInput::open(Some(&args.common.master), requested, &INSURED, None)?;
     let mut counts: BTreeMap<TargetStatus, u64> = BTreeMap::new();
     let mut targets: Vec<(PersonKey, Person)> = Vec::new();
     read_input(
@@ -53,94 +92,49 @@ pub fn issue(args: &IssueArgs) -> Result<u8> {
             targets.extend(person);
         },
     )?;
-    let master_enc = master.encoding();
-    drop(master);
     targets.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(Read { name: master.name().to_string(), encoding: master.encoding(), counts, targets })
+}
 
-    let mut ledger = Ledger::read(&c.ledger, requested, master_enc)?;
-    let before = ledger.read;
-    let mut numbered = Vec::with_capacity(targets.len());
-    let mut fresh = 0u64;
-    for (key, person) in &targets {
-        let settings = config.insurer(&person.key[0]).ok_or_else(|| Error::TicketInsurer {
-            loc: Loc::cell(master_name.as_str(), person.line, "保険者番号"),
-        })?;
-        let (number, issued, new) = match ledger.find(key, fy, Sort::Checkup) {
-            Some(e) => (e.number, e.issued, false),
-            None => {
-                let kind = Sort::Checkup.kind(settings.same_day);
-                let holder = Holder { key_texts: &person.key, key, fy, sort: Sort::Checkup, issued: issue_date };
-                let number = ledger.issue(holder, kind, settings.serials).ok_or_else(|| used_up(&config, person))?;
-                fresh += 1;
-                (number, issue_date, true)
-            }
-        };
-        numbered.push((new, number, issued, settings));
+/// The closing line (and `--summary-json`): master rows = not qualified + not a target +
+/// excluded + targets, checked. `n` = tickets written, numbers new, ledger lines before.
+fn closing(tally: &mut Tally, read: &Read, fy: FiscalYear, as_of: jiff::civil::Date, n: [u64; 3]) -> Result<String> {
+    let [written, fresh, before] = n;
+    let count = |s| read.counts.get(&s).copied().unwrap_or(0);
+    let rows_in: u64 = read.counts.values().sum();
+    let targets = read.targets.len() as u64;
+    let (not_qualified, not_target, excluded) =
+        (count(TargetStatus::NotQualified), count(TargetStatus::NotTarget), count(TargetStatus::Excluded));
+    if count(TargetStatus::Target) != targets || rows_in != not_qualified + not_target + excluded + targets {
+        return Err(Error::Integrity { detail: format!("{:?}", read.counts) });
     }
-    let tickets: Vec<Ticket<'_>> = targets
-        .iter()
-        .zip(&numbered)
-        .filter(|(_, (new, ..))| !c.only_new || *new)
-        .map(|((_, person), &(_, number, issued, settings))| Ticket {
-            number,
-            checkup_number: None,
-            level: None,
-            fy,
-            issued,
-            valid_until: settings.valid_until(fy, false),
-            person,
-            settings,
-        })
-        .collect();
-    let outputs = Outputs {
-        common: c,
-        config: &config,
-        layout: config.config.checkup_output.as_ref(),
-        default_columns: &CHECKUP_COLUMNS,
-        master_name: &master_name,
-        master_enc,
-        pdf_title: "特定健康診査受診券",
-    };
-    let (out_enc, replaced) = outputs.write(&tickets, &ledger)?;
-
-    let n = |s| counts.get(&s).copied().unwrap_or(0);
-    let rows_in: u64 = counts.values().sum();
-    let mut tally = Tally::new(TOOL, "issue", master_enc, out_enc);
     tally.rows_in = rows_in;
-    tally.replaced = replaced;
-    let target_count = targets.len() as u64;
-    if n(TargetStatus::Target) != target_count
-        || rows_in != n(TargetStatus::NotQualified) + n(TargetStatus::NotTarget) + n(TargetStatus::Excluded) + target_count
-    {
-        return Err(Error::Integrity { detail: format!("{counts:?}") });
-    }
     tally
         .set("master_rows", rows_in)
-        .set("not_qualified", n(TargetStatus::NotQualified))
-        .set("not_target", n(TargetStatus::NotTarget))
-        .set("excluded", n(TargetStatus::Excluded))
-        .set("targets", target_count)
-        .set("numbers_kept", target_count - fresh)
+        .set("not_qualified", not_qualified)
+        .set("not_target", not_target)
+        .set("excluded", excluded)
+        .set("targets", targets)
+        .set("numbers_kept", targets - fresh)
         .set("numbers_new", fresh)
-        .set("ledger_before", before as u64)
-        .set("written", tickets.len() as u64);
-    let line = format!(
+        .set("ledger_before", before)
+        .set("written", written);
+    Ok(format!(
         "{}年度 基準日 {}: マスタ {} 行 → 対象者 {} 人 (資格なし {}・年齢外 {}・除外 {} を除く) → 受診券 {} 枚を書き出し \
          (番号: 台帳どおり {}・新規 {}); 台帳 {} → {} 件",
         fy,
         crate::domain::format_date(as_of),
         thousands(rows_in),
-        thousands(target_count),
-        thousands(n(TargetStatus::NotQualified)),
-        thousands(n(TargetStatus::NotTarget)),
-        thousands(n(TargetStatus::Excluded)),
-        thousands(tickets.len() as u64),
-        thousands(target_count - fresh),
+        thousands(targets),
+        thousands(not_qualified),
+        thousands(not_target),
+        thousands(excluded),
+        thousands(written),
+        thousands(targets - fresh),
         thousands(fresh),
-        thousands(before as u64),
-        thousands(before as u64 + fresh),
-    );
-    finish(&console, tally, line, c)
+        thousands(before),
+        thousands(before + fresh),
+    ))
 }
 
 /// The person columns of a master row (the master is kk-import's output: normalized).

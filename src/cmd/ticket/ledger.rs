@@ -16,7 +16,7 @@ use crate::cmd::shared::reference::{date_field, person_key};
 use crate::cmd::shared::{code_text, read_input, reference_error};
 use crate::domain::{FiscalYear, PersonKey, TicketKind, TicketNumber, format_date};
 use crate::error::{Error, FieldError, Loc, Result};
-use crate::io::{CsvInput, CsvOut, Encoding, InputEncoding, OutputSpec};
+use crate::io::{CsvInput, CsvOut, Encoding, InputEncoding, OutputSpec, Row};
 use crate::layout::TICKET_LEDGER;
 
 /// 種別 of a ledger line.
@@ -122,38 +122,8 @@ impl Ledger {
         }
         let mut input = CsvInput::open(Some(path), requested, &TICKET_LEDGER, None)?;
         ledger.encoding = input.encoding();
-        let l = &TICKET_LEDGER;
-        let what = "整理番号台帳";
         let mut entries = Vec::new();
-        read_input(
-            &mut input,
-            |row, _| {
-                let key = person_key(row, l, what)?;
-                let texts = |i| code_text(row, l, i).map(|t| t.into_owned());
-                let key_texts = [texts(0)?, texts(1)?, texts(2)?, texts(3)?];
-                let fy: FiscalYear =
-                    code_text(row, l, 4)?.parse().map_err(|e| reference_error(row, l, 4, what, e))?;
-                let sort_text = code_text(row, l, 5)?;
-                let sort = Sort::parse(&sort_text).ok_or_else(|| {
-                    let e = if sort_text.is_empty() { FieldError::Required } else { FieldError::Code };
-                    reference_error(row, l, 5, what, e)
-                })?;
-                let number: TicketNumber =
-                    code_text(row, l, 6)?.parse().map_err(|e| reference_error(row, l, 6, what, e))?;
-                if !number.is_of_year(fy) {
-                    return Err(Error::Ledger { loc: row.loc("整理番号"), detail: "整理番号の上2桁が年度と合いません".into() });
-                }
-                if !sort.fits(number.kind()) {
-                    return Err(Error::Ledger {
-                        loc: row.loc("整理番号"),
-                        detail: "整理番号の3桁目 (種別) が種別の列と合いません".into(),
-                    });
-                }
-                let issued = date_field(row, l, 7, what)?.unwrap_or(fy.first_day());
-                Ok(Some(Entry { key_texts, key, fy, sort, number, issued, line: row.line }))
-            },
-            |e| entries.push(e),
-        )?;
+        read_input(&mut input, |row, _| parse_line(row).map(Some), |e| entries.push(e))?;
         ledger.read = entries.len();
         let mut numbers: FxHashMap<TicketNumber, usize> = FxHashMap::default();
         numbers.reserve(entries.len());
@@ -257,4 +227,31 @@ impl Ledger {
         }
         Ok(out)
     }
+}
+
+/// One ledger line, checked on its own (year and kind digits against its 年度 and 種別).
+fn parse_line(row: &Row<'_>) -> Result<Entry> {
+    let l = &TICKET_LEDGER;
+    let what = "整理番号台帳";
+    let key = person_key(row, l, what)?;
+    let texts = |i| code_text(row, l, i).map(|t| t.into_owned());
+    let key_texts = [texts(0)?, texts(1)?, texts(2)?, texts(3)?];
+    let fy: FiscalYear = code_text(row, l, 4)?.parse().map_err(|e| reference_error(row, l, 4, what, e))?;
+    let sort_text = code_text(row, l, 5)?;
+    let sort = Sort::parse(&sort_text).ok_or_else(|| {
+        let e = if sort_text.is_empty() { FieldError::Required } else { FieldError::Code };
+        reference_error(row, l, 5, what, e)
+    })?;
+    let number: TicketNumber = code_text(row, l, 6)?.parse().map_err(|e| reference_error(row, l, 6, what, e))?;
+    if !number.is_of_year(fy) {
+        return Err(Error::Ledger {
+            loc: row.loc("整理番号"), detail: "整理番号の上2桁が年度と合いません".into()
+        });
+    }
+    if !sort.fits(number.kind()) {
+        let detail = "整理番号の3桁目 (種別) が種別の列と合いません".into();
+        return Err(Error::Ledger { loc: row.loc("整理番号"), detail });
+    }
+    let issued = date_field(row, l, 7, what)?.unwrap_or(fy.first_day());
+    Ok(Entry { key_texts, key, fy, sort, number, issued, line: row.line })
 }

@@ -227,6 +227,52 @@ impl Outputs<'_> {
     }
 }
 
+/// Numbers persons through the ledger for one fiscal year.
+pub struct Numbering<'l, 'c> {
+    pub ledger: &'l mut ledger::Ledger,
+    pub config: &'c Loaded,
+    /// the master's name, for the error of an insurer the config does not know
+    pub master: &'l str,
+    pub fy: crate::domain::FiscalYear,
+    pub issue_date: jiff::civil::Date,
+    /// how many numbers this run issued
+    pub fresh: u64,
+}
+
+impl<'c> Numbering<'_, 'c> {
+    /// The person's number of `sort`: the ledger's (with its 交付日), else `shared` (the kind-5
+    /// 受診券 number a 利用券 reuses), else the next serial of the insurer's range. Also says
+    /// whether it is new, and gives the insurer's settings.
+    pub fn number(
+        &mut self,
+        key: &crate::domain::PersonKey,
+        person: &data::Person,
+        sort: ledger::Sort,
+        shared: Option<crate::domain::TicketNumber>,
+    ) -> Result<(crate::domain::TicketNumber, jiff::civil::Date, bool, &'c config::Resolved)> {
+        let config: &'c Loaded = self.config;
+        let settings = config
+            .insurer(&person.key[0])
+            .ok_or_else(|| Error::TicketInsurer { loc: Loc::cell(self.master, person.line, "保険者番号") })?;
+        if let Some(e) = self.ledger.find(key, self.fy, sort) {
+            return Ok((e.number, e.issued, false, settings));
+        }
+        let holder = ledger::Holder { key_texts: &person.key, key, fy: self.fy, sort, issued: self.issue_date };
+        let number = match shared {
+            Some(n) => {
+                self.ledger.add(holder, n);
+                n
+            }
+            None => {
+                let kind = sort.kind(sort == ledger::Sort::Checkup && settings.same_day);
+                self.ledger.issue(holder, kind, settings.serials).ok_or_else(|| issue::used_up(config, person))?
+            }
+        };
+        self.fresh += 1;
+        Ok((number, self.issue_date, true, settings))
+    }
+}
+
 /// The closing line's counts, for `--summary-json` too.
 fn finish(console: &Console, mut tally: Tally, line: String, c: &Common) -> Result<u8> {
     tally.rows_out = tally.extra.get("written").copied().unwrap_or(0);
