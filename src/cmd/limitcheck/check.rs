@@ -9,6 +9,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::contracts::{Code, Contracts, Lookup, non_negative, split_codes};
 use crate::cmd::shared::{code_text, read_rows};
+use crate::cmd::ticket::ledger::{Disagreement, TicketBook};
 use crate::domain::text::normalize_code;
 use crate::domain::{
     FiscalYear, InstitutionNumber, InsurerNumber, PersonKey, TicketNumber, expected_claim, expected_copayment,
@@ -52,6 +53,9 @@ crate::codes! {
         NotClaimed = "L113", "結果にある契約対象の追加項目が請求されていません";
         TicketYear = "L114", "受診券整理番号の年度が受診日の年度と違います";
         AmbiguousContract = "L115", "契約区分がなく、同じ具体さの契約が複数あるため契約を特定できません";
+        TicketUnknown = "L116", "受診券整理番号が整理番号台帳にありません";
+        TicketOtherPerson = "L117", "受診券整理番号は整理番号台帳では別の人の番号です";
+        TicketOtherYear = "L118", "受診券整理番号は整理番号台帳では別の年度の番号です";
     }
 }
 
@@ -73,6 +77,21 @@ pub fn amounts(check: Check, expected: i64, actual: i64) -> Finding {
         actual: actual.to_string(),
         difference: (actual - expected).to_string(),
     }
+}
+
+/// L116–L118: the ledger disagrees with the claimed number; the ledger's line is named.
+fn ticket_finding(d: Disagreement, ticket: TicketNumber, fy: FiscalYear) -> Finding {
+    let (check, expected, line) = match d {
+        Disagreement::Unknown => (Check::TicketUnknown, String::new(), None),
+        Disagreement::OtherPerson(line) => (Check::TicketOtherPerson, String::new(), Some(line)),
+        Disagreement::OtherYear(year, line) => (Check::TicketOtherYear, year.0.to_string(), Some(line)),
+    };
+    let mut message = check.message().to_string();
+    if let Some(line) = line {
+        message += &format!("(台帳 {line}行目)");
+    }
+    let actual = if check == Check::TicketOtherYear { fy.0.to_string() } else { ticket.to_string() };
+    Finding { code: check.code(), message, expected, actual, difference: String::new() }
 }
 
 fn text_finding(check: Check, actual: &str) -> Finding {
@@ -127,6 +146,8 @@ pub struct Reference {
     /// are decided after the claims, for just those claimants.
     pub exemption: bool,
     pub results: Option<FxHashMap<String, FxHashSet<String>>>,
+    /// `--tickets`: the numbers issued (kk-ticket's ledger)
+    pub tickets: Option<TicketBook>,
 }
 
 /// A co-payment check that waits for the claimant's household: the claimed amount, what the
@@ -202,6 +223,10 @@ impl Reference {
         // 受診券整理番号 = 年度(2) + 種別(1) + 連番(8) (domain::ticket): the year is a warning only
         if !claim.ticket.is_of_year(fy) {
             findings.push(amounts(Check::TicketYear, i64::from(fy.0 % 100), i64::from(claim.ticket.year_digits())));
+        }
+        if let Some(book) = &self.tickets {
+            let person = PersonKey::from_checked(&v[c::INSURER], &v[c::KIGO], &v[c::BANGO], &v[c::EDABAN]);
+            findings.extend(book.disagreement(claim.ticket, &person, fy).map(|d| ticket_finding(d, claim.ticket, fy)));
         }
         let arithmetic = expected_claim(claim.base + claim.detail_total + claim.additional_total, claim.copay, 0);
         if claim.claim != arithmetic {

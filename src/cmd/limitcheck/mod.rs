@@ -23,6 +23,7 @@ use clap::Parser;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::shared::{InputArgs, ListFormat, OutputArgs, RunArgs, check_outputs};
+use crate::cmd::ticket::ledger::TicketBook;
 use crate::console::{Console, Progress, Tally, thousands};
 use crate::domain::TicketNumber;
 use crate::error::Result;
@@ -50,7 +51,8 @@ pub const TOOL: &str = "kk-limitcheck";
 チェック(コードは docs/errors.md): L101 有効な契約なし / L102・L103 基本単価が契約より高い・低い /
 L104 詳細単価合計 / L105 追加単価合計 / L106 追加項目数が上限超過 / L107 契約対象外の追加項目 /
 L108 窓口負担額 / L109 請求金額の計算 / L110 受診券整理番号の重複 / L111 追加項目数とコード数の不一致 /
-L112・L113 (--results) 請求した追加項目と結果の食い違い / L114 受診券整理番号の年度。
+L112・L113 (--results) 請求した追加項目と結果の食い違い / L114 受診券整理番号の年度 /
+L116・L117・L118 (--tickets) 受診券整理番号が台帳にない・別の人・別の年度。
 値が不正な請求は E コードの行になります。非課税世帯の窓口負担免除は --master と --household で判定します。
 終了コード: 0 完了 / 1 --strict で指摘あり / 2 入力を処理できない(契約ファイルの誤り・重複を含む)"
 )]
@@ -76,6 +78,10 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub results: Option<PathBuf>,
 
+    /// 整理番号台帳 (kk-ticket の --ledger): 台帳にない番号・別の人・別の年度の番号を指摘する
+    #[arg(long, value_name = "FILE")]
+    pub tickets: Option<PathBuf>,
+
     /// 出力形式: csv、または xlsx (Excel。見出し固定・フィルター付き。-o が必要)
     #[arg(long, value_enum, default_value = "csv")]
     pub format: ListFormat,
@@ -100,10 +106,11 @@ pub fn run(cli: &Cli) -> Result<u8> {
         }
     };
     let results = cli.results.as_deref().map(|p| load_results(p, requested)).transpose()?;
+    let tickets = cli.tickets.as_deref().map(|p| TicketBook::load(p, requested)).transpose()?;
     // read-only from here to the end of the run: not dropped at exit (freeing millions of keys
     // one by one costs more than the rest of the run's end; the OS takes the memory back at once)
     let reference: &'static Reference =
-        Box::leak(Box::new(Reference { contracts, exemption: exemption.is_some(), results }));
+        Box::leak(Box::new(Reference { contracts, exemption: exemption.is_some(), results, tickets }));
 
     let mut input = CsvInput::open(cli.input.input.as_deref(), requested, &CLAIMS, mapping.as_ref())?;
     let progress = Progress::new(&console, cli.run.progress, "照合中");

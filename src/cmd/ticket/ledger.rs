@@ -255,3 +255,45 @@ fn parse_line(row: &Row<'_>) -> Result<Entry> {
     let issued = date_field(row, l, 7, what)?.unwrap_or(fy.first_day());
     Ok(Entry { key_texts, key, fy, sort, number, issued, line: row.line })
 }
+
+/// What the ledger says of a claimed ticket number, when it disagrees with the claim.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disagreement {
+    /// the number was never issued
+    Unknown,
+    /// the number was issued to another person (the ledger's line)
+    OtherPerson(u64),
+    /// the number was issued for another fiscal year (that year, the ledger's line)
+    OtherYear(FiscalYear, u64),
+}
+
+/// The ledger as a lookup by number, for the tools that check claims and archives against it
+/// (kk-limitcheck and kk-xml check `--tickets`).
+pub struct TicketBook(FxHashMap<TicketNumber, (PersonKey, FiscalYear, u64)>);
+
+impl TicketBook {
+    /// Reads and checks the ledger at `path` (it must exist).
+    pub fn load(path: &Path, requested: InputEncoding) -> Result<TicketBook> {
+        if !path.is_file() {
+            return Err(Error::io(path, std::io::Error::from(std::io::ErrorKind::NotFound)));
+        }
+        let ledger = Ledger::read(path, requested, Encoding::Utf8)?;
+        let mut book = FxHashMap::default();
+        book.reserve(ledger.entries.len());
+        for e in ledger.entries {
+            // a shared kind-5 number belongs to one person and year: the first line serves
+            book.entry(e.number).or_insert((e.key, e.fy, e.line));
+        }
+        Ok(TicketBook(book))
+    }
+
+    /// How the ledger disagrees with a claim of `number` by `person` in fiscal year `fy`.
+    pub fn disagreement(&self, number: TicketNumber, person: &PersonKey, fy: FiscalYear) -> Option<Disagreement> {
+        match self.0.get(&number) {
+            None => Some(Disagreement::Unknown),
+            Some((key, _, line)) if key != person => Some(Disagreement::OtherPerson(*line)),
+            Some((_, year, line)) if *year != fy => Some(Disagreement::OtherYear(*year, *line)),
+            Some(_) => None,
+        }
+    }
+}

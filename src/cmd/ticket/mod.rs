@@ -10,7 +10,7 @@ mod config;
 mod data;
 mod guidance;
 mod issue;
-mod ledger;
+pub mod ledger;
 mod pdf;
 
 use std::path::PathBuf;

@@ -15,7 +15,10 @@ use super::findings::{Finding, XCheck};
 use super::hc08::{self, FileKind};
 use super::{CheckArgs, TOOL};
 use crate::cmd::shared::check_outputs;
+use crate::cmd::ticket::ledger::{Disagreement, TicketBook};
 use crate::console::{Console, Tally, thousands};
+use crate::domain::text::normalize_code;
+use crate::domain::{FiscalYear, PersonKey, TicketNumber, parse_date};
 use crate::error::{Error, Loc, Result};
 use crate::io::archive::unsafe_entry_name;
 use crate::io::{CsvOut, Encoding};
@@ -43,6 +46,8 @@ struct Archive {
     tickets: FxHashMap<u64, Box<str>>,
     /// `--schema`: files queued for xmllint
     schema: Option<super::xsd::Validator>,
+    /// `--tickets`: the numbers issued
+    book: Option<&'static TicketBook>,
 }
 
 /// An entry name's parts, or None when it could point outside the archive (the rule kk-backup
@@ -111,6 +116,7 @@ impl Archive {
                         self.tickets.insert(key, shown.into());
                     }
                 }
+                self.against_ledger(shown, &c.person);
                 self.findings.extend(c.findings);
             }
             ("DATA", FileKind::Guidance) => self.pair(true, stem, file, shown),
@@ -133,6 +139,31 @@ impl Archive {
             _ => self.find(shown, 1, XCheck::Outside, ""),
         }
         Ok(())
+    }
+
+    /// `--tickets`: X211–X213 where the ledger disagrees with the checkup's ticket number (a
+    /// number or key that is not well formed is read's finding, not this one).
+    fn against_ledger(&mut self, shown: &str, person: &hc08::Person) {
+        let Some(book) = self.book else { return };
+        let (Ok(number), Ok(day)) = (person[0].parse::<TicketNumber>(), parse_date(&person[8])) else { return };
+        let code = |i: usize| normalize_code(&person[i]).into_owned();
+        let insurer = code(1);
+        // the key as kk-import normalizes it (a dummy insurer number is still a key here)
+        if !matches!(insurer.len(), 6 | 8) || !insurer.bytes().all(|b| b.is_ascii_digit()) {
+            return;
+        }
+        let key = PersonKey::from_checked(&insurer, &code(2), &code(3), &code(4));
+        let (check, value) = match book.disagreement(number, &key, FiscalYear::of(day)) {
+            None => return,
+            Some(Disagreement::Unknown) => (XCheck::TicketUnknown, person[0].clone()),
+            Some(Disagreement::OtherPerson(line)) => {
+                (XCheck::TicketOtherPerson, format!("{} (台帳 {line}行目)", person[0]))
+            }
+            Some(Disagreement::OtherYear(fy, line)) => {
+                (XCheck::TicketOtherYear, format!("{} (台帳 {line}行目: {fy}年度)", person[0]))
+            }
+        };
+        self.find(shown, 1, check, &value);
     }
 
     /// A DATA (`data`) or CLAIMS file: paired with its partner when that came first, else left
@@ -205,8 +236,12 @@ impl Archive {
 }
 
 /// Reads one archive (zip or extracted folder) entry by entry.
-fn check_one(path: &Path, schema: Option<super::xsd::Validator>) -> Result<Vec<Finding>> {
-    let mut a = Archive { schema, ..Archive::default() };
+fn check_one(
+    path: &Path,
+    schema: Option<super::xsd::Validator>,
+    book: Option<&'static TicketBook>,
+) -> Result<Vec<Finding>> {
+    let mut a = Archive { schema, book, ..Archive::default() };
     let shown = path.display().to_string();
     if path.is_dir() {
         let base = path.parent().unwrap_or(Path::new(""));
@@ -244,13 +279,18 @@ pub fn check(a: &CheckArgs) -> Result<u8> {
     let console = Console { tool: TOOL, quiet: a.run.quiet };
     check_outputs(&[a.output.output.as_deref(), a.run.summary_json.as_deref()])?;
     let spec = a.output.spec(Encoding::Utf8)?;
+    // read-only to the end of the run (kept, not freed, like kk-limitcheck's references)
+    let book: Option<&'static TicketBook> = match &a.tickets {
+        Some(p) => Some(Box::leak(Box::new(TicketBook::load(p, crate::io::InputEncoding::Auto)?))),
+        None => None,
+    };
     let mut findings = Vec::new();
     for path in &a.archives {
         let schema = if a.schema { super::xsd::Validator::new()? } else { None };
         if a.schema && schema.is_none() {
             console.info("xmllint がないため、スキーマ (XSD) での検証はしませんでした (apt-get install libxml2-utils)");
         }
-        findings.extend(check_one(path, schema)?);
+        findings.extend(check_one(path, schema, book)?);
     }
     let mut out = CsvOut::create(&spec)?;
     out.write_header(&XML_FINDINGS)?;

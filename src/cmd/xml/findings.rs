@@ -42,6 +42,12 @@ crate::codes! {
         NoSummary = "X209", "CLAIMS があるのに集計情報 su08_V08.xml がありません";
         /// Not valid against its official schema (check --schema, xmllint's words as the value).
         Schema = "X210", "公式のスキーマ (XSD) に合いません";
+        /// check --tickets: the checkup's 受診券整理番号 was never issued (kk-ticket's ledger).
+        TicketUnknown = "X211", "受診券整理番号が整理番号台帳にありません";
+        /// check --tickets: the number was issued to another person.
+        TicketOtherPerson = "X212", "受診券整理番号は整理番号台帳では別の人の番号です";
+        /// check --tickets: the number was issued for another fiscal year.
+        TicketOtherYear = "X213", "受診券整理番号は整理番号台帳では別の年度の番号です";
         /// write: a mandatory item (master CASE01) is missing; the checkup is not written.
         MissingRequired = "X301", "必須の項目がありません (この健診は書き出しません)";
         /// write: 9N501/9N506 were missing and were computed by the 階層化 rule.

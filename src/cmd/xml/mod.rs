@@ -149,6 +149,10 @@ pub struct CheckArgs {
     #[arg(long)]
     pub schema: bool,
 
+    /// 整理番号台帳 (kk-ticket の --ledger): 健診の受診券整理番号が台帳にない・別の人・別の年度なら指摘する
+    #[arg(long, value_name = "FILE")]
+    pub tickets: Option<PathBuf>,
+
     #[command(flatten)]
     pub output: OutputArgs,
     #[command(flatten)]
