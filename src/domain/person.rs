@@ -47,6 +47,12 @@ impl PersonKey {
     pub fn insurer8(&self) -> &str {
         &self.joined[..8]
     }
+
+    /// The four parts: the 8-digit insurer number, 記号, 番号, 枝番.
+    pub fn parts(&self) -> [&str; 4] {
+        let mut it = self.joined.split('\u{1F}');
+        std::array::from_fn(|_| it.next().unwrap_or(""))
+    }
 }
 
 /// A key hashes as its text, so a map of keys can be searched with a `&str` from

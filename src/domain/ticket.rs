@@ -94,6 +94,17 @@ impl TicketNumber {
         self.is_of_year(fy) && self.kind().is_some()
     }
 
+    /// The 11 digits as bytes, without an allocation.
+    pub fn digits(self) -> [u8; 11] {
+        let mut out = [b'0'; 11];
+        let mut v = self.0;
+        for d in out.iter_mut().rev() {
+            *d = b'0' + (v % 10) as u8;
+            v /= 10;
+        }
+        out
+    }
+
     /// The number as an integer (for compact keys).
     pub fn value(self) -> u64 {
         self.0
@@ -142,6 +153,7 @@ mod tests {
     fn built_numbers_round_trip() {
         let t = TicketNumber::new(FiscalYear(2026), TicketKind::Motivational, 42).unwrap();
         assert_eq!(t.to_string(), "26300000042");
+        assert_eq!(&t.digits(), b"26300000042");
         assert_eq!(t.to_string().parse::<TicketNumber>(), Ok(t));
         assert_eq!(TicketNumber::new(FiscalYear(2000), TicketKind::Checkup, 1).unwrap().to_string(), "00100000001");
         assert!(TicketNumber::new(FiscalYear(2026), TicketKind::Checkup, MAX_SERIAL + 1).is_none());

@@ -11,19 +11,57 @@ use crate::domain::money::Copay;
 use crate::domain::{FiscalYear, TicketNumber, format_date};
 use crate::io::columns::{Column, Format};
 
-/// Who a ticket is for, as the master has them (normalized text).
+/// Who a ticket is for, as the master has them (normalized text), kept in one string: a
+/// million targets are a million allocations, not nine million.
 #[derive(Debug, Clone)]
 pub struct Person {
-    /// 保険者番号, 記号, 番号, 枝番
-    pub key: [String; 4],
-    pub kana: String,
-    pub name: String,
-    pub sex: String,
+    /// 保険者番号, 記号, 番号, 枝番, 氏名カナ, 氏名, 性別, 郵便番号, 住所, one after another
+    text: String,
+    ends: [u32; 9],
     pub birth: Date,
-    pub postcode: String,
-    pub address: String,
     /// the master's line
     pub line: u64,
+}
+
+impl Person {
+    /// From the fields in [`Person`]'s order.
+    pub fn new(fields: [&str; 9], birth: Date, line: u64) -> Person {
+        let mut text = String::with_capacity(fields.iter().map(|f| f.len()).sum());
+        let ends = fields.map(|f| {
+            text.push_str(f);
+            text.len() as u32
+        });
+        Person { text, ends, birth, line }
+    }
+
+    fn field(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.text[start..self.ends[i] as usize]
+    }
+
+    /// 保険者番号, 記号, 番号, 枝番.
+    pub fn key(&self) -> [&str; 4] {
+        std::array::from_fn(|i| self.field(i))
+    }
+    /// One of [`Person::key`]'s parts (0–3).
+    pub fn key_part(&self, i: usize) -> &str {
+        self.field(i.min(3))
+    }
+    pub fn kana(&self) -> &str {
+        self.field(4)
+    }
+    pub fn name(&self) -> &str {
+        self.field(5)
+    }
+    pub fn sex(&self) -> &str {
+        self.field(6)
+    }
+    pub fn postcode(&self) -> &str {
+        self.field(7)
+    }
+    pub fn address(&self) -> &str {
+        self.field(8)
+    }
 }
 
 /// 保健指導レベル of a 利用券.
@@ -198,16 +236,16 @@ impl Ticket<'_> {
             F::Issued => Cow::Owned(format_date(self.issued)),
             F::ValidUntil => Cow::Owned(format_date(self.valid_until)),
             F::Level => Cow::Borrowed(self.level.map_or("", Level::name)),
-            F::Insurer => Cow::Borrowed(&p.key[0]),
-            F::Symbol => Cow::Borrowed(&p.key[1]),
-            F::CardNumber => Cow::Borrowed(&p.key[2]),
-            F::Branch => Cow::Borrowed(&p.key[3]),
-            F::Kana => Cow::Borrowed(&p.kana),
-            F::Name => Cow::Borrowed(&p.name),
-            F::Sex => Cow::Borrowed(&p.sex),
+            F::Insurer => Cow::Borrowed(p.key_part(0)),
+            F::Symbol => Cow::Borrowed(p.key_part(1)),
+            F::CardNumber => Cow::Borrowed(p.key_part(2)),
+            F::Branch => Cow::Borrowed(p.key_part(3)),
+            F::Kana => Cow::Borrowed(p.kana()),
+            F::Name => Cow::Borrowed(p.name()),
+            F::Sex => Cow::Borrowed(p.sex()),
             F::Birth => Cow::Owned(format_date(p.birth)),
-            F::Postcode => Cow::Borrowed(&p.postcode),
-            F::Address => Cow::Borrowed(&p.address),
+            F::Postcode => Cow::Borrowed(p.postcode()),
+            F::Address => Cow::Borrowed(p.address()),
             F::BasicKind => copay_kind(s.basic),
             F::BasicValue => copay_value(s.basic),
             F::DetailKind => copay_kind(s.detail),

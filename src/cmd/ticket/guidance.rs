@@ -13,7 +13,9 @@ use super::issue::person;
 use super::ledger::{Ledger, Sort};
 use super::{GuidanceArgs, Numbering, Outputs, TOOL, finish};
 use crate::cmd::shared::reference::{date_field, person_key};
-use crate::cmd::shared::{code_text, parse_date_option, parse_fy, read_input, read_rows, reference_error};
+use crate::cmd::shared::{
+    code_text, leave_to_exit, parse_date_option, parse_fy, read_input, read_rows, reference_error,
+};
 use crate::console::{Tally, thousands};
 use crate::domain::{FiscalYear, PersonKey, TicketKind, TicketNumber};
 use crate::error::{Error, FieldError, Loc, Result};
@@ -91,6 +93,8 @@ pub fn guidance(args: &GuidanceArgs) -> Result<u8> {
     let mut tally = Tally::new(TOOL, "guidance", master_enc, out_enc);
     tally.replaced = replaced;
     let line = closing(&mut tally, &levels, fy, [tickets.len() as u64, fresh, ledger.read as u64]);
+    leave_to_exit((tickets, ledger));
+    leave_to_exit((persons, levels));
     finish(&console, tally, line, c)
 }
 

@@ -9,7 +9,7 @@ use super::data::{CHECKUP_COLUMNS, Person, Ticket};
 use super::ledger::{Ledger, Sort};
 use super::{IssueArgs, Numbering, Outputs, TOOL, finish};
 use crate::cmd::shared::reference::{date_field, exclusions_in, person_key};
-use crate::cmd::shared::{code_text, parse_date_option, parse_fy, read_input};
+use crate::cmd::shared::{code_text, leave_to_exit, parse_date_option, parse_fy, read_input};
 use crate::console::{Tally, thousands};
 use crate::domain::{FiscalYear, PersonKey, TargetStatus, target_status};
 use crate::error::{Error, Result};
@@ -52,6 +52,8 @@ pub fn issue(args: &IssueArgs) -> Result<u8> {
     let mut tally = Tally::new(TOOL, "issue", read.encoding, out_enc);
     tally.replaced = replaced;
     let line = closing(&mut tally, &read, fy, as_of, [tickets.len() as u64, fresh, ledger.read as u64])?;
+    leave_to_exit((tickets, ledger));
+    leave_to_exit(read);
     finish(&console, tally, line, c)
 }
 
@@ -92,7 +94,8 @@ fn read_targets(args: &IssueArgs, requested: InputEncoding, fy: FiscalYear, as_o
             targets.extend(person);
         },
     )?;
-    targets.sort_by(|a, b| a.0.cmp(&b.0));
+    // keys are unique in a master (kk-import withholds a repeated key)
+    targets.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     Ok(Read { name: master.name().to_string(), encoding: master.encoding(), counts, targets })
 }
 
@@ -139,23 +142,26 @@ fn closing(tally: &mut Tally, read: &Read, fy: FiscalYear, as_of: jiff::civil::D
 
 /// The person columns of a master row (the master is kk-import's output: normalized).
 pub fn person(row: &Row<'_>, l: &Layout, birth: jiff::civil::Date) -> Result<Person> {
-    let code = |i| code_text(row, l, i).map(|t| t.into_owned());
-    let text = |i| row.text(i, l).map(|t| t.trim().to_string());
-    Ok(Person {
-        key: [code(f::INSURER)?, code(f::KIGO)?, code(f::BANGO)?, code(f::EDABAN)?],
-        kana: text(f::KANA)?,
-        name: text(f::NAME)?,
-        sex: code(f::SEX)?,
-        birth,
-        postcode: code(f::POSTCODE)?,
-        address: text(f::ADDRESS)?,
-        line: row.line,
-    })
+    let code = |i| code_text(row, l, i);
+    let text = |i| row.text(i, l);
+    let (kana, name, address) = (text(f::KANA)?, text(f::NAME)?, text(f::ADDRESS)?);
+    let fields = [
+        &*code(f::INSURER)?,
+        &*code(f::KIGO)?,
+        &*code(f::BANGO)?,
+        &*code(f::EDABAN)?,
+        kana.trim(),
+        name.trim(),
+        &*code(f::SEX)?,
+        &*code(f::POSTCODE)?,
+        address.trim(),
+    ];
+    Ok(Person::new(fields, birth, row.line))
 }
 
 /// The serial range of a person's insurer is used up.
 pub fn used_up(config: &Loaded, person: &Person) -> Error {
-    let detail = format!("保険者 {} の整理番号の連番を使い切りました (serials を広げてください)", person.key[0]);
+    let detail = format!("保険者 {} の整理番号の連番を使い切りました (serials を広げてください)", person.key()[0]);
     match &config.path {
         Some(path) => Error::Config { path: path.clone(), detail },
         None => Error::Integrity { detail },

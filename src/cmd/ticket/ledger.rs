@@ -10,13 +10,17 @@
 use std::path::Path;
 
 use jiff::civil::Date;
-use rustc_hash::{FxHashMap, FxHashSet};
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+use hashbrown::hash_table::Entry;
+use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
 
 use crate::cmd::shared::reference::{date_field, person_key};
 use crate::cmd::shared::{code_text, read_input, reference_error};
-use crate::domain::{FiscalYear, PersonKey, TicketKind, TicketNumber, format_date};
+use crate::domain::{FiscalYear, PersonKey, TicketKind, TicketNumber};
 use crate::error::{Error, FieldError, Loc, Result};
-use crate::io::{CsvInput, CsvOut, Encoding, InputEncoding, OutputSpec, Row};
+use crate::io::{CsvInput, CsvOut, Encoding, InputEncoding, OutputSpec, Row, RowStore, TextEncoder};
 use crate::layout::TICKET_LEDGER;
 
 /// 種別 of a ledger line.
@@ -65,10 +69,10 @@ impl Sort {
 
 /// One number issued.
 #[derive(Debug, Clone)]
-pub struct Entry {
-    /// 保険者番号, 記号, 番号, 枝番 as written
-    pub key_texts: [String; 4],
+pub struct LedgerEntry {
     pub key: PersonKey,
+    /// how many digits the 保険者番号 was written with (6 or 8; the key pads it to 8)
+    pub insurer_len: u8,
     pub fy: FiscalYear,
     pub sort: Sort,
     pub number: TicketNumber,
@@ -77,10 +81,19 @@ pub struct Entry {
     pub line: u64,
 }
 
+impl LedgerEntry {
+    /// 保険者番号, 記号, 番号, 枝番 as written.
+    pub fn key_texts(&self) -> [&str; 4] {
+        let [insurer, kigo, bango, edaban] = self.key.parts();
+        [&insurer[8 - usize::from(self.insurer_len).min(8)..], kigo, bango, edaban]
+    }
+}
+
 /// Who a new number is for.
 pub struct Holder<'a> {
-    pub key_texts: &'a [String; 4],
     pub key: &'a PersonKey,
+    /// the 保険者番号 as the master writes it
+    pub insurer: &'a str,
     pub fy: FiscalYear,
     pub sort: Sort,
     pub issued: Date,
@@ -90,10 +103,11 @@ pub struct Ledger {
     path: std::path::PathBuf,
     name: String,
     encoding: Encoding,
-    entries: Vec<Entry>,
+    entries: Vec<LedgerEntry>,
     /// how many entries were read
     pub read: usize,
-    by_person: FxHashMap<(PersonKey, FiscalYear, Sort), usize>,
+    /// entries by (person, 年度, 種別), hashed by [`person_hash`]
+    by_person: HashTable<usize>,
     /// serials taken per (年度, kind digit), sorted, for finding the next free one in a range
     taken: FxHashMap<(FiscalYear, u8), Vec<u32>>,
     /// every number in the ledger
@@ -112,7 +126,7 @@ impl Ledger {
             encoding: default_enc,
             entries: Vec::new(),
             read: 0,
-            by_person: FxHashMap::default(),
+            by_person: HashTable::new(),
             taken: FxHashMap::default(),
             numbers: FxHashSet::default(),
             cursors: FxHashMap::default(),
@@ -127,12 +141,21 @@ impl Ledger {
         ledger.read = entries.len();
         let mut numbers: FxHashMap<TicketNumber, usize> = FxHashMap::default();
         numbers.reserve(entries.len());
+        ledger.by_person.reserve(entries.len(), |_| 0);
         for (i, e) in entries.iter().enumerate() {
-            if let Some(j) = ledger.by_person.insert((e.key.clone(), e.fy, e.sort), i) {
-                return Err(Error::Ledger {
-                    loc: Loc::line(name.clone(), e.line),
-                    detail: format!("同じ人・年度・種別の行が2回あります ({}行目と同じ)", entries[j].line),
-                });
+            let hash = person_hash(&e.key, e.fy, e.sort);
+            let same = |&j: &usize| entries[j].key == e.key && entries[j].fy == e.fy && entries[j].sort == e.sort;
+            let rehash = |&j: &usize| person_hash(&entries[j].key, entries[j].fy, entries[j].sort);
+            match ledger.by_person.entry(hash, same, rehash) {
+                Entry::Occupied(o) => {
+                    return Err(Error::Ledger {
+                        loc: Loc::line(name.clone(), e.line),
+                        detail: format!("同じ人・年度・種別の行が2回あります ({}行目と同じ)", entries[*o.get()].line),
+                    });
+                }
+                Entry::Vacant(v) => {
+                    v.insert(i);
+                }
             }
             if let Some(&j) = numbers.get(&e.number) {
                 let first = &entries[j];
@@ -160,8 +183,10 @@ impl Ledger {
     }
 
     /// The number a person already has for this year and 種別.
-    pub fn find(&self, key: &PersonKey, fy: FiscalYear, sort: Sort) -> Option<&Entry> {
-        self.by_person.get(&(key.clone(), fy, sort)).map(|&i| &self.entries[i])
+    pub fn find(&self, key: &PersonKey, fy: FiscalYear, sort: Sort) -> Option<&LedgerEntry> {
+        let entries = &self.entries;
+        let same = |&j: &usize| entries[j].key == *key && entries[j].fy == fy && entries[j].sort == sort;
+        self.by_person.find(person_hash(key, fy, sort), same).map(|&i| &entries[i])
     }
 
     /// Issues `holder` a new number of `kind` in serials `range`; None when the range is used up.
@@ -193,15 +218,18 @@ impl Ledger {
 
     /// Records `number` for `holder` (a new serial, or the shared kind-5 number).
     pub fn add(&mut self, holder: Holder<'_>, number: TicketNumber) {
-        let Holder { key_texts, key, fy, sort, issued } = holder;
+        let Holder { key, insurer, fy, sort, issued } = holder;
         self.numbers.insert(number);
-        self.by_person.insert((key.clone(), fy, sort), self.entries.len());
-        self.entries.push(Entry { key_texts: key_texts.clone(), key: key.clone(), fy, sort, number, issued, line: 0 });
+        let entries = &self.entries;
+        let rehash = |&j: &usize| person_hash(&entries[j].key, entries[j].fy, entries[j].sort);
+        self.by_person.insert_unique(person_hash(key, fy, sort), entries.len(), rehash);
+        let insurer_len = insurer.len() as u8;
+        self.entries.push(LedgerEntry { key: key.clone(), insurer_len, fy, sort, number, issued, line: 0 });
     }
 
     /// The ledger written whole (the lines read, then those this run issued) to its temporary
     /// file; it is committed with the run's other outputs.
-    pub fn write(&self, replace: bool) -> Result<CsvOut> {
+    pub fn write(&self, replace: bool) -> Result<(CsvOut, u64)> {
         let spec = OutputSpec {
             path: Some(self.path.clone()),
             encoding: self.encoding,
@@ -210,32 +238,45 @@ impl Ledger {
         };
         let mut out = CsvOut::create(&spec)?;
         out.write_header(&TICKET_LEDGER.names().collect::<Vec<_>>())?;
+        // the lines built as bytes, a batch at a time: a ledger has a million of them
+        let mut store = RowStore::new(spec.crlf, 1 << 20);
+        let mut encoder = TextEncoder::new(spec.encoding, replace);
+        let mut scratch = Vec::new();
+        let mut digits = itoa::Buffer::new();
         for (i, e) in self.entries.iter().enumerate() {
-            let [a, b, c, d] = &e.key_texts;
-            let fields = [
-                a.as_str(),
-                b,
-                c,
-                d,
-                &e.fy.0.to_string(),
-                &e.sort.code().to_string(),
-                &e.number.to_string(),
-                &format_date(e.issued),
-            ];
             let line = (i + 2) as u64;
-            out.write_texts(&fields, |col| Loc::cell(self.name.clone(), line, TICKET_LEDGER.fields[col].name))?;
+            for (col, text) in e.key_texts().into_iter().enumerate() {
+                scratch.clear();
+                encoder.encode(text, &mut scratch).map_err(|u| {
+                    u.error(Loc::cell(self.name.clone(), line, TICKET_LEDGER.fields[col].name), spec.encoding)
+                })?;
+                store.field(&scratch);
+            }
+            store.field(digits.format(e.fy.0).as_bytes());
+            store.field(&[b'0' + e.sort.code()]);
+            store.field(&e.number.digits());
+            store.field(&date_digits(e.issued));
+            store.end_row();
+            if i % 8192 == 8191 {
+                for part in store.slices() {
+                    out.write_raw(part)?;
+                }
+                store.clear();
+            }
         }
-        Ok(out)
+        for part in store.slices() {
+            out.write_raw(part)?;
+        }
+        Ok((out, encoder.replaced))
     }
 }
 
 /// One ledger line, checked on its own (year and kind digits against its 年度 and 種別).
-fn parse_line(row: &Row<'_>) -> Result<Entry> {
+fn parse_line(row: &Row<'_>) -> Result<LedgerEntry> {
     let l = &TICKET_LEDGER;
     let what = "整理番号台帳";
     let key = person_key(row, l, what)?;
-    let texts = |i| code_text(row, l, i).map(|t| t.into_owned());
-    let key_texts = [texts(0)?, texts(1)?, texts(2)?, texts(3)?];
+    let insurer_len = code_text(row, l, 0)?.len() as u8;
     let fy: FiscalYear = code_text(row, l, 4)?.parse().map_err(|e| reference_error(row, l, 4, what, e))?;
     let sort_text = code_text(row, l, 5)?;
     let sort = Sort::parse(&sort_text).ok_or_else(|| {
@@ -253,7 +294,23 @@ fn parse_line(row: &Row<'_>) -> Result<Entry> {
         return Err(Error::Ledger { loc: row.loc("整理番号"), detail });
     }
     let issued = date_field(row, l, 7, what)?.unwrap_or(fy.first_day());
-    Ok(Entry { key_texts, key, fy, sort, number, issued, line: row.line })
+    Ok(LedgerEntry { key, insurer_len, fy, sort, number, issued, line: row.line })
+}
+
+/// YYYYMMDD as bytes, without an allocation.
+fn date_digits(d: Date) -> [u8; 8] {
+    let mut v = d.year() as u32 * 10_000 + d.month() as u32 * 100 + d.day() as u32;
+    let mut out = [b'0'; 8];
+    for b in out.iter_mut().rev() {
+        *b = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+    out
+}
+
+/// The hash of a (person, 年度, 種別) the ledger is indexed by.
+fn person_hash(key: &PersonKey, fy: FiscalYear, sort: Sort) -> u64 {
+    FxBuildHasher.hash_one((key, fy, sort))
 }
 
 /// What the ledger says of a claimed ticket number, when it disagrees with the claim.

@@ -172,8 +172,8 @@ pub struct Outputs<'a> {
 }
 
 impl Outputs<'_> {
-    /// Writes `tickets` (the data, then the PDF) and `ledger`; returns the output encoding and
-    /// the characters replaced by 〓.
+    /// Writes `tickets` (the data, then the PDF) and, on another thread meanwhile, `ledger`;
+    /// returns the output encoding and the characters replaced by 〓.
     fn write(&self, tickets: &[Ticket<'_>], ledger: &ledger::Ledger) -> Result<(Encoding, u64)> {
         let c = self.common;
         let configured = self.layout.and_then(|o| o.encoding.as_deref()).map(|e| e.parse::<Encoding>());
@@ -182,14 +182,46 @@ impl Outputs<'_> {
             spec.encoding = e;
             spec.crlf = e.is_sjis();
         }
+        let (ledger_written, data) = std::thread::scope(|scope| {
+            let ledger_thread = scope.spawn(|| ledger.write(spec.replace));
+            let data = self.write_data(tickets, &spec);
+            let ledger_written = ledger_thread.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (ledger_written, data)
+        });
+        let (sink, mut replaced) = data?;
+        let (ledger_out, ledger_replaced) = ledger_written?;
+        replaced += ledger_replaced;
+        let pdf = match &c.pdf {
+            Some(path) => {
+                let face = crate::io::pdf::Typeface::load(&crate::io::pdf::find_font(c.font.as_deref())?)?;
+                let notes = &self.config.config.print.notes;
+                let bytes = pdf::render(tickets, self.config.paper(), notes, &face, self.pdf_title)?;
+                let mut s = Sink::create(Some(path))?;
+                std::io::Write::write_all(&mut s, &bytes).map_err(|e| Error::io(path, e))?;
+                Some(s)
+            }
+            None => None,
+        };
+        sink.commit()?;
+        if let Some(s) = pdf {
+            s.commit()?;
+        }
+        ledger_out.finish()?;
+        Ok((spec.encoding, replaced))
+    }
+
+    /// The ticket data in the configured layout, to its temporary file (not yet committed).
+    fn write_data(&self, tickets: &[Ticket<'_>], spec: &crate::io::OutputSpec) -> Result<(Sink, u64)> {
         let (format, header, columns) = data::layout(self.layout, self.default_columns);
         let mut writer = ColumnWriter::new(format, &columns, TextEncoder::new(spec.encoding, spec.replace), spec.crlf);
         let mut sink = Sink::create(spec.path.as_deref())?;
         let out_name = sink.name();
         let mut bytes = Vec::with_capacity(1 << 20);
         writer.start(header, TicketField::name, &mut bytes)?;
+        let mut values = Vec::with_capacity(columns.len());
         for t in tickets {
-            let values: Vec<_> = columns.iter().map(|col| t.value(col.field)).collect();
+            values.clear();
+            values.extend(columns.iter().map(|col| t.value(col.field)));
             let line = t.person.line;
             // a value the layout cannot hold is named where it was read: the master's line
             let loc = |i: usize| Loc::cell(self.master_name, line, columns[i].field.name());
@@ -205,25 +237,7 @@ impl Outputs<'_> {
             }
         }
         std::io::Write::write_all(&mut sink, &bytes).map_err(|e| Error::io(&out_name, e))?;
-        let mut replaced = writer.replaced();
-        let pdf = match &c.pdf {
-            Some(path) => {
-                let face = crate::io::pdf::Typeface::load(&crate::io::pdf::find_font(c.font.as_deref())?)?;
-                let notes = &self.config.config.print.notes;
-                let bytes = pdf::render(tickets, self.config.paper(), notes, &face, self.pdf_title)?;
-                let mut s = Sink::create(Some(path))?;
-                std::io::Write::write_all(&mut s, &bytes).map_err(|e| Error::io(path, e))?;
-                Some(s)
-            }
-            None => None,
-        };
-        let ledger_out = ledger.write(spec.replace)?;
-        sink.commit()?;
-        if let Some(s) = pdf {
-            s.commit()?;
-        }
-        replaced += ledger_out.finish()?;
-        Ok((spec.encoding, replaced))
+        Ok((sink, writer.replaced()))
     }
 }
 
@@ -252,12 +266,12 @@ impl<'c> Numbering<'_, 'c> {
     ) -> Result<(crate::domain::TicketNumber, jiff::civil::Date, bool, &'c config::Resolved)> {
         let config: &'c Loaded = self.config;
         let settings = config
-            .insurer(&person.key[0])
+            .insurer(person.key()[0])
             .ok_or_else(|| Error::TicketInsurer { loc: Loc::cell(self.master, person.line, "保険者番号") })?;
         if let Some(e) = self.ledger.find(key, self.fy, sort) {
             return Ok((e.number, e.issued, false, settings));
         }
-        let holder = ledger::Holder { key_texts: &person.key, key, fy: self.fy, sort, issued: self.issue_date };
+        let holder = ledger::Holder { key, insurer: person.key()[0], fy: self.fy, sort, issued: self.issue_date };
         let number = match shared {
             Some(n) => {
                 self.ledger.add(holder, n);

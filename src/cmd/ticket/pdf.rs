@@ -85,14 +85,15 @@ fn rows(t: &Ticket<'_>) -> Vec<(&'static str, String)> {
     }
     rows.push(("交付年月日", format_wareki(t.issued)));
     rows.push(("有効期限", format_wareki(t.valid_until)));
-    rows.push(("フリガナ", p.kana.clone()));
-    rows.push(("氏名", p.name.clone()));
-    rows.push(("性別", sex_name(&p.sex).to_string()));
+    rows.push(("フリガナ", p.kana().to_string()));
+    rows.push(("氏名", p.name().to_string()));
+    rows.push(("性別", sex_name(p.sex()).to_string()));
     rows.push(("生年月日", format_wareki(p.birth)));
-    rows.push(("保険者番号", p.key[0].clone()));
-    let branch = if p.key[3].is_empty() { String::new() } else { format!("（枝番 {}）", p.key[3]) };
-    let symbol = if p.key[1].is_empty() { String::new() } else { format!("{}・", p.key[1]) };
-    rows.push(("被保険者証 記号・番号", format!("{symbol}{}{branch}", p.key[2])));
+    let [insurer, kigo, bango, edaban] = p.key();
+    rows.push(("保険者番号", insurer.to_string()));
+    let branch = if edaban.is_empty() { String::new() } else { format!("（枝番 {edaban}）") };
+    let symbol = if kigo.is_empty() { String::new() } else { format!("{kigo}・") };
+    rows.push(("被保険者証 記号・番号", format!("{symbol}{bango}{branch}")));
     match t.level {
         None => {
             rows.push(("窓口負担 基本", copay_words(s.basic)));
@@ -130,7 +131,7 @@ fn draw(card: &mut Card<'_, '_, '_>, t: &Ticket<'_>, notes: &[String]) {
     // the issuer block
     let s = t.settings;
     let mut y = bottom + 16.0;
-    let issuer = if s.name.is_empty() { format!("保険者番号 {}", t.person.key[0]) } else { s.name.clone() };
+    let issuer = if s.name.is_empty() { format!("保険者番号 {}", t.person.key()[0]) } else { s.name.clone() };
     card.text(LEFT, y, 7.0, "発行者");
     card.text(VALUE, y, 9.0, &issuer);
     for line in [
