@@ -5,7 +5,8 @@
 # kk-stratify on PERSONS checkups (about 10 × PERSONS rows) against iconv; kk-anonymize on the
 # result rows against sha256sum; kk-backup create + verify of the generated
 # files against zip -6 -r + age -r. Best of 5 runs each (backup: one run); peak memory from
-# /usr/bin/time if present; kk-xml read/write on V08 archives of 10,000 and 100,000 checkups.
+# /usr/bin/time if present; kk-ticket issue with a ledger, and its PDF of 10,000 tickets; kk-xml
+# read/write on V08 archives of 10,000 and 100,000 checkups.
 # Usage: scripts/bench.sh BIN_DIR [PERSONS]
 set -euo pipefail
 bin=${1:-target/release}
@@ -86,6 +87,36 @@ echo "kk-limitcheck: 請求 $crows 件 ($(($(stat -c %s "$claims") / 1000000)) M
 echo "| iconv CP932→UTF-8 (請求ファイル) | kk-limitcheck | 比 | 最大メモリ |"
 echo "|---|---|---|---|"
 echo "| ${iconv_c} s | ${lc_file} s | $(echo "scale=2; $lc_file / $iconv_c" | bc)× | ${lc_mem} MB |"
+
+# kk-ticket issue (issue 16): the FY2026 受診券 of the PERSONS-person master with a ledger that
+# already holds FY2025's and FY2026's numbers (about PERSONS lines: made first, not timed; a
+# re-run leaves it as it is), against iconv over the master; then the PDF of 10,000 tickets.
+tdir="$dir/ticket"
+mkdir -p "$tdir"
+if [ ! -f "$tdir/base.csv" ]; then
+  for fy in 2025 2026; do
+    "$bin/kk-ticket" issue --fy "$fy" --as-of "$fy-04-01" --master "$gen/master.csv" --ledger "$tdir/base.csv" \
+      --issue-date "$fy-04-01" -o "$tdir/t.csv" -q
+  done
+fi
+cp "$tdir/base.csv" "$tdir/numbers.csv"
+tk=("$bin/kk-ticket" issue --fy 2026 --as-of 2026-04-01 --master "$gen/master.csv" --ledger "$tdir/numbers.csv" --issue-date 2026-04-01 -o "$tdir/t.csv" --summary-json "$tdir/s.json" -q)
+iconv_t=$(best iconv -f CP932 -t UTF-8 -o "$dir/iconv.out" "$gen/master.csv")
+tk_file=$(best "${tk[@]}")
+tk_mem=$(peak "${tk[@]}")
+cmp -s "$tdir/base.csv" "$tdir/numbers.csv" || echo "注意: 台帳が変わりました" >&2
+head -n 20001 "$gen/master.csv" > "$tdir/m20k.csv"
+rm -f "$tdir/n20k.csv"
+pdf=("$bin/kk-ticket" issue --fy 2026 --as-of 2026-04-01 --master "$tdir/m20k.csv" --ledger "$tdir/n20k.csv" --issue-date 2026-04-01 -o "$tdir/t20k.csv" --pdf "$tdir/t.pdf" -q)
+"${pdf[@]}"
+pages=$(($(wc -l < "$tdir/n20k.csv") - 1))
+tk_pdf=$(best "${pdf[@]}")
+echo
+echo "kk-ticket issue: マスタ $rows 行、台帳 $(($(wc -l < "$tdir/base.csv") - 1)) 行、受診券 $(grep -o '"written": [0-9]*' "$tdir/s.json" | grep -o '[0-9]*') 枚 (best of 5)"
+echo "| iconv CP932→UTF-8 (マスタ) | kk-ticket issue | 比 | 最大メモリ |"
+echo "|---|---|---|---|"
+echo "| ${iconv_t} s | ${tk_file} s | $(echo "scale=2; $tk_file / $iconv_t" | bc)× | ${tk_mem} MB |"
+echo "券面 PDF: $pages 枚 ${tk_pdf} s = $(echo "$pages / $tk_pdf" | bc) ページ/s"
 
 # kk-unexamined list: a PERSONS-person master and 10 × PERSONS result rows (kk-gen's results
 # repeated; the tool streams them and keeps only the examined persons), against iconv over the

@@ -219,6 +219,30 @@ fn printed_tickets_carry_every_number_and_name_and_reprint_the_same() {
     let before = std::fs::read(&pdf).unwrap();
     issue(d, "2026-04-01", &["--config", "ticket.toml", "-o", "t.csv", "--pdf", "t.pdf"]);
     assert_eq!(std::fs::read(&pdf).unwrap(), before, "a reprint is the same bytes");
+    // the example config of fixtures/ serves the demo's insurers
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/ticket.toml");
+    let r = run(
+        d,
+        "kk-ticket",
+        &[
+            "issue",
+            "--fy",
+            "2026",
+            "--as-of",
+            "2026-04-01",
+            "--master",
+            "master.csv",
+            "--config",
+            example.to_str().unwrap(),
+            "--ledger",
+            "example.csv",
+            "--issue-date",
+            "2026-04-01",
+            "-o",
+            "example-tickets.csv",
+        ],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
 }
 
 /// The co-payment a ticket carries is written as the contracts layout writes it, so a claim

@@ -78,11 +78,13 @@ fn read_targets(args: &IssueArgs, requested: InputEncoding, fy: FiscalYear, as_o
         &mut master,
         |row, _| {
             let l = &INSURED;
+            // the key is checked on every row (a bad master row is fatal), built only for a target
             let key = person_key(row, l, "被保険者マスタ")?;
             let birth = date_field(row, l, f::BIRTH, "被保険者マスタ")?.unwrap_or(as_of);
             let acquired = date_field(row, l, f::ACQUIRED, "被保険者マスタ")?.unwrap_or(as_of);
             let lost = date_field(row, l, f::LOST, "被保険者マスタ")?;
-            let status = target_status(acquired, lost, birth, fy, as_of, excluded.contains_key(&key));
+            let excluded = !excluded.is_empty() && excluded.contains_key(&key);
+            let status = target_status(acquired, lost, birth, fy, as_of, excluded);
             let person = match status {
                 TargetStatus::Target => Some((key, person(row, l, birth)?)),
                 _ => None,
