@@ -52,7 +52,7 @@ pub fn guidance(args: &GuidanceArgs) -> Result<u8> {
     let (master_name, master_enc) = (master.name().to_string(), master.encoding());
     drop(master);
 
-    let mut ledger = Ledger::read(&c.ledger, requested, master_enc)?;
+    let mut ledger = Ledger::read(&c.ledger, requested)?;
     let mut numbering =
         Numbering { ledger: &mut ledger, config: &config, master: &master_name, fy, issue_date, fresh: 0 };
     let levels_name = args.levels.display().to_string();

@@ -25,8 +25,13 @@ pub fn issue(args: &IssueArgs) -> Result<u8> {
     let issue_date = parse_date_option(&c.issue_date, "--issue-date")?;
     let config = c.config()?;
     let requested = c.encoding.resolve()?;
-    let read = read_targets(args, requested, fy, as_of)?;
-    let mut ledger = Ledger::read(&c.ledger, requested, read.encoding)?;
+    // the ledger is read while the master is (a bad master is reported before a bad ledger)
+    let (read, ledger) = std::thread::scope(|scope| {
+        let ledger = scope.spawn(|| Ledger::read(&c.ledger, requested));
+        let read = read_targets(args, requested, fy, as_of);
+        (read, ledger.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+    });
+    let (read, mut ledger) = (read?, ledger?);
     let mut numbering =
         Numbering { ledger: &mut ledger, config: &config, master: &read.name, fy, issue_date, fresh: 0 };
     let mut tickets = Vec::with_capacity(read.targets.len());

@@ -102,7 +102,8 @@ pub struct Holder<'a> {
 pub struct Ledger {
     path: std::path::PathBuf,
     name: String,
-    encoding: Encoding,
+    /// the encoding the ledger was read in (None: a new ledger)
+    encoding: Option<Encoding>,
     entries: Vec<LedgerEntry>,
     /// how many entries were read
     pub read: usize,
@@ -117,13 +118,13 @@ pub struct Ledger {
 }
 
 impl Ledger {
-    /// Reads the ledger at `path`; a missing file is an empty ledger written in `default_enc`.
-    pub fn read(path: &Path, requested: InputEncoding, default_enc: Encoding) -> Result<Ledger> {
+    /// Reads the ledger at `path`; a missing file is an empty ledger.
+    pub fn read(path: &Path, requested: InputEncoding) -> Result<Ledger> {
         let name = path.display().to_string();
         let mut ledger = Ledger {
             path: path.into(),
             name: name.clone(),
-            encoding: default_enc,
+            encoding: None,
             entries: Vec::new(),
             read: 0,
             by_person: HashTable::new(),
@@ -135,7 +136,7 @@ impl Ledger {
             return Ok(ledger);
         }
         let mut input = CsvInput::open(Some(path), requested, &TICKET_LEDGER, None)?;
-        ledger.encoding = input.encoding();
+        ledger.encoding = Some(input.encoding());
         let mut entries = Vec::new();
         read_input(&mut input, |row, _| parse_line(row).map(Some), |e| entries.push(e))?;
         ledger.read = entries.len();
@@ -227,15 +228,11 @@ impl Ledger {
         self.entries.push(LedgerEntry { key: key.clone(), insurer_len, fy, sort, number, issued, line: 0 });
     }
 
-    /// The ledger written whole (the lines read, then those this run issued) to its temporary
+    /// The ledger written whole (in the encoding it was read in, a new one in `new_enc`) (the lines read, then those this run issued) to its temporary
     /// file; it is committed with the run's other outputs.
-    pub fn write(&self, replace: bool) -> Result<(CsvOut, u64)> {
-        let spec = OutputSpec {
-            path: Some(self.path.clone()),
-            encoding: self.encoding,
-            replace,
-            crlf: self.encoding.is_sjis(),
-        };
+    pub fn write(&self, new_enc: Encoding, replace: bool) -> Result<(CsvOut, u64)> {
+        let encoding = self.encoding.unwrap_or(new_enc);
+        let spec = OutputSpec { path: Some(self.path.clone()), encoding, replace, crlf: encoding.is_sjis() };
         let mut out = CsvOut::create(&spec)?;
         out.write_header(&TICKET_LEDGER.names().collect::<Vec<_>>())?;
         // the lines built as bytes, a batch at a time: a ledger has a million of them
@@ -334,7 +331,7 @@ impl TicketBook {
         if !path.is_file() {
             return Err(Error::io(path, std::io::Error::from(std::io::ErrorKind::NotFound)));
         }
-        let ledger = Ledger::read(path, requested, Encoding::Utf8)?;
+        let ledger = Ledger::read(path, requested)?;
         let mut book = FxHashMap::default();
         book.reserve(ledger.entries.len());
         for e in ledger.entries {

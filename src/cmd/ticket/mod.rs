@@ -183,7 +183,7 @@ impl Outputs<'_> {
             spec.crlf = e.is_sjis();
         }
         let (ledger_written, data) = std::thread::scope(|scope| {
-            let ledger_thread = scope.spawn(|| ledger.write(spec.replace));
+            let ledger_thread = scope.spawn(|| ledger.write(self.master_enc, spec.replace));
             let data = self.write_data(tickets, &spec);
             let ledger_written = ledger_thread.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
             (ledger_written, data)
@@ -211,6 +211,7 @@ impl Outputs<'_> {
     }
 
     /// The ticket data in the configured layout, to its temporary file (not yet committed).
+    /// (Encoding the rows on more threads did not pay: the ledger is written meanwhile.)
     fn write_data(&self, tickets: &[Ticket<'_>], spec: &crate::io::OutputSpec) -> Result<(Sink, u64)> {
         let (format, header, columns) = data::layout(self.layout, self.default_columns);
         let mut writer = ColumnWriter::new(format, &columns, TextEncoder::new(spec.encoding, spec.replace), spec.crlf);
@@ -218,19 +219,8 @@ impl Outputs<'_> {
         let out_name = sink.name();
         let mut bytes = Vec::with_capacity(1 << 20);
         writer.start(header, TicketField::name, &mut bytes)?;
-        let mut values = Vec::with_capacity(columns.len());
         for t in tickets {
-            values.clear();
-            values.extend(columns.iter().map(|col| t.value(col.field)));
-            let line = t.person.line;
-            // a value the layout cannot hold is named where it was read: the master's line
-            let loc = |i: usize| Loc::cell(self.master_name, line, columns[i].field.name());
-            let too_wide = |w: TooWide| Error::InvalidValue {
-                loc: Loc::cell(self.master_name, line, columns[w.column].field.name()),
-                code: crate::error::FieldError::TooLong.code(),
-                message: "固定長の出力レイアウトの幅に収まりません",
-            };
-            writer.row(&values, &mut bytes, loc, too_wide)?;
+            self.encode_row(&mut writer, &columns, t, &mut bytes)?;
             if bytes.len() > 1 << 20 {
                 std::io::Write::write_all(&mut sink, &bytes).map_err(|e| Error::io(&out_name, e))?;
                 bytes.clear();
@@ -238,6 +228,26 @@ impl Outputs<'_> {
         }
         std::io::Write::write_all(&mut sink, &bytes).map_err(|e| Error::io(&out_name, e))?;
         Ok((sink, writer.replaced()))
+    }
+
+    /// One ticket's row; a value the layout cannot hold is named where it was read: the
+    /// master's line and the column.
+    fn encode_row(
+        &self,
+        writer: &mut ColumnWriter<'_, TicketField>,
+        columns: &[crate::io::columns::Column<TicketField>],
+        t: &Ticket<'_>,
+        bytes: &mut Vec<u8>,
+    ) -> Result<()> {
+        let values: Vec<_> = columns.iter().map(|col| t.value(col.field)).collect();
+        let line = t.person.line;
+        let loc = |i: usize| Loc::cell(self.master_name, line, columns[i].field.name());
+        let too_wide = |w: TooWide| Error::InvalidValue {
+            loc: Loc::cell(self.master_name, line, columns[w.column].field.name()),
+            code: crate::error::FieldError::TooLong.code(),
+            message: "固定長の出力レイアウトの幅に収まりません",
+        };
+        writer.row(&values, bytes, loc, too_wide)
     }
 }
 
