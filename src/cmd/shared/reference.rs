@@ -1,6 +1,7 @@
 //! Readers of the reference files several tools share: person keys and dates of a row, the
 //! 告示 exclusions of a fiscal year, the persons examined in a fiscal year.
 
+use std::borrow::Cow;
 use std::path::Path;
 
 use jiff::civil::Date;
@@ -16,12 +17,20 @@ use crate::layout::{EXCLUSIONS, Layout, RESULT_PERSONS};
 /// The person key of a row whose layout starts with 保険者番号, 記号, 番号, 枝番; a bad value
 /// is fatal (a reference file must be right).
 pub fn person_key(row: &Row<'_>, l: &Layout, what: &'static str) -> Result<PersonKey> {
+    let [insurer, kigo, bango, edaban] = key_texts(row, l, what)?;
+    Ok(PersonKey::from_checked(&insurer, &kigo, &bango, &edaban))
+}
+
+/// The key columns of such a row, checked as [`person_key`] checks them, without building the
+/// key (for a tool that needs the key of only some rows).
+pub fn key_texts<'r>(row: &'r Row<'_>, l: &Layout, what: &'static str) -> Result<[Cow<'r, str>; 4]> {
     let insurer = code_text(row, l, 0)?;
     InsurerNumber::check(&insurer).map_err(|e| reference_error(row, l, 0, what, e))?;
-    if code_text(row, l, 2)?.is_empty() {
+    let bango = code_text(row, l, 2)?;
+    if bango.is_empty() {
         return Err(reference_error(row, l, 2, what, FieldError::Required));
     }
-    Ok(PersonKey::from_checked(&insurer, &code_text(row, l, 1)?, &code_text(row, l, 2)?, &code_text(row, l, 3)?))
+    Ok([insurer, code_text(row, l, 1)?, bango, code_text(row, l, 3)?])
 }
 
 /// A date field; None when an optional field is empty. A bad date is fatal.

@@ -24,14 +24,15 @@ pub struct Person {
 }
 
 impl Person {
-    /// From the fields in [`Person`]'s order.
-    pub fn new(fields: [&str; 9], birth: Date, line: u64) -> Person {
-        let mut text = String::with_capacity(fields.iter().map(|f| f.len()).sum());
-        let ends = fields.map(|f| {
-            text.push_str(f);
-            text.len() as u32
-        });
-        Person { text, ends, birth, line }
+    /// An empty person, to [`Person::push`] the fields to in [`Person`]'s order.
+    pub fn start(birth: Date, line: u64, capacity: usize) -> Person {
+        Person { text: String::with_capacity(capacity), ends: [0; 9], birth, line }
+    }
+
+    /// Appends field `i` (they come in order).
+    pub fn push(&mut self, i: usize, field: &str) {
+        self.text.push_str(field);
+        self.ends[i.min(8)] = self.text.len() as u32;
     }
 
     fn field(&self, i: usize) -> &str {

@@ -12,7 +12,7 @@ use super::data::{GUIDANCE_COLUMNS, Level, Person, Ticket};
 use super::issue::person;
 use super::ledger::{Ledger, Sort};
 use super::{GuidanceArgs, Numbering, Outputs, TOOL, finish};
-use crate::cmd::shared::reference::{date_field, person_key};
+use crate::cmd::shared::reference::{date_field, key_texts, person_key};
 use crate::cmd::shared::{
     code_text, leave_to_exit, parse_date_option, parse_fy, read_input, read_rows, reference_error,
 };
@@ -158,13 +158,14 @@ fn read_persons(
     let mut persons: FxHashMap<PersonKey, Person> = FxHashMap::default();
     read_input(
         master,
-        |row, _| {
-            let key = person_key(row, &INSURED, "被保険者マスタ")?;
+        |row, scratch| {
+            let parts = key_texts(row, &INSURED, "被保険者マスタ")?;
+            let key = PersonKey::from_checked(&parts[0], &parts[1], &parts[2], &parts[3]);
             if !wanted.contains_key(&key) {
                 return Ok(None);
             }
             let birth = date_field(row, &INSURED, f::BIRTH, "被保険者マスタ")?.unwrap_or(fy.first_day());
-            Ok(Some((key, person(row, &INSURED, birth)?)))
+            Ok(Some((key, person(row, &INSURED, parts, birth, scratch)?)))
         },
         |(key, p)| {
             persons.entry(key).or_insert(p);

@@ -8,7 +8,7 @@ use super::config::Loaded;
 use super::data::{CHECKUP_COLUMNS, Person, Ticket};
 use super::ledger::{Ledger, Sort};
 use super::{IssueArgs, Numbering, Outputs, TOOL, finish};
-use crate::cmd::shared::reference::{date_field, exclusions_in, person_key};
+use crate::cmd::shared::reference::{date_field, exclusions_in, key_texts};
 use crate::cmd::shared::{code_text, leave_to_exit, parse_date_option, parse_fy, read_input};
 use crate::console::{Tally, thousands};
 use crate::domain::{FiscalYear, PersonKey, TargetStatus, target_status};
@@ -81,17 +81,23 @@ fn read_targets(args: &IssueArgs, requested: InputEncoding, fy: FiscalYear, as_o
     let mut targets: Vec<(PersonKey, Person)> = Vec::new();
     read_input(
         &mut master,
-        |row, _| {
+        |row, scratch| {
             let l = &INSURED;
             // the key is checked on every row (a bad master row is fatal), built only for a target
-            let key = person_key(row, l, "被保険者マスタ")?;
+            let parts = key_texts(row, l, "被保険者マスタ")?;
             let birth = date_field(row, l, f::BIRTH, "被保険者マスタ")?.unwrap_or(as_of);
             let acquired = date_field(row, l, f::ACQUIRED, "被保険者マスタ")?.unwrap_or(as_of);
             let lost = date_field(row, l, f::LOST, "被保険者マスタ")?;
-            let excluded = !excluded.is_empty() && excluded.contains_key(&key);
-            let status = target_status(acquired, lost, birth, fy, as_of, excluded);
+            let is_excluded = !excluded.is_empty() && {
+                PersonKey::join_into(&parts[0], &parts[1], &parts[2], &parts[3], scratch);
+                excluded.contains_key(scratch.as_str())
+            };
+            let status = target_status(acquired, lost, birth, fy, as_of, is_excluded);
             let person = match status {
-                TargetStatus::Target => Some((key, person(row, l, birth)?)),
+                TargetStatus::Target => {
+                    let key = PersonKey::from_checked(&parts[0], &parts[1], &parts[2], &parts[3]);
+                    Some((key, person(row, l, parts, birth, scratch)?))
+                }
                 _ => None,
             };
             Ok(Some((status, person)))
@@ -147,23 +153,26 @@ fn closing(tally: &mut Tally, read: &Read, fy: FiscalYear, as_of: jiff::civil::D
     ))
 }
 
-/// The person columns of a master row (the master is kk-import's output: normalized).
-pub fn person(row: &Row<'_>, l: &Layout, birth: jiff::civil::Date) -> Result<Person> {
-    let code = |i| code_text(row, l, i);
-    let text = |i| row.text(i, l);
-    let (kana, name, address) = (text(f::KANA)?, text(f::NAME)?, text(f::ADDRESS)?);
-    let fields = [
-        &*code(f::INSURER)?,
-        &*code(f::KIGO)?,
-        &*code(f::BANGO)?,
-        &*code(f::EDABAN)?,
-        kana.trim(),
-        name.trim(),
-        &*code(f::SEX)?,
-        &*code(f::POSTCODE)?,
-        address.trim(),
-    ];
-    Ok(Person::new(fields, birth, row.line))
+/// The person columns of a master row (the master is kk-import's output: normalized), its key
+/// columns already read; `buf` is scratch space for decoding.
+pub fn person(
+    row: &Row<'_>,
+    l: &Layout,
+    key: [std::borrow::Cow<'_, str>; 4],
+    birth: jiff::civil::Date,
+    buf: &mut String,
+) -> Result<Person> {
+    let mut p = Person::start(birth, row.line, row.raw(f::KANA).len() * 3 / 2 + row.raw(f::ADDRESS).len() * 3 / 2 + 48);
+    for (i, k) in key.iter().enumerate() {
+        p.push(i, k);
+    }
+    for (i, field) in [(4, f::KANA), (5, f::NAME)] {
+        p.push(i, row.text_in(field, l, buf)?.1.trim());
+    }
+    p.push(6, &code_text(row, l, f::SEX)?);
+    p.push(7, &code_text(row, l, f::POSTCODE)?);
+    p.push(8, row.text_in(f::ADDRESS, l, buf)?.1.trim());
+    Ok(p)
 }
 
 /// The serial range of a person's insurer is used up.

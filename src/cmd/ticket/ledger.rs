@@ -228,6 +228,12 @@ impl Ledger {
         self.entries.push(LedgerEntry { key: key.clone(), insurer_len, fy, sort, number, issued, line: 0 });
     }
 
+    /// Whether the run changed the ledger (a number issued, or no ledger yet): a run that issues
+    /// nothing leaves the file as it is.
+    pub fn changed(&self) -> bool {
+        self.encoding.is_none() || self.entries.len() > self.read
+    }
+
     /// The ledger written whole (in the encoding it was read in, a new one in `new_enc`) (the lines read, then those this run issued) to its temporary
     /// file; it is committed with the run's other outputs.
     pub fn write(&self, new_enc: Encoding, replace: bool) -> Result<(CsvOut, u64)> {

@@ -182,15 +182,25 @@ impl Outputs<'_> {
             spec.encoding = e;
             spec.crlf = e.is_sjis();
         }
+        // the ledger, when it changed, is written on another thread meanwhile; else the rows
+        // are encoded on every core
         let (ledger_written, data) = std::thread::scope(|scope| {
-            let ledger_thread = scope.spawn(|| ledger.write(self.master_enc, spec.replace));
-            let data = self.write_data(tickets, &spec);
-            let ledger_written = ledger_thread.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+            let changed = ledger.changed();
+            let ledger_thread = changed.then(|| scope.spawn(|| ledger.write(self.master_enc, spec.replace)));
+            let threads = if changed { 1 } else { crate::io::worker_count() };
+            let data = self.write_data(tickets, &spec, threads);
+            let ledger_written =
+                ledger_thread.map(|t| t.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).transpose();
             (ledger_written, data)
         });
         let (sink, mut replaced) = data?;
-        let (ledger_out, ledger_replaced) = ledger_written?;
-        replaced += ledger_replaced;
+        let ledger_out = match ledger_written? {
+            Some((out, r)) => {
+                replaced += r;
+                Some(out)
+            }
+            None => None,
+        };
         let pdf = match &c.pdf {
             Some(path) => {
                 let face = crate::io::pdf::Typeface::load(&crate::io::pdf::find_font(c.font.as_deref())?)?;
@@ -206,28 +216,50 @@ impl Outputs<'_> {
         if let Some(s) = pdf {
             s.commit()?;
         }
-        ledger_out.finish()?;
+        if let Some(out) = ledger_out {
+            out.finish()?;
+        }
         Ok((spec.encoding, replaced))
     }
 
-    /// The ticket data in the configured layout, to its temporary file (not yet committed).
-    /// (Encoding the rows on more threads did not pay: the ledger is written meanwhile.)
-    fn write_data(&self, tickets: &[Ticket<'_>], spec: &crate::io::OutputSpec) -> Result<(Sink, u64)> {
+    /// The ticket data in the configured layout, to its temporary file (not yet committed): the
+    /// rows encoded in `threads` parts at once, written in order.
+    fn write_data(&self, tickets: &[Ticket<'_>], spec: &crate::io::OutputSpec, threads: usize) -> Result<(Sink, u64)> {
         let (format, header, columns) = data::layout(self.layout, self.default_columns);
-        let mut writer = ColumnWriter::new(format, &columns, TextEncoder::new(spec.encoding, spec.replace), spec.crlf);
+        let encoder = || TextEncoder::new(spec.encoding, spec.replace);
         let mut sink = Sink::create(spec.path.as_deref())?;
         let out_name = sink.name();
-        let mut bytes = Vec::with_capacity(1 << 20);
-        writer.start(header, TicketField::name, &mut bytes)?;
-        for t in tickets {
-            self.encode_row(&mut writer, &columns, t, &mut bytes)?;
-            if bytes.len() > 1 << 20 {
+        let mut head = Vec::new();
+        ColumnWriter::new(format, &columns, encoder(), spec.crlf).start(header, TicketField::name, &mut head)?;
+        std::io::Write::write_all(&mut sink, &head).map_err(|e| Error::io(&out_name, e))?;
+        let mut replaced = 0;
+        // parts of at most 64k rows, `threads` of them at a time
+        for batch in tickets.chunks((1 << 16) * threads.max(1)) {
+            let size = batch.len().div_ceil(threads.max(1)).max(1);
+            let parts: Vec<Result<(Vec<u8>, u64)>> = std::thread::scope(|scope| {
+                let columns = &columns;
+                let handles: Vec<_> = batch
+                    .chunks(size)
+                    .map(|part| {
+                        scope.spawn(move || {
+                            let mut writer = ColumnWriter::new(format, columns, encoder(), spec.crlf);
+                            let mut bytes = Vec::with_capacity(part.len() * 200);
+                            for t in part {
+                                self.encode_row(&mut writer, columns, t, &mut bytes)?;
+                            }
+                            Ok((bytes, writer.replaced()))
+                        })
+                    })
+                    .collect();
+                handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
+            });
+            for part in parts {
+                let (bytes, r) = part?;
                 std::io::Write::write_all(&mut sink, &bytes).map_err(|e| Error::io(&out_name, e))?;
-                bytes.clear();
+                replaced += r;
             }
         }
-        std::io::Write::write_all(&mut sink, &bytes).map_err(|e| Error::io(&out_name, e))?;
-        Ok((sink, writer.replaced()))
+        Ok((sink, replaced))
     }
 
     /// One ticket's row; a value the layout cannot hold is named where it was read: the
