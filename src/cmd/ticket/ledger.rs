@@ -14,7 +14,7 @@ use std::hash::BuildHasher;
 
 use hashbrown::HashTable;
 use hashbrown::hash_table::Entry;
-use rustc_hash::{FxBuildHasher, FxHashMap, FxHashSet};
+use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use crate::cmd::shared::reference::{date_field, person_key};
 use crate::cmd::shared::{code_text, read_input, reference_error};
@@ -79,6 +79,8 @@ pub struct LedgerEntry {
     pub issued: Date,
     /// the ledger's line (0 for a number issued by this run)
     pub line: u64,
+    /// [`person_hash`] of (key, fy, sort), computed where the line was parsed
+    hash: u64,
 }
 
 impl LedgerEntry {
@@ -111,8 +113,8 @@ pub struct Ledger {
     by_person: HashTable<usize>,
     /// serials taken per (年度, kind digit), sorted, for finding the next free one in a range
     taken: FxHashMap<(FiscalYear, u8), Vec<u32>>,
-    /// every number in the ledger
-    numbers: FxHashSet<TicketNumber>,
+    /// every number in the ledger → its first entry
+    numbers: FxHashMap<TicketNumber, usize>,
     /// the next serial of each (年度, kind digit, range start)
     cursors: FxHashMap<(FiscalYear, u8, u32), u32>,
 }
@@ -129,7 +131,7 @@ impl Ledger {
             read: 0,
             by_person: HashTable::new(),
             taken: FxHashMap::default(),
-            numbers: FxHashSet::default(),
+            numbers: FxHashMap::default(),
             cursors: FxHashMap::default(),
         };
         if !path.exists() {
@@ -144,10 +146,9 @@ impl Ledger {
         numbers.reserve(entries.len());
         ledger.by_person.reserve(entries.len(), |_| 0);
         for (i, e) in entries.iter().enumerate() {
-            let hash = person_hash(&e.key, e.fy, e.sort);
             let same = |&j: &usize| entries[j].key == e.key && entries[j].fy == e.fy && entries[j].sort == e.sort;
-            let rehash = |&j: &usize| person_hash(&entries[j].key, entries[j].fy, entries[j].sort);
-            match ledger.by_person.entry(hash, same, rehash) {
+            let rehash = |&j: &usize| entries[j].hash;
+            match ledger.by_person.entry(e.hash, same, rehash) {
                 Entry::Occupied(o) => {
                     return Err(Error::Ledger {
                         loc: Loc::line(name.clone(), e.line),
@@ -178,7 +179,7 @@ impl Ledger {
             serials.sort_unstable();
             serials.dedup();
         }
-        ledger.numbers = numbers.into_keys().collect();
+        ledger.numbers = numbers;
         ledger.entries = entries;
         Ok(ledger)
     }
@@ -205,7 +206,7 @@ impl Ledger {
             }
         });
         // a serial taken out of order (a range moved in the config) is passed over
-        while *next <= range.1 && TicketNumber::new(fy, kind, *next).is_some_and(|n| self.numbers.contains(&n)) {
+        while *next <= range.1 && TicketNumber::new(fy, kind, *next).is_some_and(|n| self.numbers.contains_key(&n)) {
             *next += 1;
         }
         if *next > range.1 {
@@ -220,12 +221,12 @@ impl Ledger {
     /// Records `number` for `holder` (a new serial, or the shared kind-5 number).
     pub fn add(&mut self, holder: Holder<'_>, number: TicketNumber) {
         let Holder { key, insurer, fy, sort, issued } = holder;
-        self.numbers.insert(number);
+        self.numbers.entry(number).or_insert(self.entries.len());
         let entries = &self.entries;
-        let rehash = |&j: &usize| person_hash(&entries[j].key, entries[j].fy, entries[j].sort);
-        self.by_person.insert_unique(person_hash(key, fy, sort), entries.len(), rehash);
+        let hash = person_hash(key, fy, sort);
+        self.by_person.insert_unique(hash, entries.len(), |&j: &usize| entries[j].hash);
         let insurer_len = insurer.len() as u8;
-        self.entries.push(LedgerEntry { key: key.clone(), insurer_len, fy, sort, number, issued, line: 0 });
+        self.entries.push(LedgerEntry { key: key.clone(), insurer_len, fy, sort, number, issued, line: 0, hash });
     }
 
     /// Whether the run changed the ledger (a number issued, or no ledger yet): a run that issues
@@ -297,7 +298,8 @@ fn parse_line(row: &Row<'_>) -> Result<LedgerEntry> {
         return Err(Error::Ledger { loc: row.loc("整理番号"), detail });
     }
     let issued = date_field(row, l, 7, what)?.unwrap_or(fy.first_day());
-    Ok(LedgerEntry { key, insurer_len, fy, sort, number, issued, line: row.line })
+    let hash = person_hash(&key, fy, sort);
+    Ok(LedgerEntry { key, insurer_len, fy, sort, number, issued, line: row.line, hash })
 }
 
 /// YYYYMMDD as bytes, without an allocation.
