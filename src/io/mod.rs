@@ -26,3 +26,21 @@ pub use names::{STDIN_NAME, STDOUT_NAME, display_name, is_std};
 pub use output::{CsvOut, OutputSpec, RecordBuf, Sink};
 pub use pipeline::{for_each_batch, worker_count};
 pub use store::{RowRef, RowStore, push_field, text_row};
+
+/// A TOML settings file (a layout, finance.toml, ticket.toml) read into `T`: an unreadable file
+/// is E001, a file that does not parse is the error `wrap` makes of the parser's words on one
+/// line — with `quote_hint` first when a Japanese key was left unquoted, the usual slip.
+pub fn toml_file<T: serde::de::DeserializeOwned>(
+    path: &std::path::Path,
+    quote_hint: &str,
+    wrap: impl Fn(String) -> crate::error::Error,
+) -> crate::error::Result<T> {
+    let text = std::fs::read_to_string(path).map_err(|e| crate::error::Error::io(path, e))?;
+    toml::from_str(&text).map_err(|e| {
+        let mut detail = e.to_string().trim_end().replace('\n', " ");
+        if detail.contains("unquoted key") {
+            detail.insert_str(0, quote_hint);
+        }
+        wrap(detail)
+    })
+}

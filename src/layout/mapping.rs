@@ -40,14 +40,8 @@ pub enum ColumnRef {
 
 impl LayoutFile {
     pub fn load(path: &Path) -> Result<LayoutFile> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let lf: LayoutFile = toml::from_str(&text).map_err(|e| {
-            let mut detail = e.to_string().trim_end().replace('\n', " ");
-            if detail.contains("unquoted key") {
-                detail.insert_str(0, "日本語の列名は \"保険者番号\" のように引用符で囲んでください: ");
-            }
-            Error::Layout { path: path.into(), detail }
-        })?;
+        let hint = "日本語の列名は \"保険者番号\" のように引用符で囲んでください: ";
+        let lf: LayoutFile = crate::io::toml_file(path, hint, |detail| Error::Layout { path: path.into(), detail })?;
         for (name, col) in &lf.columns {
             if let ColumnRef::Position(0) = col {
                 return Err(Error::Layout {

@@ -201,15 +201,8 @@ impl Loaded {
     }
 
     pub fn load(path: &Path) -> Result<Loaded> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         let bad = |detail: String| Error::Config { path: path.into(), detail };
-        let config: Config = toml::from_str(&text).map_err(|e| {
-            let mut detail = e.to_string().trim_end().replace('\n', " ");
-            if detail.contains("unquoted key") {
-                detail.insert_str(0, "日本語のキーは引用符で囲んでください: ");
-            }
-            bad(detail)
-        })?;
+        let config: Config = crate::io::toml_file(path, "日本語のキーは引用符で囲んでください: ", bad)?;
         for (name, out) in [("checkup_output", &config.checkup_output), ("guidance_output", &config.guidance_output)] {
             if let Some(o) = out {
                 if let Some(p) = columns::problem(o.format, &o.columns) {
