@@ -229,7 +229,8 @@ impl Loaded {
             if section.serials.is_some() {
                 ranges.push((r.serials.0, r.serials.1, number));
             }
-            insurers.insert(n.into_owned(), r);
+            // 6 and 8 digits name one insurer (`130013` = `00130013`), as in a person key
+            insurers.insert(format!("{n:0>8}"), r);
         }
         if !ranges.is_empty() && ranges.len() != config.insurer.len() {
             return Err(bad(
@@ -248,12 +249,13 @@ impl Loaded {
         Ok(Loaded { config, path: Some(path.into()), insurers, default })
     }
 
-    /// The settings of insurer `number` (normalized); None when a config is given and does
-    /// not name it.
+    /// The settings of insurer `number` (normalized, 6 or 8 digits); None when a config is
+    /// given and does not name it.
     pub fn insurer(&self, number: &str) -> Option<&Resolved> {
         match self.path {
             None => Some(&self.default),
-            Some(_) => self.insurers.get(number),
+            Some(_) if number.len() == 8 => self.insurers.get(number),
+            Some(_) => self.insurers.get(&format!("{number:0>8}")),
         }
     }
 
