@@ -40,9 +40,12 @@ pub enum Command {
     /// 年度の特定健診の対象者全員に受診券を発行する (整理番号は台帳で固定)
     #[command(after_help = "\
 例:
-  kk-ticket issue --fy 2026 --as-of 2026-04-01 --master master.csv --ledger numbers.csv --issue-date 2026-04-01 -o tickets.csv
-  kk-ticket issue --fy 2026 --as-of 2026-04-01 --master master.csv --exclusions jogai.csv --config ticket.toml --ledger numbers.csv --issue-date R8.4.1 -o tickets.csv --pdf tickets.pdf
-  kk-ticket issue --fy 2026 --as-of 2026-10-01 --master master.csv --ledger numbers.csv --issue-date 2026-10-01 --only-new -o new-tickets.csv
+  kk-ticket issue --fy 2026 --as-of 2026-04-01 --master master.csv \\
+      --ledger numbers.csv --issue-date 2026-04-01 -o tickets.csv
+  kk-ticket issue --fy 2026 --as-of 2026-04-01 --master master.csv --exclusions jogai.csv \\
+      --config ticket.toml --ledger numbers.csv --issue-date R8.4.1 -o tickets.csv --pdf tickets.pdf
+  kk-ticket issue --fy 2026 --as-of 2026-10-01 --master master.csv \\
+      --ledger numbers.csv --issue-date 2026-10-01 --only-new -o new-tickets.csv
 
 対象者は kk-unexamined list と同じ規則です: 基準日に資格があり、年度末年齢が40〜75歳で、基準日に75歳の誕生日より前の人。
 年度と重なる除外事由のある人は除きます。整理番号は 年度下2桁 + 種別 (1 受診券、初回面接を健診当日に行う保険者は 5) + 8桁の連番。
@@ -54,8 +57,10 @@ pub enum Command {
     /// 階層化結果 (kk-stratify) の積極的支援・動機付け支援の人に利用券を発行する
     #[command(after_help = "\
 例:
-  kk-ticket guidance --fy 2026 --levels levels.csv --master master.csv --ledger numbers.csv --issue-date 2026-07-01 -o guidance-tickets.csv
-  kk-ticket guidance --fy 2026 --levels levels.csv --master master.csv --config ticket.toml --ledger numbers.csv --issue-date R8.7.1 -o riyouken.csv --pdf riyouken.pdf
+  kk-ticket guidance --fy 2026 --levels levels.csv --master master.csv \\
+      --ledger numbers.csv --issue-date 2026-07-01 -o guidance-tickets.csv
+  kk-ticket guidance --fy 2026 --levels levels.csv --master master.csv --config ticket.toml \\
+      --ledger numbers.csv --issue-date R8.7.1 -o riyouken.csv --pdf riyouken.pdf
 
 年度内の受診日の行のうち、人ごとに最も早い受診日の行を使います (同じ日なら先の行)。保健指導レベル 1 は積極的支援 (種別 2)、
 2 は動機付け支援 (種別 3) の利用券です。受診券の整理番号の種別が 5 (初回面接を健診当日) の人は、受診券と同じ番号を使います。
