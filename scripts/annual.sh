@@ -17,10 +17,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=scripts/lib.sh
 source "$here/lib.sh"
 
-usage() {
-  sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
-}
-
 parse_options "$@"
 set -- "${args[@]}"
 [ $# -ge 1 ] || die 2 "年度 (例 2025) を指定してください (--help)"

@@ -12,6 +12,11 @@ die() { # die CODE MESSAGE: one line on stderr, then exit
   exit "$1"
 }
 
+# usage: the script's opening comment (after the shebang, up to the first line of code), as text.
+usage() {
+  awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$0"
+}
+
 # parse_options "$@": --config FILE, -q, --help; sets config, quiet and args (the rest).
 parse_options() {
   config=""

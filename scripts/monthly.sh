@@ -15,10 +15,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=scripts/lib.sh
 source "$here/lib.sh"
 
-usage() {
-  sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'
-}
-
 parse_options "$@"
 set -- "${args[@]}"
 [ $# -eq 1 ] || die 2 "処理年月 (YYYYMM) を1つ指定してください (--help)"

@@ -326,3 +326,25 @@ fn a_month_that_arrives_as_xml_is_checked_read_and_processed() {
     // the claims read from XML reach the limit check: kk-gen's planted price problems are found
     assert!(md.contains("| claims.csv | L103 | 1 |") && md.contains("| claims.csv | L108 | 1 |"), "{md}");
 }
+
+/// `--help` prints the script's usage text and nothing of its code, ending with the exit codes.
+#[test]
+fn script_help_is_the_usage_text_only() {
+    for name in ["monthly.sh", "annual.sh"] {
+        let o = Command::new("bash").arg(script(name)).arg("--help").stdin(Stdio::null()).output().unwrap();
+        assert!(o.status.success(), "{name}");
+        let text = String::from_utf8(o.stdout).unwrap();
+        assert!(
+            text.starts_with(&format!(
+                "{}: scripts/{name} [--config kk.conf]",
+                if name == "monthly.sh" { "月次バッチ" } else { "年次 (法定報告)" }
+            )),
+            "{name}: {text}"
+        );
+        let last = text.trim_end().lines().last().unwrap_or("");
+        assert!(last.contains("処理中"), "{name} ends with its exit codes: «{last}»");
+        for code in ["set -", "prog=", "here=", "shellcheck", "source "] {
+            assert!(!text.contains(code), "{name}: «{code}» in its help");
+        }
+    }
+}
