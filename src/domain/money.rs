@@ -74,9 +74,7 @@ impl Copay {
             _ => Err(FieldError::Code),
         }
     }
-}
 
-impl Copay {
     /// 窓口負担種別 (MHLW 別表6: 1–4).
     pub fn code(self) -> u8 {
         match self {

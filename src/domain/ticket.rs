@@ -128,7 +128,8 @@ impl FromStr for TicketNumber {
 
 impl fmt::Display for TicketNumber {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:011}", self.0)
+        // the one formatter of a number: its digits
+        f.write_str(std::str::from_utf8(&self.digits()).unwrap_or_default())
     }
 }
 

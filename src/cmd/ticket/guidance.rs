@@ -191,6 +191,7 @@ fn closing(tally: &mut Tally, levels: &Levels, fy: FiscalYear, n: [u64; 3]) -> S
         .set("numbers_new", fresh)
         .set("ledger_before", before)
         .set("written", written);
+    tally.rows_out = written;
     format!(
         "{}年度: 階層化結果 {} 行 (他の年度 {} 行) → 利用券の対象 {} 人 (積極的支援 {}・動機付け支援 {}) → 利用券 {} 枚を書き出し \
          (番号: 台帳どおり {}・新規 {}); 台帳 {} → {} 件",

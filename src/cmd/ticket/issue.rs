@@ -135,6 +135,7 @@ fn closing(tally: &mut Tally, read: &Read, fy: FiscalYear, as_of: jiff::civil::D
         .set("numbers_new", fresh)
         .set("ledger_before", before)
         .set("written", written);
+    tally.rows_out = written;
     Ok(format!(
         "{}年度 基準日 {}: マスタ {} 行 → 対象者 {} 人 (資格なし {}・年齢外 {}・除外 {} を除く) → 受診券 {} 枚を書き出し \
          (番号: 台帳どおり {}・新規 {}); 台帳 {} → {} 件",

@@ -7,17 +7,17 @@
 //! number of 初回面接 on the checkup day), the same person, 年度 and 種別 twice, or the same
 //! number twice (except the one shared kind-5 number of a person's 受診券 and 利用券).
 
-use std::path::Path;
-
-use jiff::civil::Date;
 use std::hash::BuildHasher;
+use std::path::Path;
 
 use hashbrown::HashTable;
 use hashbrown::hash_table::Entry;
+use jiff::civil::Date;
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use crate::cmd::shared::reference::{date_field, person_key};
 use crate::cmd::shared::{code_text, read_input, reference_error};
+use crate::domain::date::format_date_into;
 use crate::domain::{FiscalYear, PersonKey, TicketKind, TicketNumber};
 use crate::error::{Error, FieldError, Loc, Result};
 use crate::io::{CsvInput, CsvOut, Encoding, InputEncoding, OutputSpec, Row, RowStore, TextEncoder};
@@ -235,8 +235,9 @@ impl Ledger {
         self.encoding.is_none() || self.entries.len() > self.read
     }
 
-    /// The ledger written whole (in the encoding it was read in, a new one in `new_enc`) (the lines read, then those this run issued) to its temporary
-    /// file; it is committed with the run's other outputs.
+    /// The ledger written whole — the lines read, then those this run issued — to its
+    /// temporary file, in the encoding it was read in (a new ledger in `new_enc`); it is
+    /// committed with the run's other outputs.
     pub fn write(&self, new_enc: Encoding, replace: bool) -> Result<(CsvOut, u64)> {
         let encoding = self.encoding.unwrap_or(new_enc);
         let spec = OutputSpec { path: Some(self.path.clone()), encoding, replace, crlf: encoding.is_sjis() };
@@ -247,6 +248,7 @@ impl Ledger {
         let mut encoder = TextEncoder::new(spec.encoding, replace);
         let mut scratch = Vec::new();
         let mut digits = itoa::Buffer::new();
+        let mut date = String::with_capacity(8);
         for (i, e) in self.entries.iter().enumerate() {
             let line = (i + 2) as u64;
             for (col, text) in e.key_texts().into_iter().enumerate() {
@@ -259,7 +261,9 @@ impl Ledger {
             store.field(digits.format(e.fy.0).as_bytes());
             store.field(&[b'0' + e.sort.code()]);
             store.field(&e.number.digits());
-            store.field(&date_digits(e.issued));
+            date.clear();
+            format_date_into(e.issued, &mut date);
+            store.field(date.as_bytes());
             store.end_row();
             if i % 8192 == 8191 {
                 for part in store.slices() {
@@ -302,17 +306,6 @@ fn parse_line(row: &Row<'_>) -> Result<LedgerEntry> {
     Ok(LedgerEntry { key, insurer_len, fy, sort, number, issued, line: row.line, hash })
 }
 
-/// YYYYMMDD as bytes, without an allocation.
-fn date_digits(d: Date) -> [u8; 8] {
-    let mut v = d.year() as u32 * 10_000 + d.month() as u32 * 100 + d.day() as u32;
-    let mut out = [b'0'; 8];
-    for b in out.iter_mut().rev() {
-        *b = b'0' + (v % 10) as u8;
-        v /= 10;
-    }
-    out
-}
-
 /// The hash of a (person, 年度, 種別) the ledger is indexed by.
 fn person_hash(key: &PersonKey, fy: FiscalYear, sort: Sort) -> u64 {
     FxBuildHasher.hash_one((key, fy, sort))
@@ -330,8 +323,9 @@ pub enum Disagreement {
 }
 
 /// The ledger as a lookup by number, for the tools that check claims and archives against it
-/// (kk-limitcheck and kk-xml check `--tickets`).
-pub struct TicketBook(FxHashMap<TicketNumber, (PersonKey, FiscalYear, u64)>);
+/// (kk-limitcheck and kk-xml check `--tickets`): the ledger's own index of numbers, whose first
+/// line serves for a shared kind-5 number (one person, one year).
+pub struct TicketBook(Ledger);
 
 impl TicketBook {
     /// Reads and checks the ledger at `path` (it must exist).
@@ -339,22 +333,16 @@ impl TicketBook {
         if !path.is_file() {
             return Err(Error::io(path, std::io::Error::from(std::io::ErrorKind::NotFound)));
         }
-        let ledger = Ledger::read(path, requested)?;
-        let mut book = FxHashMap::default();
-        book.reserve(ledger.entries.len());
-        for e in ledger.entries {
-            // a shared kind-5 number belongs to one person and year: the first line serves
-            book.entry(e.number).or_insert((e.key, e.fy, e.line));
-        }
-        Ok(TicketBook(book))
+        Ledger::read(path, requested).map(TicketBook)
     }
 
     /// How the ledger disagrees with a claim of `number` by `person` in fiscal year `fy`.
     pub fn disagreement(&self, number: TicketNumber, person: &PersonKey, fy: FiscalYear) -> Option<Disagreement> {
-        match self.0.get(&number) {
+        let ledger = &self.0;
+        match ledger.numbers.get(&number).map(|&i| &ledger.entries[i]) {
             None => Some(Disagreement::Unknown),
-            Some((key, _, line)) if key != person => Some(Disagreement::OtherPerson(*line)),
-            Some((_, year, line)) if *year != fy => Some(Disagreement::OtherYear(*year, *line)),
+            Some(e) if e.key != *person => Some(Disagreement::OtherPerson(e.line)),
+            Some(e) if e.fy != fy => Some(Disagreement::OtherYear(e.fy, e.line)),
             Some(_) => None,
         }
     }

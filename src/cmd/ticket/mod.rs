@@ -312,13 +312,14 @@ impl<'c> Numbering<'_, 'c> {
         shared: Option<crate::domain::TicketNumber>,
     ) -> Result<(crate::domain::TicketNumber, jiff::civil::Date, bool, &'c config::Resolved)> {
         let config: &'c Loaded = self.config;
+        let insurer = person.key_part(0);
         let settings = config
-            .insurer(person.key()[0])
+            .insurer(insurer)
             .ok_or_else(|| Error::TicketInsurer { loc: Loc::cell(self.master, person.line, "保険者番号") })?;
         if let Some(e) = self.ledger.find(key, self.fy, sort) {
             return Ok((e.number, e.issued, false, settings));
         }
-        let holder = ledger::Holder { key, insurer: person.key()[0], fy: self.fy, sort, issued: self.issue_date };
+        let holder = ledger::Holder { key, insurer, fy: self.fy, sort, issued: self.issue_date };
         let number = match shared {
             Some(n) => {
                 self.ledger.add(holder, n);
@@ -334,8 +335,7 @@ impl<'c> Numbering<'_, 'c> {
     }
 }
 
-/// The closing line's counts, for `--summary-json` too.
-fn finish(console: &Console, mut tally: Tally, line: String, c: &Common) -> Result<u8> {
-    tally.rows_out = tally.extra.get("written").copied().unwrap_or(0);
+/// The closing line, and `--summary-json` with it.
+fn finish(console: &Console, tally: Tally, line: String, c: &Common) -> Result<u8> {
     tally.finish(console, line, c.run.summary_json.as_deref(), 0)
 }
