@@ -47,6 +47,7 @@ pub const TOOL: &str = "kk-limitcheck";
   kk-limitcheck --contracts contracts.csv < claims.csv > checklist.csv
   kk-limitcheck --contracts contracts.csv --master master.csv --household household.csv \\
       --results results.csv -i claims.csv -o checklist.csv --strict
+  kk-limitcheck --contracts contracts.csv --tickets numbers.csv < claims.csv > checklist.csv
 
 チェック(コードは docs/errors.md): L101 有効な契約なし / L102・L103 基本単価が契約より高い・低い /
 L104 詳細単価合計 / L105 追加単価合計 / L106 追加項目数が上限超過 / L107 契約対象外の追加項目 /

@@ -60,12 +60,15 @@ CD/CO はコード、ST は文字列)、実施なし (negationInd) と値なし 
   kk-xml check 5521111111_00280081_202405271_1.zip
   kk-xml check in/xml/*.zip -o xml_check.csv --strict
   kk-xml check --schema 5521111111_00280081_202405271_1.zip -o xml_check.csv
+  kk-xml check in/xml/*.zip --tickets numbers.csv -o xml_check.csv
 
 指摘は ファイル, 行番号, 項目コード, エラーコード, 区分, エラー内容, 値 の CSV (既定は標準出力、docs/errors.md の X1xx・X2xx)。
 区分が 整合性 の指摘 (ix08 の totalRecordCount とファイル数の不一致、su08 の合計と請求の合計の不一致、
 アーカイブの外を指す項目名) があれば終了コード 3。項目名が .. や絶対パスの項目は読まずに指摘します。
 --schema を付けると各ファイルを同梱の公式スキーマで検証し、合わない点を X210 として載せます (xmllint を使います。
 古い名前空間 tokuteikenshin.jp の請求ファイルは厚生労働省の URL に読み替えて検証します)。
+--tickets (kk-ticket の整理番号台帳) を付けると、健診の受診券整理番号が台帳にない (X211)・別の人 (X212)・別の年度 (X213)
+を指摘します。
 終了コード: 0 完了 / 1 --strict で指摘あり / 2 アーカイブを読めない / 3 整合性の指摘あり")]
     Check(CheckArgs),
     /// 健診結果 CSV (と見出し情報・請求データ) から、提出用の V08 アーカイブ (zip) を作る
