@@ -133,6 +133,40 @@ pub fn is_valid(enc: Encoding, bytes: &[u8]) -> bool {
     true
 }
 
+/// What a CP932 text holds that a normalizer would change (see [`sjis_shape`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SjisShape {
+    /// a half-width katakana (bytes A1–DF standing alone)
+    pub halfwidth_kana: bool,
+    /// a space, tab or ideographic space (81 40) as the first or the last character
+    pub edge_blank: bool,
+}
+
+/// The [`SjisShape`] of CP932 `bytes`, by the same validity scan as [`is_valid`] (nothing is
+/// decoded); None when they do not decode. Lets a field that would come out of its normalizer
+/// unchanged be copied through without a decode.
+pub fn sjis_shape(bytes: &[u8]) -> Option<SjisShape> {
+    let t = sjis_table();
+    let mut shape = SjisShape::default();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c < 0x80 {
+            shape.edge_blank |= (c == b' ' || c == b'\t') && (i == 0 || i + 1 == bytes.len());
+            i += 1;
+        } else if t.single[usize::from(c - 0x80)] {
+            shape.halfwidth_kana |= (0xA1..=0xDF).contains(&c);
+            i += 1;
+        } else if i + 1 < bytes.len() && t.pair(c, bytes[i + 1]) {
+            shape.edge_blank |= c == 0x81 && bytes[i + 1] == 0x40 && (i == 0 || i + 2 == bytes.len());
+            i += 2;
+        } else {
+            return None;
+        }
+    }
+    Some(shape)
+}
+
 /// The first field of `record` that does not decode in `enc` (to say where [`is_valid`] found
 /// a problem).
 pub fn first_invalid_field(enc: Encoding, record: &csv::ByteRecord) -> Option<usize> {

@@ -20,7 +20,7 @@ mod store;
 pub mod wellformed;
 pub mod xlsx;
 
-pub use encoding::{Encoding, InputEncoding, TextEncoder, Unmappable};
+pub use encoding::{Encoding, InputEncoding, SjisShape, TextEncoder, Unmappable, sjis_shape};
 pub use input::{Chunk, CsvInput, InputContext, Row};
 pub use names::{STDIN_NAME, STDOUT_NAME, display_name, is_std};
 pub use output::{CsvOut, OutputSpec, RecordBuf, Sink};

@@ -10,7 +10,7 @@ use crate::domain::person::identity_key;
 use crate::domain::text::{char_count, is_kana_name, normalize_code, normalize_name, normalize_text};
 use crate::domain::{InsurerNumber, PersonKey, format_date, parse_date};
 use crate::error::{FieldError, Result};
-use crate::io::{Encoding, OutputSpec, Row, RowRef, RowStore, TextEncoder, push_field};
+use crate::io::{Encoding, OutputSpec, Row, RowRef, RowStore, SjisShape, TextEncoder, push_field, sjis_shape};
 use crate::layout::{INSURED, Layout, insured as f};
 
 /// 異動区分.
@@ -97,6 +97,12 @@ fn field_normalizer(field: usize) -> fn(&str) -> Cow<'_, str> {
         f::ADDRESS => normalize_text,
         _ => normalize_code,
     }
+}
+
+/// Whether [`normalize_text`] would change a CP932 text of this shape: half-width kana are
+/// widened and blanks at either end trimmed.
+fn changes_text(shape: SjisShape) -> bool {
+    shape.halfwidth_kana || shape.edge_blank
 }
 
 pub const MAX_FIELDS: usize = 15;
@@ -230,11 +236,18 @@ impl RowChecker {
         let n = layout.fields.len();
         let mut raw: [&[u8]; MAX_FIELDS] = [b""; MAX_FIELDS];
         let mut decoded: [&str; MAX_FIELDS] = [""; MAX_FIELDS];
-        for (field, buf) in self.bufs.iter_mut().enumerate().take(n) {
-            (raw[field], decoded[field]) = row.text_in(field, layout, buf)?;
-        }
+        let copy_through = self.in_enc.is_sjis() && self.out.encoding.is_sjis();
         let mut norm: [Cow<'_, str>; MAX_FIELDS] = Default::default();
-        for field in 0..n {
+        for (field, buf) in self.bufs.iter_mut().enumerate().take(n) {
+            if copy_through && field == f::ADDRESS {
+                raw[field] = row.raw(field);
+                // never read, only copied: when normalizing would change nothing, the raw bytes
+                // go out as they came and the text (left empty here) is not needed
+                if sjis_shape(raw[field]).is_some_and(|s| !changes_text(s)) {
+                    continue;
+                }
+            }
+            (raw[field], decoded[field]) = row.text_in(field, layout, buf)?;
             norm[field] = field_normalizer(field)(decoded[field]);
         }
         let mut v = Fields { layout, decoded, norm, problems: Vec::new() };
@@ -321,5 +334,27 @@ mod tests {
         }
         assert!(is_canonical_date("20260401"));
         assert!(!is_canonical_date("2026-04-01"));
+    }
+
+    proptest::proptest! {
+        /// A CP932 address copied through undecoded is exactly what decoding and normalizing
+        /// would have written; bytes that do not decode are never copied through.
+        #[test]
+        fn an_address_copied_through_is_what_normalizing_writes(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                &b"\x93\x8C"[..], b"\x8B\x9E", b"\x82\xA0", b"\x83\x41", b"\x81\x40", b" ", b"\t", b"3",
+                b"\xB1", b"\xDE", b"-", b"\x81\x7F", b"\x85\x40", b"\x82", b"\xF0\x40", b"\x87\x40",
+            ]), 0..8),
+        ) {
+            let bytes = parts.concat();
+            let decoded = crate::io::encoding::decode(Encoding::Sjis, &bytes);
+            let shape = sjis_shape(&bytes);
+            proptest::prop_assert_eq!(shape.is_some(), decoded.is_some());
+            if let (Some(shape), Some(text)) = (shape, decoded)
+                && !changes_text(shape)
+            {
+                proptest::prop_assert_eq!(field_normalizer(f::ADDRESS)(&text), text.as_ref());
+            }
+        }
     }
 }
