@@ -3,11 +3,8 @@ CARGO ?= cargo
 PREFIX ?= $(HOME)/.local
 DEMO ?= out/demo
 BENCH_PERSONS ?= 1000000
-# The Debian packages the tests and the demo use (.ci/run installs exactly this list): iconv
-# (libc-bin), unzip, age, pdftotext/pdffonts (poppler-utils), the invoices' font, xmllint (libxml2-utils).
-DEB_PACKAGES := libc-bin make unzip poppler-utils fonts-ipaexfont-gothic age libxml2-utils
 
-.PHONY: all build install demo test lint bench fixtures clean
+.PHONY: all build deps install demo test lint bench fixtures clean
 
 all: build
 
@@ -24,12 +21,18 @@ install: build
 	install -m 0644 scripts/lib.sh $(PREFIX)/share/kenshin-kit/scripts/
 	target/release/kk-docgen --out $(PREFIX)/share
 
+# The commands and the font the tests and the demo use (iconv, unzip, age, poppler-utils, the
+# invoices' font, xmllint …): missing Debian packages are installed (root or sudo), or the one
+# apt-get line to type is printed. The list is in scripts/deps.sh, which .ci/run uses too.
+deps:
+	bash scripts/deps.sh
+
 # The monthly and annual workflows on the bundled demo month (fixtures/demo), results in $(DEMO)/.
-demo: build
+demo: deps build
 	bash scripts/demo.sh target/release $(DEMO)
 
 # KK_BLESS=1 make test rewrites the golden cases' expectations (tests/cases); review the diff
-test:
+test: deps
 	$(CARGO) test --all-targets --no-fail-fast
 
 lint:
@@ -39,7 +42,7 @@ lint:
 # kk-import, kk-limitcheck and kk-unexamined list against iconv, kk-anonymize against sha256sum,
 # kk-backup against zip + age, on generated CP932 data (1,000,000 persons; docs/benchmarks.md),
 # then the criterion benches.
-bench: build
+bench: deps build
 	bash scripts/bench.sh target/release $(BENCH_PERSONS)
 	$(CARGO) bench --bench import
 

@@ -233,7 +233,7 @@ fn the_zip_opens_with_age_and_unzip_and_its_manifest_matches() {
     std::fs::write(p.join("名簿.csv"), to_sjis(&master_rows())).unwrap();
     std::fs::write(p.join("r.csv"), "保険者番号,被保険者証番号,受診日\n130013,1,20260501\n130013,2,20260502\n")
         .unwrap();
-    let keygen = Command::new("age-keygen").arg("-o").arg(p.join("id.txt")).output().unwrap();
+    let keygen = crate::external("age-keygen").arg("-o").arg(p.join("id.txt")).output().unwrap();
     assert!(keygen.status.success());
     let id = std::fs::read_to_string(p.join("id.txt")).unwrap();
     let recipient = id.lines().find_map(|l| l.strip_prefix("# public key: ")).unwrap().to_string();
@@ -256,14 +256,15 @@ fn the_zip_opens_with_age_and_unzip_and_its_manifest_matches() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     // no plaintext zip beside the encrypted one
     assert_eq!(files_in(p), ["anon.key", "id.txt", "m.csv", "out.zip.age", "r.csv", "名簿.csv"]);
-    let out = Command::new("age").args(["-d", "-i", "id.txt", "-o", "out.zip", "out.zip.age"]).current_dir(p).output();
+    let out =
+        crate::external("age").args(["-d", "-i", "id.txt", "-o", "out.zip", "out.zip.age"]).current_dir(p).output();
     assert!(out.unwrap().status.success());
-    let list = Command::new("unzip").args(["-Z1", "out.zip"]).current_dir(p).output().unwrap();
+    let list = crate::external("unzip").args(["-Z1", "out.zip"]).current_dir(p).output().unwrap();
     assert_eq!(String::from_utf8(list.stdout).unwrap(), "名簿.csv\nr.csv\nMANIFEST.csv\n");
-    let test = Command::new("unzip").args(["-tq", "out.zip"]).current_dir(p).output().unwrap();
+    let test = crate::external("unzip").args(["-tq", "out.zip"]).current_dir(p).output().unwrap();
     assert!(test.status.success(), "{}", String::from_utf8_lossy(&test.stdout));
     let entry =
-        |name: &str| Command::new("unzip").args(["-p", "out.zip", name]).current_dir(p).output().unwrap().stdout;
+        |name: &str| crate::external("unzip").args(["-p", "out.zip", name]).current_dir(p).output().unwrap().stdout;
     let manifest = records(&crate::sjis_to_string(&entry("MANIFEST.csv")));
     let sha = |b: &[u8]| -> String {
         use sha2::Digest;
@@ -282,7 +283,7 @@ fn the_zip_opens_with_age_and_unzip_and_its_manifest_matches() {
     let filtered = run(p, "kk-anonymize", &["--key", "anon.key", "-i", "名簿.csv"]);
     assert_eq!(entry("名簿.csv"), filtered.stdout);
     // zip timestamps are Japan time: within a few minutes of now + 9 h
-    let info = Command::new("zipinfo").args(["-T", "out.zip", "r.csv"]).current_dir(p).output().unwrap();
+    let info = crate::external("zipinfo").args(["-T", "out.zip", "r.csv"]).current_dir(p).output().unwrap();
     let line = String::from_utf8(info.stdout).unwrap();
     let jst = jiff::tz::offset(9).to_datetime(jiff::Timestamp::now());
     assert!(line.contains(&jst.strftime("%Y%m%d").to_string()), "{line}");

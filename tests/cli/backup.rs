@@ -4,7 +4,6 @@
 use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::Command;
 
 use age::secrecy::ExposeSecret;
 use sha2::Digest;
@@ -52,13 +51,13 @@ fn an_archive_opens_with_age_and_unzip_byte_for_byte() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stderr.contains("含めません: kk-20260430.zip.age (作成中のアーカイブ)"), "{}", r.stderr);
 
-    let age = Command::new("age")
+    let age = crate::external("age")
         .args(["-d", "-i", "id.txt", "-o", "plain.zip", "src/kk-20260430.zip.age"])
         .current_dir(p)
         .status();
     assert!(age.map(|s| s.success()).unwrap_or(false), "age -d");
     std::fs::create_dir(p.join("x")).unwrap();
-    let unzip = Command::new("unzip").args(["-q", "../plain.zip"]).current_dir(p.join("x")).status().unwrap();
+    let unzip = crate::external("unzip").args(["-q", "../plain.zip"]).current_dir(p.join("x")).status().unwrap();
     assert!(unzip.success());
     for f in ["in/202604/請求.csv", "in/master.csv", "readme.txt", "empty.csv"] {
         assert_eq!(std::fs::read(p.join("x").join(f)).unwrap(), std::fs::read(p.join("src").join(f)).unwrap(), "{f}");

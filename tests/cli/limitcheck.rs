@@ -222,10 +222,8 @@ fn the_checklist_as_an_excel_workbook() {
     assert_eq!(sheet.get((row, 8)), Some(&Data::String("9A110160700000011".into())));
     assert!(matches!(sheet.get((row, 7)), None | Some(Data::Empty)));
     // frozen header, autofilter over the list, widths that fit the full-width 内容 column
-    let xml = std::process::Command::new("unzip")
-        .args(["-p", path.to_str().unwrap(), "xl/worksheets/sheet1.xml"])
-        .output()
-        .unwrap();
+    let xml =
+        crate::external("unzip").args(["-p", path.to_str().unwrap(), "xl/worksheets/sheet1.xml"]).output().unwrap();
     let xml = String::from_utf8(xml.stdout).unwrap();
     assert!(xml.contains(r#"<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>"#), "{xml}");
     assert!(xml.contains(r#"<autoFilter ref="A1:J22"/>"#), "{xml}");

@@ -142,9 +142,29 @@ pub fn generated(persons: usize) -> tempfile::TempDir {
     dir
 }
 
+/// An external command the tests use. A missing one fails the test with the Debian package to
+/// install (`make deps` installs them all), never with a bare unwrap of "not found".
+pub fn external(program: &str) -> Command {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    if !std::env::split_paths(&path).any(|d| d.join(program).is_file()) {
+        let package = deps_package(program).unwrap_or_else(|| panic!("{program}: scripts/deps.sh の一覧にありません"));
+        panic!("{program} がありません: `make deps` で入れてください (Debian パッケージ {package})");
+    }
+    Command::new(program)
+}
+
+/// The Debian package scripts/deps.sh (the one list of what the tests use) names for `program`.
+pub fn deps_package(program: &str) -> Option<String> {
+    let list = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/deps.sh")).ok()?;
+    list.lines().find_map(|l| {
+        let (what, package) = l.trim().strip_prefix('"')?.strip_suffix('"')?.split_once(' ')?;
+        (what.rsplit('/').next() == Some(program) || what == program).then(|| package.to_string())
+    })
+}
+
 /// The text of pages `first`–`last` of a PDF, laid out (poppler-utils).
 pub fn pdftotext(path: &Path, first: u32, last: u32) -> String {
-    let out = Command::new("pdftotext")
+    let out = external("pdftotext")
         .args(["-layout", "-f", &first.to_string(), "-l", &last.to_string()])
         .arg(path)
         .arg("-")
@@ -156,6 +176,6 @@ pub fn pdftotext(path: &Path, first: u32, last: u32) -> String {
 
 /// pdffonts' table of a PDF (poppler-utils).
 pub fn pdffonts(path: &Path) -> String {
-    let out = Command::new("pdffonts").arg(path).output().expect("pdffonts: install poppler-utils (make deps)");
+    let out = external("pdffonts").arg(path).output().expect("pdffonts: install poppler-utils (make deps)");
     String::from_utf8(out.stdout).unwrap()
 }

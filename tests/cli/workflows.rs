@@ -242,7 +242,7 @@ fn a_second_run_of_the_same_month_waits_for_nothing_and_exits_75() {
     let log = w.join("202604/log");
     std::fs::create_dir_all(&log).unwrap();
     // another run holds the month's lock
-    let mut holder = Command::new("flock").arg(log.join(".lock")).args(["sleep", "30"]).spawn().unwrap();
+    let mut holder = crate::external("flock").arg(log.join(".lock")).args(["sleep", "30"]).spawn().unwrap();
     std::thread::sleep(std::time::Duration::from_millis(300));
     let o = run_script(w, "monthly.sh", &["202604"]);
     holder.kill().unwrap();
@@ -347,4 +347,33 @@ fn script_help_is_the_usage_text_only() {
             assert!(!text.contains(code), "{name}: «{code}» in its help");
         }
     }
+}
+
+/// `make deps`: what is missing is named with its package, and the one apt-get line is printed;
+/// every external command the tests run is in its list.
+#[test]
+fn deps_names_what_is_missing_and_the_line_to_install_it() {
+    let ok = Command::new("bash").arg(script("deps.sh")).arg("--check").output().unwrap();
+    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
+    // a PATH with bash alone: every command is missing (the font is a file, still found)
+    let bin = crate::tempdir();
+    std::os::unix::fs::symlink("/bin/bash", bin.path().join("bash")).unwrap();
+    let o = Command::new(bin.path().join("bash"))
+        .arg(script("deps.sh"))
+        .arg("--check")
+        .env("PATH", bin.path())
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8(o.stderr).unwrap();
+    assert!(err.contains("deps.sh: pdftotext がありません (Debian パッケージ poppler-utils)"), "{err}");
+    let last = err.lines().last().unwrap_or("");
+    assert_eq!(
+        last,
+        "deps.sh: 入れるには: sudo apt-get install -y make libc-bin unzip poppler-utils age libxml2-utils bc zip util-linux"
+    );
+    for program in ["unzip", "zipinfo", "age", "age-keygen", "pdftotext", "pdffonts", "xmllint", "flock", "iconv"] {
+        assert!(crate::deps_package(program).is_some(), "{program} is not in scripts/deps.sh");
+    }
+    assert_eq!(crate::deps_package("ipaexg.ttf").as_deref(), Some("fonts-ipaexfont-gothic"));
 }

@@ -31,13 +31,13 @@ fn the_sample_read_into_csv_stratifies_as_the_document_says() {
 
 /// The files of a zip, by name (unzip -Z1), and one entry's bytes (unzip -p).
 fn entries(zip: &std::path::Path) -> Vec<String> {
-    let o = std::process::Command::new("unzip").arg("-Z1").arg(zip).output().expect("unzip runs");
+    let o = crate::external("unzip").arg("-Z1").arg(zip).output().expect("unzip runs");
     String::from_utf8(o.stdout).unwrap().lines().map(str::to_string).collect()
 }
 
 /// One entry of a zip as text (unzip -p).
 fn entry_text(zip: &std::path::Path, name: &str) -> String {
-    let o = std::process::Command::new("unzip").arg("-p").arg(zip).arg(name).output().expect("unzip runs");
+    let o = crate::external("unzip").arg("-p").arg(zip).arg(name).output().expect("unzip runs");
     String::from_utf8(o.stdout).unwrap()
 }
 
@@ -136,7 +136,7 @@ fn every_written_file_validates_against_the_official_schemas() {
     let zip = generated_archive(p, "600", "4", "202604");
     let x = p.join("x");
     std::fs::create_dir(&x).unwrap();
-    let unzip = std::process::Command::new("unzip").arg("-q").arg(&zip).arg("-d").arg(&x).status().unwrap();
+    let unzip = crate::external("unzip").arg("-q").arg(&zip).arg("-d").arg(&x).status().unwrap();
     assert!(unzip.success());
     let root = x.join(zip.file_stem().unwrap());
     let mut checked = 0;
@@ -148,7 +148,7 @@ fn every_written_file_validates_against_the_official_schemas() {
         } else {
             std::fs::read_dir(root.join(folder)).unwrap().map(|e| e.unwrap().path()).collect()
         };
-        let o = std::process::Command::new("xmllint")
+        let o = crate::external("xmllint")
             .arg("--noout")
             .arg("--schema")
             .arg(root.join("XSD").join(schema))
