@@ -11,12 +11,13 @@ all: build
 build:
 	$(CARGO) build --release
 
-# The tools in PREFIX/bin, the workflow scripts in PREFIX/share/kenshin-kit/scripts, man pages and
+# The tools in PREFIX/bin (stripped: the line tables stay in the development build, for
+# profiling), the workflow scripts in PREFIX/share/kenshin-kit/scripts, man pages and
 # bash/zsh completions (generated from the tools' definitions) under PREFIX/share.
 install: build
 	mkdir -p $(PREFIX)/bin $(PREFIX)/share/kenshin-kit/scripts
 	# the tools are listed once, in src/cmd/mod.rs (TOOLS); kk-docgen prints them
-	for b in $$(target/release/kk-docgen --list); do install -m 0755 target/release/$$b $(PREFIX)/bin/; done
+	for b in $$(target/release/kk-docgen --list); do install -s -m 0755 target/release/$$b $(PREFIX)/bin/; done
 	install -m 0755 scripts/monthly.sh scripts/annual.sh $(PREFIX)/share/kenshin-kit/scripts/
 	install -m 0644 scripts/lib.sh $(PREFIX)/share/kenshin-kit/scripts/
 	target/release/kk-docgen --out $(PREFIX)/share

@@ -1,7 +1,6 @@
-use clap::Parser;
 use kk::cmd::{self, anonymize};
 
 fn main() -> std::process::ExitCode {
-    let cli = anonymize::Cli::parse();
+    let cli: anonymize::Cli = cmd::shared::cli::parse(anonymize::TOOL);
     cmd::main(anonymize::TOOL, || anonymize::run(&cli))
 }

@@ -1,7 +1,6 @@
-use clap::Parser;
 use kk::cmd::{self, r#gen};
 
 fn main() -> std::process::ExitCode {
-    let cli = r#gen::Cli::parse();
+    let cli: r#gen::Cli = cmd::shared::cli::parse(r#gen::TOOL);
     cmd::main(r#gen::TOOL, || r#gen::run(&cli))
 }

@@ -1,7 +1,6 @@
-use clap::Parser;
 use kk::cmd::{self, import};
 
 fn main() -> std::process::ExitCode {
-    let cli = import::Cli::parse();
+    let cli: import::Cli = cmd::shared::cli::parse(import::TOOL);
     cmd::main(import::TOOL, || import::run(&cli))
 }

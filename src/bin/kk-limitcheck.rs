@@ -1,7 +1,6 @@
-use clap::Parser;
 use kk::cmd::{self, limitcheck};
 
 fn main() -> std::process::ExitCode {
-    let cli = limitcheck::Cli::parse();
+    let cli: limitcheck::Cli = cmd::shared::cli::parse(limitcheck::TOOL);
     cmd::main(limitcheck::TOOL, || limitcheck::run(&cli))
 }

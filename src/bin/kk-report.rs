@@ -1,7 +1,6 @@
-use clap::Parser;
 use kk::cmd::{self, report};
 
 fn main() -> std::process::ExitCode {
-    let cli = report::Cli::parse();
+    let cli: report::Cli = cmd::shared::cli::parse(report::TOOL);
     cmd::main(report::TOOL, || report::run(&cli))
 }

@@ -1,7 +1,6 @@
-use clap::Parser;
 use kk::cmd::{self, statutory};
 
 fn main() -> std::process::ExitCode {
-    let cli = statutory::Cli::parse();
+    let cli: statutory::Cli = cmd::shared::cli::parse(statutory::TOOL);
     cmd::main(statutory::TOOL, || statutory::run(&cli))
 }

@@ -1,7 +1,6 @@
-use clap::Parser;
 use kk::cmd::{self, xml};
 
 fn main() -> std::process::ExitCode {
-    let cli = xml::Cli::parse();
+    let cli: xml::Cli = cmd::shared::cli::parse(xml::TOOL);
     cmd::main(xml::TOOL, || xml::run(&cli))
 }

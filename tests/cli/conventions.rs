@@ -71,7 +71,9 @@ fn every_clap_definition_holds_together() {
     for t in kk::cmd::TOOLS {
         let c = (t.command)();
         assert_eq!(c.get_name(), t.name, "#[command(name = TOOL)]");
-        c.debug_assert();
+        c.clone().debug_assert();
+        // as the binaries parse it: Japanese headings, help and version flags
+        kk::cmd::shared::cli::localize(c).debug_assert();
     }
 }
 
@@ -102,4 +104,73 @@ fn the_tools_list_is_the_binaries_built() {
     for t in kk::cmd::TOOLS {
         assert!(crate::bin(t.name).is_file(), "{} is not built", t.name);
     }
+}
+
+/// `--help` of every tool and subcommand, as the binary prints it, at a narrow terminal width:
+/// Japanese headings and flags, and every example line exactly as written (never wrapped).
+#[test]
+fn help_is_japanese_and_its_examples_paste_whole() {
+    let dir = crate::tempdir();
+    let (mut problems, mut examples) = (Vec::new(), 0);
+    for (name, c) in all_commands() {
+        let mut words = name.split(' ');
+        let tool = words.next().unwrap_or_default().to_string();
+        let mut args: Vec<&str> = words.collect();
+        args.push("--help");
+        let r = crate::run_in(dir.path(), &tool, &args, None, &[("COLUMNS", "60")]);
+        let help = String::from_utf8(r.stdout).unwrap();
+        if r.code != 0 {
+            problems.push(format!("{name} --help: exit {}", r.code));
+        }
+        for english in ["Usage:", "Options:", "Commands:", "Arguments:", "Print help", "Print version", "[default:"] {
+            if help.contains(english) {
+                problems.push(format!("{name} --help: «{english}»"));
+            }
+        }
+        let after = c.get_after_help().map(ToString::to_string).unwrap_or_default();
+        for line in after.lines().filter(|l| l.starts_with("  kk-")) {
+            examples += 1;
+            if !help.lines().any(|h| h == line) {
+                problems.push(format!("{name} --help: example not printed whole: {line}"));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    assert!(examples > 50, "only {examples} example lines checked");
+}
+
+/// A usage error is one Japanese line with the tool, E011 and clap's suggestion, the command's
+/// whole usage and where the help is; exit 2, and no English from clap.
+#[test]
+fn usage_errors_are_japanese_with_e011() {
+    let dir = crate::tempdir();
+    let r = crate::run(dir.path(), "kk-import", &["master", "--inptu", "x.csv"]);
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr,
+        "kk-import: E011 知らないオプションです: --inptu。--input のことですか\n\
+         使い方: kk-import master [オプション]\n\
+         詳しくは kk-import master --help\n"
+    );
+    let r = crate::run(dir.path(), "kk-import", &["mastr"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.starts_with("kk-import: E011 知らないコマンドです: mastr。master のことですか\n"), "{}", r.stderr);
+    let r = crate::run(dir.path(), "kk-gen", &["--persons", "many", "--out", "x"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.starts_with(
+            "kk-gen: E011 --persons <PERSONS> の値「many」が正しくありません: 0 以上の整数で指定してください\n"
+        ),
+        "{}",
+        r.stderr
+    );
+    let r = crate::run(dir.path(), "kk-finance", &[]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.starts_with("kk-finance: E011 必要なオプションがありません: --insurers <FILE>、--config <FILE>\n")
+    );
+    let r = crate::run(dir.path(), "kk-anonymize", &["--bogus"]);
+    assert_eq!(r.code, 2);
+    assert!(!r.stderr.contains("error:") && !r.stderr.contains("tip:"), "{}", r.stderr);
+    assert!(crate::files_in(dir.path()).is_empty(), "a usage error writes nothing");
 }

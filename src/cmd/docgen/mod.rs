@@ -25,9 +25,30 @@ pub struct Cli {
     pub list: bool,
 }
 
-/// Every installed tool's command definition (kk-docgen itself is not installed).
+/// Every installed tool's command definition (kk-docgen itself is not installed), as the
+/// binaries show it (Japanese headings and flags).
 pub fn commands() -> Vec<clap::Command> {
-    super::TOOLS.iter().filter(|t| t.name != TOOL).map(|t| (t.command)()).collect()
+    super::TOOLS.iter().filter(|t| t.name != TOOL).map(|t| super::shared::cli::localize((t.command)())).collect()
+}
+
+/// The man pages of `cmd` and of each of its subcommands, named as the pages refer to each
+/// other (`kk-import.1`, `kk-import-master.1`), with their texts.
+fn man_pages(cmd: &clap::Command) -> Result<Vec<(String, Vec<u8>)>> {
+    let mut cmd = cmd.clone();
+    cmd.build();
+    let mut pages = Vec::new();
+    let mut walk = vec![(cmd.get_name().to_string(), cmd)];
+    while let Some((name, c)) = walk.pop() {
+        for sub in c.get_subcommands() {
+            let sub_name = format!("{name}-{}", sub.get_name());
+            walk.push((sub_name.clone(), sub.clone().name(sub_name)));
+        }
+        let mut page = Vec::new();
+        clap_mangen::Man::new(c).render(&mut page).map_err(|e| Error::io(&name, e))?;
+        pages.push((name, page));
+    }
+    pages.sort();
+    Ok(pages)
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -47,9 +68,9 @@ pub fn run(cli: &Cli) -> Result<u8> {
     let Some(out) = &cli.out else { return Ok(0) };
     for mut cmd in commands() {
         let name = cmd.get_name().to_string();
-        let mut page = Vec::new();
-        clap_mangen::Man::new(cmd.clone()).render(&mut page).map_err(|e| Error::io(&name, e))?;
-        write(&out.join("man/man1").join(format!("{name}.1")), &page)?;
+        for (page_name, page) in man_pages(&cmd)? {
+            write(&out.join("man/man1").join(format!("{page_name}.1")), &page)?;
+        }
         for (shell, path) in [
             (clap_complete::Shell::Bash, out.join("bash-completion/completions").join(&name)),
             (clap_complete::Shell::Zsh, out.join("zsh/site-functions").join(format!("_{name}"))),

@@ -3,6 +3,7 @@
 
 mod args;
 pub mod checkups;
+pub mod cli;
 mod exit;
 mod read;
 pub mod reference;
