@@ -174,3 +174,22 @@ fn usage_errors_are_japanese_with_e011() {
     assert!(!r.stderr.contains("error:") && !r.stderr.contains("tip:"), "{}", r.stderr);
     assert!(crate::files_in(dir.path()).is_empty(), "a usage error writes nothing");
 }
+
+/// kk-docgen writes a man page for every tool and every subcommand (the pages the tools' own
+/// pages refer to, such as kk-import-master(1)), and the completions.
+#[test]
+fn man_pages_exist_for_every_subcommand() {
+    let dir = crate::tempdir();
+    let out = dir.path().join("share");
+    let r = crate::run(dir.path(), "kk-docgen", &["--out", out.to_str().unwrap()]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let man = out.join("man/man1");
+    for (name, _) in all_commands().into_iter().filter(|(n, _)| !n.starts_with("kk-docgen")) {
+        let page = man.join(format!("{}.1", name.replace(' ', "-")));
+        let text = std::fs::read_to_string(&page).unwrap_or_else(|_| panic!("no man page {}", page.display()));
+        assert!(text.contains(".TH"), "{}", page.display());
+    }
+    let import = std::fs::read_to_string(man.join("kk-import.1")).unwrap();
+    assert!(import.contains("kk\\-import\\-master(1)"), "kk-import(1) refers to kk-import-master(1)");
+    assert!(out.join("bash-completion/completions/kk-import").is_file());
+}
