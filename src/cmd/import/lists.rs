@@ -78,8 +78,9 @@ impl ListedRows {
     }
 }
 
-/// Prints the first row problems on stderr (codes and places only: no values).
-pub fn report_problems(console: &Console, file: &str, rows: &[Rejected<'_>]) -> u64 {
+/// Prints the first row problems on stderr (codes and places only: no values); the rest are in
+/// the error list when `listed` (`--errors` was given), else the message says how to get it.
+pub fn report_problems(console: &Console, file: &str, rows: &[Rejected<'_>], listed: bool) -> u64 {
     const SHOWN: u64 = 20;
     let mut count = 0;
     for r in rows {
@@ -96,7 +97,12 @@ pub fn report_problems(console: &Console, file: &str, rows: &[Rejected<'_>]) -> 
         }
     }
     if count > SHOWN {
-        console.info(format!("ほか {} 件のエラーは --errors のファイルを見てください", thousands(count - SHOWN)));
+        let rest = thousands(count - SHOWN);
+        console.info(if listed {
+            format!("ほか {rest} 件のエラーは --errors のファイルを見てください")
+        } else {
+            format!("ほか {rest} 件のエラーがあります (すべての一覧は --errors FILE で書き出せます)")
+        });
     }
     count
 }

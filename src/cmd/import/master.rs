@@ -81,7 +81,7 @@ pub fn master(args: &MasterArgs) -> Result<u8> {
     let [kind2, kind3] = written.groups;
     tally.findings = (kind2 + kind3) as u64;
     let exit_code = u8::from(args.run.strict && (tally.rows_rejected > 0 || tally.findings > 0));
-    let problems = report_problems(&console, &input_name, &written.rejected);
+    let problems = report_problems(&console, &input_name, &written.rejected, args.errors.is_some());
     let counts = Counts {
         accepted: if diff { accepted } else { tally.rows_out },
         problems,

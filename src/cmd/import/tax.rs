@@ -72,7 +72,7 @@ pub fn tax(args: &TaxArgs) -> Result<u8> {
         })
         .collect();
     let errors = args.errors.as_deref().map(|p| write_error_list(&spec.to(p), &rejected, &input_name)).transpose()?;
-    let problems = report_problems(&console, &input_name, &rejected);
+    let problems = report_problems(&console, &input_name, &rejected, args.errors.is_some());
     tally.replaced = reg.replaced;
     if let Some(e) = errors {
         tally.replaced += e.finish()?;
