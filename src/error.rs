@@ -118,6 +118,9 @@ fatal_errors! {
         => "{}: ファイルを読み書きできません ({source})", path.display();
     Undecodable { loc: Loc, encoding: &'static str } = "E002", 2
         => "{loc}: {encoding}として読めないバイト列があります (--encoding を確認してください)";
+    ForeignEncoding { file: String, found: &'static str, iconv: &'static str } = "E002", 2
+        => "{file}: {found} のファイルです。kk が読めるのは Shift_JIS(CP932) と UTF-8 です \
+            (変換するには: iconv -f {iconv} -t UTF-8 {file} > 変換後.csv)";
     MissingColumn { file: String, column: String } = "E003", 2
         => "{file}: 必須の列「{column}」がありません";
     Ragged { loc: Loc, expected: usize, found: usize } = "E004", 2

@@ -94,6 +94,37 @@ pub fn sniff(prefix: &[u8]) -> Encoding {
     }
 }
 
+/// An encoding kk does not read, recognised from a file's first bytes so the refusal can say what
+/// the file is and how to convert it: UTF-16 (a BOM, or NUL bytes on every other position of
+/// ASCII text) and EUC-JP (not UTF-8, not CP932, but valid EUC-JP). Returns its name and the
+/// iconv option that reads it.
+pub fn foreign(prefix: &[u8]) -> Option<(&'static str, &'static str)> {
+    if prefix.starts_with(&[0xFF, 0xFE]) || prefix.starts_with(&[0xFE, 0xFF]) {
+        return Some(("UTF-16", "UTF-16"));
+    }
+    let head = &prefix[..prefix.len().min(1024)];
+    let nul_at = |parity: usize| head.iter().skip(parity).step_by(2).filter(|&&b| b == 0).count();
+    let half = head.len() / 2;
+    if half >= 8 {
+        // ASCII in UTF-16 (commas, digits, line ends) has a 0 high byte: NULs on one parity
+        // only (LE: odd positions), far more than a stray NUL in a CSV (which E112 names)
+        let (odd, even) = (nul_at(1), nul_at(0));
+        if odd * 10 >= half && even * 100 <= half {
+            return Some(("UTF-16LE", "UTF-16LE"));
+        }
+        if even * 10 >= half && odd * 100 <= half {
+            return Some(("UTF-16BE", "UTF-16BE"));
+        }
+    }
+    // EUC-JP: judged on whole lines (the prefix may end inside a character)
+    let lines = &prefix[..memchr::memrchr(b'\n', prefix).map_or(prefix.len(), |i| i + 1)];
+    let euc = !lines.is_ascii()
+        && std::str::from_utf8(lines).is_err()
+        && !is_valid(Encoding::Sjis, lines)
+        && encoding_rs::EUC_JP.decode_without_bom_handling_and_without_replacement(lines).is_some();
+    euc.then_some(("EUC-JP", "EUC-JP"))
+}
+
 /// Decodes one field; `None` when the bytes are not valid in `enc`. The BOM is never sniffed
 /// here: the encoding is already decided (DOMAIN.md).
 pub fn decode(enc: Encoding, bytes: &[u8]) -> Option<Cow<'_, str>> {
@@ -387,6 +418,23 @@ mod tests {
     fn long_text_crosses_the_buffer() {
         let s = "髙".repeat(1000) + "\u{E001}" + &"あ".repeat(500);
         assert_eq!(dec(&sjis(&s).unwrap()), s);
+    }
+
+    #[test]
+    fn utf16_and_euc_jp_are_recognised() {
+        let text = "保険者番号,被保険者証記号\n138040,12\n";
+        let utf16le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+        let utf16be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+        assert_eq!(foreign(&utf16le), Some(("UTF-16LE", "UTF-16LE")));
+        assert_eq!(foreign(&utf16be), Some(("UTF-16BE", "UTF-16BE")));
+        assert_eq!(foreign(&[[0xFF, 0xFE].as_slice(), &utf16le].concat()), Some(("UTF-16", "UTF-16")));
+        let (euc, _, _) = encoding_rs::EUC_JP.encode(text);
+        assert_eq!(foreign(&euc), Some(("EUC-JP", "EUC-JP")));
+        assert_eq!(foreign(&sjis(text).unwrap()), None, "CP932 is read");
+        assert_eq!(foreign(text.as_bytes()), None, "UTF-8 is read");
+        // a stray NUL in a CSV is a malformed field (E112), not UTF-16
+        let stray = format!("{text}{}", "130001,12,1001\n".repeat(8)).replacen('1', "\0", 1);
+        assert_eq!(foreign(stray.as_bytes()), None);
     }
 
     #[test]

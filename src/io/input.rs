@@ -272,6 +272,9 @@ impl CsvInput {
             Box::new(File::open(p).map_err(|e| Error::io(p, e))?)
         };
         let mut buf = read_prefix(&mut source).map_err(io_err)?;
+        if let Some((found, iconv)) = encoding::foreign(&buf) {
+            return Err(Error::ForeignEncoding { file: name, found, iconv });
+        }
         let encoding = match requested {
             InputEncoding::Auto => encoding::sniff(&buf),
             InputEncoding::Sjis => Encoding::Sjis,
