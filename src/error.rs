@@ -280,10 +280,11 @@ mod tests {
     #[test]
     fn codes_are_unique() {
         let mut codes: Vec<_> = FieldError::ALL.iter().map(|e| e.code()).chain(Error::CODES.iter().copied()).collect();
-        let n = codes.len();
         codes.sort();
-        codes.dedup();
-        assert_eq!(codes.len(), n);
+        let twice: Vec<_> = codes.windows(2).filter(|w| w[0] == w[1]).map(|w| w[0]).collect();
+        // one exception: a file in an encoding kk does not read (UTF-16, EUC-JP) is E002 too,
+        // named for what it is (ForeignEncoding)
+        assert_eq!(twice, ["E002"]);
         assert_eq!(FieldError::ALL.len(), 19);
     }
 }
