@@ -24,6 +24,7 @@ needs=(
   "bc bc"
   "zip zip"
   "flock util-linux"
+  "script bsdutils"
   "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf fonts-ipaexfont-gothic"
 )
 

@@ -36,8 +36,39 @@ impl Console {
     }
 }
 
-/// A row counter with rows/s, shown only on a terminal (or with `--progress`), never with `-q`.
-pub struct Progress(Option<ProgressBar>);
+/// The running binary's name (`kk-import`), for messages from code that serves every tool.
+pub fn program() -> String {
+    let arg0 = std::env::args_os().next().unwrap_or_default();
+    Path::new(&arg0).file_name().map_or_else(|| "kk".to_string(), |n| n.to_string_lossy().into_owned())
+}
+
+/// A notice on stderr, once per run however often it is asked for.
+pub fn warn_once(msg: &str) {
+    static SAID: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut said = SAID.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !said.iter().any(|m| m == msg) {
+        eprintln!("{}: {msg}", program());
+        said.push(msg.to_string());
+    }
+}
+
+/// A row counter with rows/s, shown only on a terminal (or with `--progress`), never with `-q`;
+/// following a file of known size ([`Progress::follow`]) it shows the percentage, the bytes read
+/// and the time left.
+pub struct Progress(Option<Bar>);
+
+struct Bar {
+    bar: ProgressBar,
+    /// "kk-import: 読込中"
+    label: String,
+    /// the size followed, when known: the position is then bytes, the rows go in the message
+    sized: std::sync::atomic::AtomicBool,
+}
+
+/// The rate as a whole number with thousands separators (`104,663/s`).
+fn rounded_rate(state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write) {
+    let _ = write!(w, "{}/s", thousands(state.per_sec() as u64));
+}
 
 impl Progress {
     const EVERY: u64 = 8192;
@@ -46,35 +77,57 @@ impl Progress {
         if console.quiet || !(forced || std::io::stderr().is_terminal()) {
             return Progress(None);
         }
-        let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(4));
-        if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} {human_pos} 行 ({per_sec}) {elapsed}") {
-            pb.set_style(style);
+        let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr_with_hz(4));
+        if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} {human_pos} 行 ({rate}) {elapsed}") {
+            bar.set_style(style.with_key("rate", rounded_rate));
         }
-        pb.set_message(format!("{}: {label}", console.tool));
-        pb.enable_steady_tick(Duration::from_millis(250));
-        Progress(Some(pb))
+        let label = format!("{}: {label}", console.tool);
+        bar.set_message(label.clone());
+        // drawn at once and then 4 times a second, whether rows come or not
+        bar.enable_steady_tick(Duration::from_millis(250));
+        bar.tick();
+        Progress(Some(Bar { bar, label, sized: false.into() }))
+    }
+
+    /// Follows `input` (`path`: its file; stdin has no size): the bar shows the percentage read,
+    /// bytes and time left; the rows go on in the message.
+    pub fn follow(&self, input: &mut crate::io::CsvInput, path: Option<&Path>) {
+        let size = crate::io::CsvInput::file_size(path) as u64;
+        let Some(b) = &self.0 else { return };
+        if size == 0 {
+            return;
+        }
+        let template = "{spinner} {msg} {percent:>3}% {bytes}/{total_bytes} ({bytes_per_sec}) 残り {eta}";
+        if let Ok(style) = ProgressStyle::with_template(template) {
+            b.bar.set_style(style);
+        }
+        b.bar.set_length(size);
+        b.sized.store(true, std::sync::atomic::Ordering::Relaxed);
+        input.report_bytes(b.bar.clone());
     }
 
     /// Call once per row with the running count.
     #[inline]
     pub fn tick(&self, rows: u64) {
-        if rows.is_multiple_of(Self::EVERY)
-            && let Some(pb) = &self.0
-        {
-            pb.set_position(rows);
+        if rows.is_multiple_of(Self::EVERY) {
+            self.tick_to(rows);
         }
     }
 
     /// Sets the count directly (for rows delivered a batch at a time).
     pub fn tick_to(&self, rows: u64) {
-        if let Some(pb) = &self.0 {
-            pb.set_position(rows);
+        if let Some(b) = &self.0 {
+            if b.sized.load(std::sync::atomic::Ordering::Relaxed) {
+                b.bar.set_message(format!("{} {} 行", b.label, thousands(rows)));
+            } else {
+                b.bar.set_position(rows);
+            }
         }
     }
 
     pub fn finish(&self) {
-        if let Some(pb) = &self.0 {
-            pb.finish_and_clear();
+        if let Some(b) = &self.0 {
+            b.bar.finish_and_clear();
         }
     }
 }

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{self, Cursor, Read};
+use std::io::{self, Cursor, IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -241,6 +241,8 @@ pub struct CsvInput {
     /// malformed records.
     current: Option<(ChunkReader, u64, Vec<Malformed>, bool)>,
     record: ByteRecord,
+    /// where the bytes handed out are counted for the operator (a progress bar), with the count
+    progress: Option<(indicatif::ProgressBar, u64)>,
 }
 
 /// One record of a [`CsvInput`].
@@ -266,6 +268,9 @@ impl CsvInput {
         let name = display_name(path, STDIN_NAME);
         let io_err = |e| Error::io(name.clone(), e);
         let mut source: Box<dyn Read> = if is_std(path) {
+            if io::stdin().is_terminal() {
+                crate::console::warn_once("標準入力から読みます (ファイルは -i FILE で指定。入力の終わりは Ctrl-D)");
+            }
             Box::new(io::stdin().lock())
         } else {
             let p = path.unwrap_or(Path::new("-"));
@@ -326,6 +331,7 @@ impl CsvInput {
             chunk_bytes: CHUNK_BYTES,
             current: None,
             record: ByteRecord::new(),
+            progress: None,
         })
     }
 
@@ -363,6 +369,10 @@ impl CsvInput {
         self.boundary = None;
         let first_line = self.next_line;
         self.next_line += memchr::memchr_iter(b'\n', &bytes).count() as u64;
+        if let Some((bar, done)) = &mut self.progress {
+            *done += bytes.len() as u64;
+            bar.set_position(*done);
+        }
         Ok(Some(Chunk { bytes, first_line }))
     }
 
@@ -410,6 +420,11 @@ impl CsvInput {
     }
 
     /// The size of the input file, if it is one (to size buffers).
+    /// Counts the bytes handed out, chunk by chunk, on `bar`.
+    pub fn report_bytes(&mut self, bar: indicatif::ProgressBar) {
+        self.progress = Some((bar, 0));
+    }
+
     pub fn file_size(path: Option<&Path>) -> usize {
         path.filter(|p| !is_std(Some(p))).and_then(|p| std::fs::metadata(p).ok()).map_or(0, |m| m.len() as usize)
     }

@@ -2,7 +2,7 @@
 
 use std::cell::RefCell;
 use std::fs::File;
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use csv::ByteRecord;
@@ -166,6 +166,11 @@ impl CsvOut {
         let (encoding, replace, crlf) = (*encoding, *replace, *crlf);
         let mut sink = Sink::create(path.as_deref())?;
         let name = sink.name();
+        if encoding.is_sjis() && matches!(sink, Sink::Stdout(_)) && io::stdout().is_terminal() {
+            crate::console::warn_once(
+                "端末に Shift_JIS で書きます (文字化けして見えます)。ファイルへは -o FILE、端末で読むなら --output-encoding utf8",
+            );
+        }
         if encoding == Encoding::Utf8Bom {
             sink.write_all(UTF8_BOM).map_err(|e| Error::io(name.clone(), e))?;
         }

@@ -665,3 +665,35 @@ fn kk_encoding_sets_the_defaults() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("kk-import: E011 オプション KK_ENCODING の値が正しくありません: latin1"), "{}", r.stderr);
 }
+
+/// On a terminal (a pseudo-terminal from `script`): reading a terminal's stdin says so in one line,
+/// Shift_JIS written to a terminal is warned about once, and the progress shows the percentage of
+/// a file read with a whole-number rate.
+#[test]
+fn terminal_manners() {
+    let dir = crate::tempdir();
+    let p = dir.path();
+    let demo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo/insured.csv");
+    std::fs::copy(demo, p.join("insured.csv")).unwrap();
+    let on_terminal = |command: &str| {
+        let o = crate::external("script")
+            .args(["-qec", command, "/dev/null"])
+            .current_dir(p)
+            .env("PATH", format!("{}:/usr/bin:/bin", crate::bin("kk-import").parent().unwrap().display()))
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let text = on_terminal("kk-import master -i insured.csv -q");
+    assert_eq!(text.matches("端末に Shift_JIS で書きます").count(), 1, "{text}");
+    let text = on_terminal("kk-import master -i insured.csv --output-encoding utf8 -q");
+    assert!(!text.contains("端末に Shift_JIS"), "UTF-8 to a terminal is fine");
+    let text = on_terminal("kk-import master -i insured.csv -o m.csv --progress");
+    assert!(text.contains("% "), "a percentage: {text}");
+    let text = on_terminal("timeout 2 kk-import master -o m2.csv; true");
+    assert!(text.contains("標準入力から読みます (ファイルは -i FILE で指定。入力の終わりは Ctrl-D)"), "{text}");
+    // not on a terminal: neither is said
+    let r = crate::run(p, "kk-import", &["master", "-i", "insured.csv"]);
+    assert!(!r.stderr.contains("端末") && !r.stderr.contains("標準入力から読みます"), "{}", r.stderr);
+}

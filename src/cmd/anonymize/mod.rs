@@ -144,6 +144,7 @@ pub fn run(cli: &Cli) -> Result<u8> {
     let Some(zip) = &cli.zip else {
         check_outputs(&[cli.output.output.as_deref(), cli.run.summary_json.as_deref()])?;
         let mut input = CsvInput::open(cli.input.as_deref(), requested, &ANY, None)?;
+        progress.follow(&mut input, cli.input.as_deref());
         let mut sink = Sink::create(cli.output.output.as_deref())?;
         let name = sink.name();
         let w = anonymize_file(&mut input, cli, &hasher, &mut sink, &name, &progress, false)?;

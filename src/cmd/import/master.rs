@@ -40,6 +40,7 @@ pub fn master(args: &MasterArgs) -> Result<u8> {
     }
     let input_name = input.name().to_string();
     let progress = Progress::new(&console, args.run.progress, "読込中");
+    progress.follow(&mut input, args.input.input.as_deref());
     let mut store = RowStore::new(spec.crlf, 0);
     let workers = (0..worker_count()).map(|_| RowChecker::new(layout, in_enc, &spec, as_of, diff)).collect();
     let expected_rows = expected_rows(args.input.input.as_deref());

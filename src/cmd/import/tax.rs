@@ -47,6 +47,7 @@ pub fn tax(args: &TaxArgs) -> Result<u8> {
     let spec = args.output.spec(input.encoding())?;
     let input_name = input.name().to_string();
     let progress = Progress::new(&console, args.run.progress, "読込中");
+    progress.follow(&mut input, args.input.input.as_deref());
     let mut store = RowStore::new(spec.crlf, CsvInput::file_size(args.input.input.as_deref()));
     let mut tally = Tally::new(TOOL, "tax", input.encoding(), spec.encoding);
     let reg = register(&mut input, &households, &spec, &mut store, &mut tally, &progress)?;

@@ -115,6 +115,7 @@ pub fn run(cli: &Cli) -> Result<u8> {
 
     let mut input = CsvInput::open(cli.input.input.as_deref(), requested, &CLAIMS, mapping.as_ref())?;
     let progress = Progress::new(&console, cli.run.progress, "照合中");
+    progress.follow(&mut input, cli.input.input.as_deref());
     let (claims, mut listed) = check_claims(&mut input, reference, &progress)?;
     progress.finish();
     let (in_enc, input_name) = (input.encoding(), input.name().to_string());

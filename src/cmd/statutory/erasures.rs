@@ -42,6 +42,7 @@ pub fn erasures(a: &ErasuresArgs) -> Result<u8> {
     // --kept: the rows not erased, as read (their encoding and the usual line ending)
     let mut kept = a.kept.as_deref().map(|p| kept_sink(p, &input, crlf_in)).transpose()?;
     let progress = Progress::new(&console, a.run.progress, "照合中");
+    progress.follow(&mut input, a.input.as_deref());
     let found = sort_records(&mut input, &standing_of, fy, crlf_in, &mut kept, &progress)?;
     progress.finish();
     let Sorted { erased, rows_in, rows_kept, rows_erased } = found;
