@@ -29,7 +29,7 @@ month_dir="$work/$ym"
 in="$month_dir/in"
 out="$month_dir/out"
 log="$month_dir/log"
-find_bin kk-import kk-limitcheck kk-finance kk-subsidy kk-unexamined kk-stratify kk-backup kk-report kk-xml
+find_bin kk-import kk-limitcheck kk-finance kk-subsidy kk-unexamined kk-stratify kk-backup kk-report kk-xml kk-doctor
 
 # defaults that follow from the month
 m=$((10#$month))
@@ -66,17 +66,21 @@ if [ ! -f "$in/insured.csv" ]; then
   [ -f "$base_master" ] || missing+=("$in/insured.csv (または前月の $base_master)")
 fi
 [ -f "$finance_config" ] || missing+=("$finance_config (KK_FINANCE_CONFIG)")
-if [ ${#missing[@]} -gt 0 ]; then
-  die 2 "$ym: 入力がありません: ${missing[*]}"
-fi
+# every problem of the set-up at once, not one per attempt
+problems=()
+[ ${#missing[@]} -gt 0 ] && problems+=("入力がありません: ${missing[*]}")
 case "$backup" in
   on)
     [ -n "${KK_BACKUP_RECIPIENT:-}" ] || [ -n "${KK_BACKUP_PASSPHRASE_FILE:-}" ] ||
-      die 2 "$ym: バックアップの鍵がありません: KK_BACKUP_RECIPIENT (age1…) か KK_BACKUP_PASSPHRASE_FILE を設定してください (KK_BACKUP=off で省略)"
+      problems+=("バックアップの鍵がありません: KK_BACKUP_RECIPIENT (age1…) か KK_BACKUP_PASSPHRASE_FILE を設定してください (KK_BACKUP=off で省略)")
     ;;
   off) ;;
-  *) die 2 "KK_BACKUP は on か off です ($backup)" ;;
+  *) problems+=("KK_BACKUP は on か off です ($backup)") ;;
 esac
+if [ ${#problems[@]} -gt 0 ]; then
+  for p in "${problems[@]}"; do echo "$prog: $ym: $p" >&2; done
+  die 2 "$ym: 設定・入力の問題が ${#problems[@]} 件あります (上の各行)"
+fi
 invoices=${KK_INVOICES:-auto}
 if [ "$invoices" = auto ]; then
   invoices=no
@@ -89,6 +93,16 @@ take_lock "$log" "$ym"
 mkdir -p "$out" || die 2 "$out を作れません"
 start_run "$log" "月次処理 $ym"
 report_outputs=("$out")
+
+# the 定期点検, quick: a problem (a key others can read, a missing tool or font) stops the month
+# before anything is read; warnings (an old backup, a stray temporary file) are in its list
+doctor_quick() {
+  "$KK_BIN/kk-doctor" --quick ${config:+--config "$config"} > "$log/00_doctor.txt"
+  local code=$?
+  [ "$code" -eq 1 ] && return 0
+  return "$code"
+}
+run_step 00 doctor "定期点検 (kk-doctor --quick、結果は log/00_doctor.txt)" -- doctor_quick
 
 if [ ${#xml_archives[@]} -gt 0 ]; then
   run_step 00 xml_check "受け取った V08 アーカイブの検査 (${#xml_archives[@]} 件)" -- "$KK_BIN/kk-xml" check "${xml_archives[@]}" \

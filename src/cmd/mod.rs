@@ -6,6 +6,7 @@
 pub mod anonymize;
 pub mod backup;
 pub mod docgen;
+pub mod doctor;
 pub mod finance;
 pub mod r#gen;
 pub mod import;
@@ -45,6 +46,7 @@ pub const TOOLS: &[Tool] = &[
     Tool { name: anonymize::TOOL, command: anonymize::Cli::command },
     Tool { name: backup::TOOL, command: backup::Cli::command },
     Tool { name: report::TOOL, command: report::Cli::command },
+    Tool { name: doctor::TOOL, command: doctor::Cli::command },
     Tool { name: r#gen::TOOL, command: r#gen::Cli::command },
     Tool { name: docgen::TOOL, command: docgen::Cli::command },
 ];
@@ -59,5 +61,6 @@ pub fn all_codes() -> Vec<&'static str> {
     codes.extend(statutory::Verdict::ALL.iter().map(|c| c.code()));
     codes.extend(backup::Finding::ALL.iter().map(|c| c.code()));
     codes.extend(xml::XCheck::ALL.iter().map(|c| c.code()));
+    codes.extend(doctor::DCheck::ALL.iter().map(|c| c.code()));
     codes
 }

@@ -6,6 +6,7 @@ mod anonymize;
 mod backup;
 mod cases;
 mod conventions;
+mod doctor;
 mod finance;
 mod generate;
 mod import;

@@ -150,6 +150,7 @@ fn the_demo_month_runs_end_to_end_reports_every_anomaly_and_reruns_identically()
     assert_eq!(
         steps,
         [
+            "00 doctor=0",
             "01 import_master=0",
             "02 import_diff=0",
             "03 import_tax=0",
