@@ -11,7 +11,7 @@ fn codes_in(text: &str) -> BTreeSet<String> {
     for i in 0..b.len().saturating_sub(3) {
         let word_start = i == 0 || !b[i - 1].is_ascii_alphanumeric();
         let word_end = i + 4 >= b.len() || !b[i + 4].is_ascii_alphanumeric();
-        if word_start && word_end && b"EWLUSBX".contains(&b[i]) && b[i + 1..i + 4].iter().all(u8::is_ascii_digit) {
+        if word_start && word_end && b"EWLUSBXD".contains(&b[i]) && b[i + 1..i + 4].iter().all(u8::is_ascii_digit) {
             out.insert(text[i..i + 4].to_string());
         }
     }
