@@ -1,6 +1,8 @@
 //! Lists as Excel workbooks staff can filter: Japanese headers, a frozen bold header row, an
 //! autofilter, column widths that fit full-width text, amounts as numbers and keys as text (so
-//! leading zeros stay). Written through [`Sink`], so the file is atomic and 0600 like every output.
+//! leading zeros stay), and dates as Excel dates shown `yyyy/mm/dd` (a column whose header ends
+//! in 日 — 受診日, 生年月日, 資格取得日 … — and whose cell holds `YYYYMMDD`; anything else in it stays
+//! text). Written through [`Sink`], so the file is atomic and 0600 like every output.
 
 use std::io::Write;
 use std::path::Path;
@@ -40,6 +42,8 @@ pub fn write_sheet<R: AsRef<[String]>>(
     for (c, h) in header.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, *h, &head).map_err(xlsx_err)?;
     }
+    let date_format = Format::new().set_num_format("yyyy/mm/dd");
+    let date_column: Vec<bool> = header.iter().map(|h| h.ends_with('日')).collect();
     for (r, row) in rows.iter().enumerate() {
         let r = (r + 1) as u32;
         for (c, value) in row.as_ref().iter().enumerate() {
@@ -47,10 +51,12 @@ pub fn write_sheet<R: AsRef<[String]>>(
             let number = (kinds.get(c) == Some(&Cell::Number))
                 .then(|| value.parse::<i64>().map(|n| n as f64).or_else(|_| value.parse::<f64>()).ok())
                 .flatten();
-            match number {
-                Some(n) => ws.write_number(r, c as u16, n).map_err(xlsx_err)?,
-                None if value.is_empty() => ws,
-                None => ws.write_string(r, c as u16, value).map_err(xlsx_err)?,
+            let date = (number.is_none() && date_column.get(c) == Some(&true)).then(|| excel_date(value)).flatten();
+            match (number, date) {
+                (Some(n), _) => ws.write_number(r, c as u16, n).map_err(xlsx_err)?,
+                (None, Some(d)) => ws.write_datetime_with_format(r, c as u16, &d, &date_format).map_err(xlsx_err)?,
+                (None, None) if value.is_empty() => ws,
+                (None, None) => ws.write_string(r, c as u16, value).map_err(xlsx_err)?,
             };
             if let Some(w) = widths.get_mut(c) {
                 *w = (*w).max(value.width());
@@ -68,4 +74,13 @@ pub fn write_sheet<R: AsRef<[String]>>(
     let mut sink = Sink::create(Some(path))?;
     sink.write_all(&bytes).map_err(|e| Error::io(path, e))?;
     sink.commit()
+}
+
+/// `YYYYMMDD` as an Excel date; None for anything else (written as text).
+fn excel_date(value: &str) -> Option<ExcelDateTime> {
+    if value.len() != 8 || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let d = crate::domain::parse_date(value).ok()?;
+    ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8).ok()
 }

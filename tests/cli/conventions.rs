@@ -193,3 +193,32 @@ fn man_pages_exist_for_every_subcommand() {
     assert!(import.contains("kk\\-import\\-master(1)"), "kk-import(1) refers to kk-import-master(1)");
     assert!(out.join("bash-completion/completions/kk-import").is_file());
 }
+
+/// Every xlsx list writes its dates (columns whose header ends in 日) as Excel dates shown
+/// yyyy/mm/dd, and keys stay text.
+#[test]
+fn xlsx_dates_are_excel_dates() {
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let dir = crate::tempdir();
+    let p = dir.path();
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo/results.csv");
+    let r = crate::run(p, "kk-stratify", &["-i", demo.to_str().unwrap(), "--format", "xlsx", "-o", "levels.xlsx"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut book: Xlsx<_> = open_workbook(p.join("levels.xlsx")).unwrap();
+    let name = book.sheet_names()[0].clone();
+    let sheet = book.worksheet_range(&name).unwrap();
+    let header: Vec<String> =
+        (0..sheet.width()).map(|c| sheet.get((0, c)).map(ToString::to_string).unwrap_or_default()).collect();
+    let date_col = header.iter().position(|h| h == "受診日").expect("a 受診日 column");
+    let key_col = header.iter().position(|h| h == "保険者番号").expect("a 保険者番号 column");
+    let cell = sheet.get((1, date_col)).unwrap();
+    let Data::DateTime(d) = cell else { panic!("受診日 is a date: {cell:?}") };
+    let (y, m, day, ..) = d.to_ymd_hms_milli();
+    assert!((2025..=2027).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&day), "{y}-{m}-{day}");
+    assert!(matches!(sheet.get((1, key_col)), Some(Data::String(_))), "a key stays text");
+    let styles = crate::external("unzip")
+        .args(["-p", p.join("levels.xlsx").to_str().unwrap(), "xl/styles.xml"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8(styles.stdout).unwrap().contains("yyyy/mm/dd"));
+}
