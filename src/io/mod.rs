@@ -22,7 +22,7 @@ pub mod xlsx;
 
 pub use encoding::{Encoding, InputEncoding, SjisShape, TextEncoder, Unmappable, sjis_shape};
 pub use input::{Chunk, CsvInput, InputContext, Row};
-pub use names::{STDIN_NAME, STDOUT_NAME, display_name, is_std};
+pub use names::{STDIN_NAME, STDOUT_NAME, display_name, file_label, is_std};
 pub use output::{CsvOut, OutputSpec, RecordBuf, Sink};
 pub use pipeline::{for_each_batch, worker_count};
 pub use store::{RowRef, RowStore, push_field, text_row};

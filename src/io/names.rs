@@ -17,3 +17,12 @@ pub fn display_name(path: Option<&Path>, std_name: &str) -> String {
         _ => std_name.to_string(),
     }
 }
+
+/// The name a list gives the file a row came from: the file's own name, without its folder
+/// (what the workflow report calls it), or the stdin name.
+pub fn file_label(path: Option<&Path>) -> String {
+    match path.filter(|p| !is_std(Some(p))).and_then(Path::file_name) {
+        Some(n) => n.to_string_lossy().into_owned(),
+        None => STDIN_NAME.to_string(),
+    }
+}

@@ -30,7 +30,7 @@ pub const INVOICE_LIST: [&str; 11] = [
 ];
 
 /// チェックリスト (kk-unexamined check).
-pub const UNEXAMINED_CHECKLIST: [&str; 9] = [
+pub const UNEXAMINED_CHECKLIST: [&str; 10] = [
     "行番号",
     "保険者番号",
     "被保険者証記号",
@@ -40,6 +40,7 @@ pub const UNEXAMINED_CHECKLIST: [&str; 9] = [
     "チェック内容",
     "当システム値",
     "連携先値",
+    "元ファイル",
 ];
 
 /// 補助金対象者リスト (kk-subsidy, one row per subsidised item received).
@@ -66,7 +67,7 @@ pub const ERROR_LIST: [&str; 9] =
     ["行番号", "保険者番号", "被保険者証記号", "被保険者証番号", "枝番", "列名", "エラーコード", "エラー内容", "値"];
 
 /// 重複リスト.
-pub const DUPLICATE_LIST: [&str; 11] = [
+pub const DUPLICATE_LIST: [&str; 12] = [
     "グループ番号",
     "重複種別",
     "行番号",
@@ -78,6 +79,7 @@ pub const DUPLICATE_LIST: [&str; 11] = [
     "生年月日",
     "性別",
     "資格喪失日",
+    "元ファイル",
 ];
 
 /// 法定報告対象者除外者情報 (kk-statutory exclusions).

@@ -116,7 +116,8 @@ fn input_matrix_encodings_line_endings_stdin_and_file() {
                 };
                 String::from_utf8(b.to_vec()).unwrap()
             };
-            s.replace("\r\n", "\n")
+            // the duplicate list's 元ファイル names the input: the stdin name or the file's
+            s.replace("\r\n", "\n").replace(",<標準入力>\n", ",in.csv\n")
         };
         // Shift_JIS is written with CRLF, UTF-8 with LF (SPEC §1)
         assert_eq!(r.stdout.ends_with(b"\r\n"), enc == "sjis", "{enc} {eol:?}");

@@ -234,21 +234,21 @@ fn the_check_list_names_every_disagreement() {
     let rows: Vec<String> = records(&String::from_utf8(r.stdout).unwrap())
         .into_iter()
         .skip(1)
-        .map(|f| [&f[0], &f[3], &f[5], &f[7], &f[8]].map(|s| s.as_str()).join("|"))
+        .map(|f| [&f[0], &f[3], &f[5], &f[7], &f[8], &f[9]].map(|s| s.as_str()).join("|"))
         .collect();
     assert_eq!(
         rows,
         [
-            "3|2|U101|資格喪失日 20260101|1 有資格",
-            "4|3|U102|資格あり|2 喪失",
-            "5|4|U103|結果あり|0 未登録",
-            "6|5|U104|結果なし|1 登録済",
-            "7|6|U105||",
-            "8|7|U106|テストタロウ|テストジロウ",
-            "9|8|U107|19700101|19700102",
-            "10|x|E106||3",
-            "11|11|E103||130014",
-            "|9|U108|対象者|",
+            "3|2|U101|資格喪失日 20260101|1 有資格|i.csv",
+            "4|3|U102|資格あり|2 喪失|i.csv",
+            "5|4|U103|結果あり|0 未登録|i.csv",
+            "6|5|U104|結果なし|1 登録済|i.csv",
+            "7|6|U105|||i.csv",
+            "8|7|U106|テストタロウ|テストジロウ|i.csv",
+            "9|8|U107|19700101|19700102|i.csv",
+            "10|x|E106||3|i.csv",
+            "11|11|E103||130014|i.csv",
+            "9|9|U108|対象者||m.csv",
         ]
     );
     assert!(
@@ -256,7 +256,7 @@ fn the_check_list_names_every_disagreement() {
         "{}",
         r.stderr
     );
-    // the same list as an Excel workbook: 行番号 a number (empty for U108), keys text
+    // the same list as an Excel workbook: 行番号 a number, keys text
     use calamine::{Data, Reader, Xlsx, open_workbook};
     let r = run(
         p,
@@ -271,8 +271,10 @@ fn the_check_list_names_every_disagreement() {
     assert_eq!(sheet.get((1, 1)), Some(&Data::String("130013".into())));
     assert_eq!(sheet.get((1, 5)), Some(&Data::String("U101".into())));
     assert_eq!(sheet.get((6, 8)), Some(&Data::String("テストジロウ".into())));
-    assert!(matches!(sheet.get((10, 0)), None | Some(Data::Empty)));
+    // U108: the master's line, and the master named as the file it is a line of
+    assert_eq!(sheet.get((10, 0)), Some(&Data::Float(9.0)));
     assert_eq!(sheet.get((10, 5)), Some(&Data::String("U108".into())));
+    assert_eq!(sheet.get((10, 9)), Some(&Data::String("m.csv".into())));
     let r = run(
         p,
         "kk-unexamined",

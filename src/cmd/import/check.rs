@@ -53,6 +53,8 @@ pub struct Checked {
     /// the hash of `key` (domain::duplicates::key_hash), likewise
     pub key_hash: u64,
     pub change: Option<(Change, Date)>,
+    /// read from `--base` (its line is the base's), not from the input
+    pub from_base: bool,
 }
 
 impl Insured for Checked {
@@ -300,6 +302,7 @@ impl RowChecker {
             identity_hash,
             key_hash,
             change,
+            from_base: false,
         })
     }
 }

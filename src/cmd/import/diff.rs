@@ -65,6 +65,7 @@ pub fn apply_diff(
                     target.row = store.push(&rec);
                     target.lost = Some(lost_on);
                     target.line = row.line;
+                    target.from_base = false;
                     n.lost += 1;
                 }
             }

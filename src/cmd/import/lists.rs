@@ -33,15 +33,26 @@ pub struct ListedRows {
     part: u8,
     rows: RowStore,
     line: Vec<u8>,
+    /// the 元ファイル of a row of the input and of a row of `--base`, in the output encoding: as
+    /// it is, and as a CSV field (quoted if need be)
+    files: [(Vec<u8>, Vec<u8>); 2],
 }
 
 /// The columns of the insured layout the duplicate list shows, in its order.
 const LISTED: [usize; 8] = [f::INSURER, f::KIGO, f::BANGO, f::EDABAN, f::KANA, f::BIRTH, f::SEX, f::LOST];
 
 impl ListedRows {
-    /// The `part`th of the [`ListedRows`] of a list; `capacity`: expected bytes.
-    pub fn new(part: u8, crlf: bool, capacity: usize) -> ListedRows {
-        ListedRows { part, rows: RowStore::new(crlf, capacity), line: Vec::new() }
+    /// The `part`th of the [`ListedRows`] of a list; `capacity`: expected bytes; `files`: the
+    /// names of the input and of the base, encoded.
+    pub fn new(part: u8, crlf: bool, capacity: usize, files: &[Vec<u8>; 2]) -> ListedRows {
+        let quoted = |name: &Vec<u8>| {
+            let mut one = RowStore::new(false, 0);
+            let r = one.push(&ByteRecord::from(vec![name.as_slice()]));
+            let bytes = one.bytes(&r);
+            (name.clone(), bytes[..bytes.len() - 1].to_vec())
+        };
+        let files = [quoted(&files[0]), quoted(&files[1])];
+        ListedRows { part, rows: RowStore::new(crlf, capacity), line: Vec::new(), files }
     }
 
     /// Takes the listed columns of `r` from `store`. A row that needed no quoting (nearly all)
@@ -64,6 +75,8 @@ impl ListedRows {
                     }
                     self.line.extend_from_slice(field(c));
                 }
+                self.line.push(b',');
+                self.line.extend_from_slice(&self.files[usize::from(r.from_base)].1);
                 self.rows.csv_row(&self.line)
             }
             None => {
@@ -71,6 +84,7 @@ impl ListedRows {
                 for c in LISTED {
                     self.rows.field(parsed.get(c).unwrap_or_default());
                 }
+                self.rows.field(&self.files[usize::from(r.from_base)].0);
                 self.rows.end_row()
             }
         };

@@ -12,7 +12,7 @@ use crate::cmd::shared::{check_outputs, leave_to_exit, parse_date_option};
 use crate::console::{Console, Progress, Tally, thousands};
 use crate::domain::duplicates::{Groups, same_identity};
 use crate::error::{Error, Result};
-use crate::io::{CsvInput, CsvOut, OutputSpec, RowStore, worker_count};
+use crate::io::{CsvInput, CsvOut, OutputSpec, RowStore, file_label, worker_count};
 use crate::layout::{INSURED, INSURED_DIFF, Layout};
 
 pub fn master(args: &MasterArgs) -> Result<u8> {
@@ -164,13 +164,23 @@ struct Written<'a> {
 /// written; `accepted` is a diff's rows applied.
 fn write_all<'a>(run: &Run<'a>, tally: &mut Tally, input_name: &str, accepted: u64) -> Result<Written<'a>> {
     let Run { args, spec, store, rows, same_key, base, as_of } = *run;
+    // the 元ファイル of the duplicate list: the input's, or the base's for a row of the base (a
+    // file name is no data: a character Shift_JIS lacks becomes 〓)
+    let mut names = spec.encoder();
+    names.replace = true;
+    let files = &[file_label(args.input.input.as_deref()), file_label(args.base.as_deref())].map(|n| {
+        let mut b = Vec::new();
+        let _ = names.encode(&n, &mut b);
+        b
+    });
     // where the identities are searched: the master's rows (a row withheld is passed over)
     let records: &[Checked] = base.map_or(rows, |b| b.0);
     std::thread::scope(|scope| {
         let duplicates = scope.spawn(move || -> Result<_> {
             // the members' rows are read on as many threads as there are cores (the master is
             // being written on one of them, but it takes a fraction of the time)
-            let parts = (0..worker_count().min(8)).map(|k| ListedRows::new(k as u8, spec.crlf, 1 << 20)).collect();
+            let parts =
+                (0..worker_count().min(8)).map(|k| ListedRows::new(k as u8, spec.crlf, 1 << 20, files)).collect();
             let (same, mut listed) = same_identity(records, parts, |l, i| l.add(&records[i], store));
             // a row withheld (kind 1) is not in the master; any other rejected row has no
             // identity, so it was not gathered

@@ -82,6 +82,9 @@ pub fn read_base(
     let workers = (0..worker_count()).map(|_| RowChecker::new(&INSURED, in_enc, spec, None, false)).collect();
     let (mut rows, index, replaced) = read_all(&mut input, workers, store, progress, expected_rows(Some(path)))?;
     withhold_repeated(&index, &mut rows);
+    for r in &mut rows {
+        r.from_base = true;
+    }
     if let Some(r) = rows.iter().find(|r| !r.problems.is_empty()) {
         let p = &r.problems[0];
         return Err(Error::InvalidReference {

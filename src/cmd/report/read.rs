@@ -35,6 +35,9 @@ pub fn list_items(source: &str, path: &Path) -> Result<Vec<(String, u64, String)
     let mut input = CsvInput::open(Some(path), InputEncoding::Auto, &ANY, None)?;
     let header = input.header().to_vec();
     let line_col = header.iter().position(|h| h == "行番号");
+    // a list whose rows come from more than one file names each row's file (元ファイル): its
+    // line is a line of that file, not of the list's source
+    let file_col = header.iter().position(|h| h == "元ファイル");
     let Some((code_col, code_name)) =
         CODE_COLUMNS.iter().find_map(|c| header.iter().position(|h| h == c).map(|i| (i, *c)))
     else {
@@ -50,7 +53,8 @@ pub fn list_items(source: &str, path: &Path) -> Result<Vec<(String, u64, String)
         }
         let code = if code_name == "重複種別" { format!("DUP{code}") } else { code };
         let line = line_col.and_then(text).and_then(|t| t.parse().ok()).unwrap_or(0);
-        items.push((source.to_string(), line, code));
+        let file = file_col.and_then(text).filter(|f| !f.is_empty()).unwrap_or_else(|| source.to_string());
+        items.push((file, line, code));
     }
     Ok(items)
 }

@@ -12,7 +12,7 @@ use crate::domain::text::{kana_for_matching, normalize_name};
 use crate::domain::{FiscalYear, InsurerNumber, PersonKey, TargetStatus, parse_date, qualified_on, target_status};
 use crate::error::{Error, FieldError, Loc, Result};
 use crate::io::xlsx::{Cell, write_sheet};
-use crate::io::{CsvInput, CsvOut, InputEncoding};
+use crate::io::{CsvInput, CsvOut, InputEncoding, file_label};
 use crate::layout::{INFO_STATUS, INSURED, UNEXAMINED_CHECKLIST, insured as f};
 
 crate::codes! {
@@ -80,7 +80,9 @@ pub fn check(args: &CheckArgs) -> Result<u8> {
     let fy = fy_flag.unwrap_or(FiscalYear::of(as_of));
     let master = read_master(&args.master, requested, as_of)?;
     let (examined, _) = examined_in(&args.results, requested, fy)?;
-    let list = compare(&infos, &master, &examined, as_of, fy);
+    let mut list = compare(&infos, &master, &examined, as_of, fy);
+    list.name_files(&file_label(args.input.input.as_deref()), &file_label(Some(&args.master)));
+    let master_name = args.master.display().to_string();
 
     let spec = args.output.spec(in_enc)?;
     let mut tally = Tally::new(TOOL, "check", in_enc, spec.encoding);
@@ -94,7 +96,6 @@ pub fn check(args: &CheckArgs) -> Result<u8> {
         None => {
             let mut out = CsvOut::create(&spec)?;
             out.write_header(&UNEXAMINED_CHECKLIST)?;
-            let master_name = args.master.display().to_string();
             for (n, r) in list.rows.iter().enumerate() {
                 out.write_texts(r, |i| list.loc(n, i, &input_name, &master_name))?;
             }
@@ -202,7 +203,7 @@ fn read_master(
 
 /// The checklist's rows, with how many are findings and how many value errors.
 struct Checklist {
-    rows: Vec<[String; 9]>,
+    rows: Vec<[String; 10]>,
     /// where each row's values were read
     origins: Vec<Origin>,
     findings: u64,
@@ -228,9 +229,19 @@ enum Side {
 }
 
 impl Checklist {
-    fn push(&mut self, row: [String; 9], origin: Origin) {
+    fn push(&mut self, row: [String; 10], origin: Origin) {
         self.rows.push(row);
         self.origins.push(origin);
+    }
+
+    /// Names the file each row's 行番号 is a line of: the other system's, or the master's (U108,
+    /// whose line is then the master's).
+    fn name_files(&mut self, info_file: &str, master_file: &str) {
+        for (row, o) in self.rows.iter_mut().zip(&self.origins) {
+            let (side, line) = o.keys;
+            row[0] = if line > 0 { line.to_string() } else { String::new() };
+            row[9] = if side == Side::Master { master_file } else { info_file }.to_string();
+        }
     }
 
     /// Where column `i` of row `r` was read: (master?, line, column).
@@ -257,9 +268,10 @@ fn compared_columns(c: UCheck) -> (&'static str, &'static str) {
     }
 }
 
-fn row(line: String, k: &[String; 4], code: &str, message: &str, ours: String, theirs: String) -> [String; 9] {
+fn row(line: String, k: &[String; 4], code: &str, message: &str, ours: String, theirs: String) -> [String; 10] {
     let [a, b, c, d] = k.clone();
-    [line, a, b, c, d, code.into(), message.into(), ours, theirs]
+    // 元ファイル is filled in by [`Checklist::name_files`]
+    [line, a, b, c, d, code.into(), message.into(), ours, theirs, String::new()]
 }
 
 /// Every row of the other system against the master and the results, then the targets it lacks.
