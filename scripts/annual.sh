@@ -61,20 +61,28 @@ guidance=()
 
 take_lock "$log" "$fy年度"
 mkdir -p "$out" || die 2 "$out を作れません"
-start_run "$log" "年次処理 (法定報告) $fy年度: ${steps[*]}"
+# one report for the year, built up step by step (a step run again replaces its own part)
+start_run "$log" "年次処理 (法定報告) $fy年度" accumulate
 report_outputs=("$out")
+# the lists of every step run so far this year (each the latest run's): write_report asks for
+# them (also when a step fails)
+refresh_lists() {
+  report_lists=()
+  local l
+  for l in "master.csv=$out/jogaisha.csv" "results.csv=$out/massho.csv" "MANIFEST.csv=$out/juryo.csv"; do
+    [ -f "${l#*=}" ] && report_lists+=("$l")
+  done
+}
 
 for s in "${steps[@]}"; do
   case "$s" in
     exclusions)
       run_step 1 exclusions "法定報告対象者除外者情報" -- "$KK_BIN/kk-statutory" exclusions "${year_args[@]}" \
         -o "$out/jogaisha.csv" --summary-json "$log/1_exclusions.json"
-      report_lists+=("master.csv=$out/jogaisha.csv")
       ;;
     erasures)
       run_step 2 erasures "抹消者リストと報告データ" -- "$KK_BIN/kk-statutory" erasures "${year_args[@]}" \
         -i "$in/results.csv" -o "$out/massho.csv" --kept "$out/houkoku.csv" --summary-json "$log/2_erasures.json"
-      report_lists+=("results.csv=$out/massho.csv")
       ;;
     summary)
       run_step 3 summary "集計表 (CSV と Excel)" -- "$KK_BIN/kk-statutory" summary "${year_args[@]}" \
@@ -92,7 +100,6 @@ for s in "${steps[@]}"; do
         "${seal[@]}" --manifest "$out/MANIFEST.csv" --summary-json "$log/4_anonymize.json" "${files[@]}"
       ;;
     reconcile)
-      report_lists+=("MANIFEST.csv=$out/juryo.csv")
       run_step 5 reconcile "受領確認" -- "$KK_BIN/kk-statutory" reconcile --manifest "$out/MANIFEST.csv" \
         --receipt "$in/receipt.csv" -o "$out/juryo.csv" --strict --summary-json "$log/5_reconcile.json"
       ;;

@@ -86,12 +86,17 @@ take_lock() { # take_lock DIR WHAT: one run at a time per month or year
 }
 
 # The run's record: log/steps.csv (for kk-report) and log/<script>.log (appended, kept).
-start_run() { # start_run LOGDIR TITLE
+# With `accumulate` (the annual steps, run one by one over weeks), steps.csv keeps the steps of
+# earlier runs: a step run again replaces its own row only, and the rows stay in step order.
+start_run() { # start_run LOGDIR TITLE [accumulate]
   logdir=$1
   run_title=$2
   steps_csv="$logdir/steps.csv"
   run_log="$logdir/${prog%.sh}.log"
-  echo "番号,手順,開始,終了,秒,終了コード,集計JSON,説明" > "$steps_csv"
+  steps_accumulate=${3:-}
+  if [ -z "$steps_accumulate" ] || [ ! -f "$steps_csv" ]; then
+    echo "番号,手順,開始,終了,秒,終了コード,集計JSON,説明" > "$steps_csv"
+  fi
   echo "$(now) 実行開始 $run_title (pid $$)" >> "$run_log"
   report_lists=()
   report_outputs=()
@@ -120,7 +125,15 @@ run_step() {
   [ -f "$json" ] && sed 's/^/    /' "$json" >> "$run_log"
   local jcol=""
   [ -f "$json" ] && jcol=$json
-  echo "$no,$name,$started,$ended,$secs,$code,$jcol,\"$what\"" >> "$steps_csv"
+  if [ -n "${steps_accumulate:-}" ]; then
+    # this step's earlier row goes; the rows stay in step order (header first)
+    { head -n 1 "$steps_csv"
+      { tail -n +2 "$steps_csv" | awk -F, -v k="$no,$name" 'index($0, k ",") != 1'
+        echo "$no,$name,$started,$ended,$secs,$code,$jcol,\"$what\""; } | sort -t, -k1,1n -s
+    } > "$steps_csv.new" && mv "$steps_csv.new" "$steps_csv"
+  else
+    echo "$no,$name,$started,$ended,$secs,$code,$jcol,\"$what\"" >> "$steps_csv"
+  fi
   if [ "$code" -ne 0 ]; then
     local reason
     reason=$(grep -v '^\s*$' "$errlog" | tail -n 1)
@@ -131,6 +144,8 @@ run_step() {
 }
 
 write_report() { # log/report.md and log/report.csv for this run
+  # a script may work out its lists at report time (the annual one: every step's so far)
+  if declare -F refresh_lists >/dev/null; then refresh_lists; fi
   local args=(--title "$run_title" --steps "$steps_csv" --md "$logdir/report.md" --csv "$logdir/report.csv")
   local l o
   for l in "${report_lists[@]}"; do args+=(--list "$l"); done

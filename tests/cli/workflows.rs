@@ -295,6 +295,19 @@ fn the_annual_steps_run_alone_and_in_order() {
     assert_eq!(juryo[2][4..6], ["S201", "返戻"]);
     let report = std::fs::read_to_string(w.join("annual/2026/log/report.csv")).unwrap();
     assert!(report.contains("明細,MANIFEST.csv,0,S201"), "{report}");
+    // one report for the year: the steps of the earlier runs are still in it, in step order,
+    // each once, and the lists of erasures and exclusions too
+    let md = std::fs::read_to_string(w.join("annual/2026/log/report.md")).unwrap();
+    let rows: Vec<&str> = md.lines().filter(|l| l.starts_with("| ") && l.chars().nth(2).is_some_and(|c| c.is_ascii_digit())).collect();
+    let steps: Vec<&str> = rows.iter().map(|r| r.split(" | ").nth(1).unwrap_or("")).collect();
+    assert_eq!(steps, ["exclusions", "erasures", "summary", "anonymize", "reconcile"], "{md}");
+    assert!(md.contains("### results.csv ←") && md.contains("### master.csv ←"), "{md}");
+    // a step run again replaces its own row only
+    let o = run_script(w, "annual.sh", &["2026", "summary"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let md = std::fs::read_to_string(w.join("annual/2026/log/report.md")).unwrap();
+    assert_eq!(md.matches("| summary |").count(), 1, "{md}");
+    assert!(md.contains("| reconcile |"), "{md}");
 }
 
 /// The demo's way in: the month's V08 archive in in/xml/ (no results or claims CSV) is checked
