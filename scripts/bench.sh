@@ -88,7 +88,7 @@ echo "| iconv CP932→UTF-8 (請求ファイル) | kk-limitcheck | 比 | 最大�
 echo "|---|---|---|---|"
 echo "| ${iconv_c} s | ${lc_file} s | $(echo "scale=2; $lc_file / $iconv_c" | bc)× | ${lc_mem} MB |"
 
-# kk-ticket issue (issue 16): the FY2026 受診券 of the PERSONS-person master with a ledger that
+# kk-ticket issue: the FY2026 受診券 of the PERSONS-person master with a ledger that
 # already holds FY2025's and FY2026's numbers (about PERSONS lines: made first, not timed; a
 # re-run leaves it as it is), against iconv over the master; then the PDF of 10,000 tickets.
 tdir="$dir/ticket"
@@ -182,7 +182,7 @@ echo "|---|---|---|---|---|"
 echo "| ${sha} s | ${an_null} s | ${an_file} s | $(echo "scale=0; 100 * $sha / $an_file" | bc)% | ${an_mem} MB |"
 
 # kk-backup: create + verify of a folder of the generated CSV files, against zip -6 -r then age -r
-# (issue 7: create within 1.5×, under 200 MB). Needs zip and age; skipped without them.
+# (target: create within 1.5×, under 200 MB). Needs zip and age; skipped without them.
 if command -v zip >/dev/null && command -v age-keygen >/dev/null; then
   bdir="$dir/backup"
   rm -rf "$bdir" && mkdir -p "$bdir/src"
@@ -203,7 +203,7 @@ if command -v zip >/dev/null && command -v age-keygen >/dev/null; then
   rm -f "$bdir/plain.zip" "$bdir/plain.zip.age"
 fi
 
-# kk-xml (issue 15): read of a V08 archive of N checkups (kk-gen --xml: one DATA and one CLAIMS file
+# kk-xml: read of a V08 archive of N checkups (kk-gen --xml: one DATA and one CLAIMS file
 # each) against unzip -p (the decompression floor), and write of what read gave against zip -6 -r
 # over the extracted files; 10,000 and 100,000 checkups (XML_SIZES) to show how memory grows.
 # One run each (the 100,000 archive is about 290 MB). Needs zip.
