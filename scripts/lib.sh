@@ -150,10 +150,27 @@ write_report() { # log/report.md and log/report.csv for this run
   local l o
   for l in "${report_lists[@]}"; do args+=(--list "$l"); done
   for o in "${report_outputs[@]}"; do args+=(--outputs "$o"); done
+  # the attached report of the 業務完了報告書, when there is a font to write it in
+  if font_found; then
+    args+=(--pdf "$logdir/report.pdf" --log "$run_log")
+    [ -f "$logdir/00_doctor.txt" ] && args+=(--doctor "$logdir/00_doctor.txt")
+  fi
   "$KK_BIN/kk-report" "${args[@]}" 2>> "$run_log" || echo "$prog: 実行報告を書けませんでした (記録 $run_log)" >&2
 }
 
+# font_found: whether a Japanese font for the PDFs is there (KK_FONT, else the Debian paths the
+# tools look in)
+font_found() {
+  local font
+  for font in "${KK_FONT:-}" /usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf \
+    /usr/share/fonts/truetype/ipaexfont-gothic/ipaexg.ttf /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc; do
+    [ -n "$font" ] && [ -f "$font" ] && return 0
+  done
+  return 1
+}
+
 finish_run() {
-  write_report
+  # the run has ended before its report is written: the report's history shows it ended
   echo "$(now) 実行終了 $run_title 正常終了" >> "$run_log"
+  write_report
 }

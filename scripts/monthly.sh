@@ -84,9 +84,7 @@ fi
 invoices=${KK_INVOICES:-auto}
 if [ "$invoices" = auto ]; then
   invoices=no
-  for font in "${KK_FONT:-}" /usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc; do
-    [ -n "$font" ] && [ -f "$font" ] && invoices=yes && break
-  done
+  font_found && invoices=yes
 fi
 
 take_lock "$log" "$ym"

@@ -181,6 +181,75 @@ fn the_demo_month_runs_end_to_end_reports_every_anomaly_and_reruns_identically()
     assert!(before == snapshot(&out), "a re-run changed out/");
     let log = std::fs::read_to_string(w.join("202604/log/monthly.log")).unwrap();
     assert_eq!(log.matches("実行終了 月次処理 202604 正常終了").count(), 2);
+    the_attached_report_holds_every_step(w);
+}
+
+/// The 業務完了報告書's attached report (log/report.pdf): every step with its counts, the runs,
+/// the backup and the 定期点検, no personal data; the same logs give the same bytes.
+fn the_attached_report_holds_every_step(w: &Path) {
+    let log = w.join("202604/log");
+    let pdf = log.join("report.pdf");
+    let text = crate::pdftotext(&pdf, 1, 9);
+    for step in [
+        "doctor",
+        "import_master",
+        "import_diff",
+        "import_tax",
+        "limitcheck",
+        "finance",
+        "subsidy",
+        "unexamined_list",
+        "unexamined_check",
+        "stratify",
+        "backup",
+        "backup_verify",
+    ] {
+        assert!(text.contains(step), "{step} in the PDF:\n{text}");
+    }
+    // the import_master row: 306 rows in, 283 out, 23 rejected, 4 groups
+    assert!(
+        text.lines().any(|l| l.contains("import_master")
+            && l.split_whitespace().rev().take(4).collect::<Vec<_>>() == ["4", "23", "283", "306"]),
+        "{text}"
+    );
+    assert!(text.contains("1. ") && text.contains("2. ") && text.contains("開始 — 正常終了"), "both runs: {text}");
+    assert!(text.contains("— 検証済み") && text.contains("定期点検 (kk-doctor): 問題 0 件"), "{text}");
+    assert!(text.contains("手順ごとの指摘の件数") && text.contains("claims.csv"), "{text}");
+    // no personal data: no name or kana of the insured file
+    let insured = records(&read_sjis(&w.join("202604/in/insured.csv")));
+    for person in &insured[1..] {
+        for value in [&person[4], &person[5]] {
+            assert!(value.is_empty() || !text.contains(value.as_str()), "a name in the report");
+        }
+    }
+    // kk-report again on the same logs: the same bytes
+    let again = log.join("again.pdf");
+    let path = |name: &str| log.join(name).display().to_string();
+    let list = format!("insured.csv={}", w.join("202604/out/errors_insured.csv").display());
+    let (steps, md, csv, monthly, doctor) =
+        (path("steps.csv"), path("r.md"), path("r.csv"), path("monthly.log"), path("00_doctor.txt"));
+    let args = [
+        "--title",
+        "月次処理 202604",
+        "--steps",
+        &steps,
+        "--list",
+        &list,
+        "--md",
+        &md,
+        "--csv",
+        &csv,
+        "--log",
+        &monthly,
+        "--doctor",
+        &doctor,
+    ];
+    let (pdf_path, again_path) = (pdf.display().to_string(), again.display().to_string());
+    let first = [&args[..], &["--pdf", &pdf_path]].concat();
+    let second = [&args[..], &["--pdf", &again_path]].concat();
+    assert_eq!(crate::run(w, "kk-report", &first).code, 0);
+    assert_eq!(crate::run(w, "kk-report", &second).code, 0);
+    assert_eq!(std::fs::read(&pdf).unwrap(), std::fs::read(&again).unwrap());
 }
 
 #[test]
@@ -298,7 +367,8 @@ fn the_annual_steps_run_alone_and_in_order() {
     // one report for the year: the steps of the earlier runs are still in it, in step order,
     // each once, and the lists of erasures and exclusions too
     let md = std::fs::read_to_string(w.join("annual/2026/log/report.md")).unwrap();
-    let rows: Vec<&str> = md.lines().filter(|l| l.starts_with("| ") && l.chars().nth(2).is_some_and(|c| c.is_ascii_digit())).collect();
+    let rows: Vec<&str> =
+        md.lines().filter(|l| l.starts_with("| ") && l.chars().nth(2).is_some_and(|c| c.is_ascii_digit())).collect();
     let steps: Vec<&str> = rows.iter().map(|r| r.split(" | ").nth(1).unwrap_or("")).collect();
     assert_eq!(steps, ["exclusions", "erasures", "summary", "anonymize", "reconcile"], "{md}");
     assert!(md.contains("### results.csv ←") && md.contains("### master.csv ←"), "{md}");

@@ -4,6 +4,7 @@
 //! The report holds no personal data: counts, codes, line numbers, file names and checksums.
 
 mod markdown;
+mod pdf;
 mod read;
 mod table;
 
@@ -29,6 +30,8 @@ pub const TOOL: &str = "kk-report";
 例:
   kk-report --title '月次処理 202604' --steps log/steps.csv --list insured.csv=out/errors_insured.csv \\
       --outputs out --md log/report.md --csv log/report.csv
+  kk-report --title '月次処理 202604' --steps log/steps.csv --md log/report.md --csv log/report.csv \\
+      --pdf log/report.pdf --log log/monthly.log --doctor log/00_doctor.txt
 
 --steps: 番号,手順,開始,終了,秒,終了コード,集計JSON,説明 (scripts/monthly.sh・annual.sh が書く)。
 --list 元ファイル=一覧: 一覧の 行番号 と コード列 (エラーコード・チェックコード・抹消事由コード・除外事由コード・
@@ -60,6 +63,22 @@ pub struct Cli {
     #[arg(long, value_name = "FILE")]
     pub csv: PathBuf,
 
+    /// 業務完了報告書に添える実行報告 (A4 の PDF: 期間・実行の履歴・手順ごとの時刻と件数・バックアップ・定期点検・コード別の件数・指摘の棒グラフ)
+    #[arg(long, value_name = "FILE")]
+    pub pdf: Option<PathBuf>,
+
+    /// PDF のフォント (TrueType/OpenType)。省略時は KK_FONT、次に IPAexゴシック・Noto Sans CJK の標準の場所
+    #[arg(long, value_name = "FILE")]
+    pub font: Option<PathBuf>,
+
+    /// スクリプトの記録 (log/monthly.log など): PDF に実行の履歴 (中断と再実行) を載せる
+    #[arg(long, value_name = "FILE")]
+    pub log: Option<PathBuf>,
+
+    /// 定期点検の結果 (kk-doctor の出力): 最後の行 (結果: …) を PDF に載せる
+    #[arg(long, value_name = "FILE")]
+    pub doctor: Option<PathBuf>,
+
     /// 明細に載せる最大行数 (一覧ごと)
     #[arg(long, default_value_t = 1000)]
     pub max_items: usize,
@@ -87,6 +106,13 @@ pub fn run(cli: &Cli) -> Result<u8> {
     let mut csv_bytes: Vec<&[u8]> = vec![UTF8_BOM];
     csv_bytes.extend(csv.slices());
     write_file(&cli.csv, &csv_bytes)?;
+    if let Some(path) = &cli.pdf {
+        let read = |p: &PathBuf| std::fs::read_to_string(p).map_err(|e| Error::io(p, e));
+        let runs = cli.log.as_ref().map(read).transpose()?.map(|l| pdf::runs_in(&l)).unwrap_or_default();
+        let doctor = cli.doctor.as_ref().map(read).transpose()?;
+        let doctor = doctor.as_deref().and_then(|d| d.lines().rev().find_map(|l| l.strip_prefix("結果: ")));
+        write_file(path, &[&pdf::render(cli, &facts, &runs, doctor)?])?;
+    }
     Ok(0)
 }
 
