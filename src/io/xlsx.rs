@@ -30,6 +30,18 @@ pub fn write_sheet<R: AsRef<[String]>>(
     kinds: &[Cell],
     rows: &[R],
 ) -> Result<()> {
+    write_sheet_and(path, sheet, header, kinds, rows, |_| Ok(()))
+}
+
+/// Like [`write_sheet`], then `more` adds to the workbook (a chart sheet over the list).
+pub fn write_sheet_and<R: AsRef<[String]>>(
+    path: &Path,
+    sheet: &str,
+    header: &[&str],
+    kinds: &[Cell],
+    rows: &[R],
+    more: impl FnOnce(&mut Workbook) -> std::result::Result<(), rust_xlsxwriter::XlsxError>,
+) -> Result<()> {
     let xlsx_err = |e: rust_xlsxwriter::XlsxError| Error::io(path, std::io::Error::other(e.to_string()));
     let mut book = Workbook::new();
     // a fixed creation time: the same rows give the same bytes (the clock would differ each run)
@@ -70,6 +82,7 @@ pub fn write_sheet<R: AsRef<[String]>>(
     }
     ws.set_freeze_panes(1, 0).map_err(xlsx_err)?;
     ws.autofilter(0, 0, rows.len() as u32, header.len().saturating_sub(1) as u16).map_err(xlsx_err)?;
+    more(&mut book).map_err(xlsx_err)?;
     let bytes = book.save_to_buffer().map_err(xlsx_err)?;
     let mut sink = Sink::create(Some(path))?;
     sink.write_all(&bytes).map_err(|e| Error::io(path, e))?;

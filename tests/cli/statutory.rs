@@ -240,6 +240,24 @@ fn the_summary_counts_targets_and_examinees_by_insurer_sex_and_age_band() {
     let last = range.rows().next_back().unwrap();
     assert_eq!(last[0].to_string(), "全体");
     assert_eq!(last[5], calamine::Data::Float(60.0));
+    // a second sheet of native charts over 全体's rows: 受診率 and 特定保健指導対象者数 by age
+    // band, men and women
+    assert_eq!(book.sheet_names(), ["集計表", "グラフ"]);
+    let rows = range.height() as u32;
+    let unzip = |name: &str| {
+        let o = crate::external("unzip").args(["-p", p.join("su.xlsx").to_str().unwrap(), name]).output().unwrap();
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let chart = unzip("xl/charts/chart1.xml");
+    let (men, women) = (rows - 24 + 1, rows - 16 + 1);
+    for r in [format!("集計表!$F${men}:$F${}", men + 6), format!("集計表!$F${women}:$F${}", women + 6)] {
+        assert!(chart.contains(&r), "{r} in {chart}");
+    }
+    assert!(chart.contains("受診率 (全体、年齢階級・性別)") && chart.contains("男性") && chart.contains("女性"));
+    let men_bands: Vec<String> = range.rows().skip(men as usize - 1).take(7).map(|r| r[2].to_string()).collect();
+    assert_eq!(men_bands, ["40-44", "45-49", "50-54", "55-59", "60-64", "65-69", "70-74"]);
+    assert!(range.rows().nth(men as usize - 1).is_some_and(|r| r[0] == "全体" && r[1] == "1"));
+    assert!(unzip("xl/charts/chart2.xml").contains("特定保健指導対象者数"));
     // both at once: the same CSV, the same workbook contents
     let args = [
         "summary",

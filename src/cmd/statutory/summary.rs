@@ -193,11 +193,46 @@ fn write_table(
     out.finish()
 }
 
-/// The table as an Excel workbook (counts and rates as numbers).
+/// The table as an Excel workbook (counts and rates as numbers), with a second sheet of charts
+/// drawn from it: 受診率 and 特定保健指導対象者数 of 全体 by age band, men and women side by side.
 fn workbook(path: &Path, table: &[Vec<String>], width: usize) -> Result<()> {
-    use crate::io::xlsx::{Cell as Kind, write_sheet};
+    use crate::io::xlsx::{Cell as Kind, write_sheet_and};
     let kinds: Vec<Kind> = (0..width).map(|i| if i < 3 { Kind::Text } else { Kind::Number }).collect();
-    write_sheet(path, "集計表", &STATUTORY_SUMMARY[..width], &kinds, table)
+    write_sheet_and(path, "集計表", &STATUTORY_SUMMARY[..width], &kinds, table, |book| charts(book, table.len()))
+}
+
+/// The chart sheet. 全体 is the table's last group: 3 sexes × (7 bands + 計) rows, so its men's
+/// bands are the 24 rows before the end and its women's the 16 (sheet rows count the header).
+fn charts(book: &mut rust_xlsxwriter::Workbook, rows: usize) -> std::result::Result<(), rust_xlsxwriter::XlsxError> {
+    use rust_xlsxwriter::{Chart, ChartType};
+    let bands = AGE_BANDS.len() as u32;
+    let Some(men) = (rows as u32).checked_sub(3 * (bands + 1)).map(|r| r + 1) else { return Ok(()) };
+    let women = men + bands + 1;
+    let ws = book.add_worksheet();
+    ws.set_name("グラフ")?;
+    for (k, (column, title, axis)) in [
+        (5u16, "受診率 (全体、年齢階級・性別)", "受診率 (%)"),
+        (8, "特定保健指導対象者数 (全体、年齢階級・性別)", "人"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut chart = Chart::new(ChartType::Column);
+        for (name, first) in [("男性", men), ("女性", women)] {
+            chart.add_series().set_name(name).set_categories(("集計表", first, 2, first + bands - 1, 2)).set_values((
+                "集計表",
+                first,
+                column,
+                first + bands - 1,
+                column,
+            ));
+        }
+        chart.title().set_name(title);
+        chart.y_axis().set_name(axis);
+        chart.x_axis().set_name("年齢階級");
+        ws.insert_chart(1 + 20 * k as u32, 1, &chart)?;
+    }
+    Ok(())
 }
 
 /// The headline table: per insurer (6-digit 国保 numbers shown as 6 digits), then 全体; within
