@@ -293,6 +293,10 @@ pub static INSURERS: Layout = Layout {
     fields: &[req("保険者番号"), req("保険者名"), opt("郵便番号"), opt("住所"), opt("担当部署")],
 };
 
+/// 健診機関一覧 (kk-finance `--institutions`: the names the invoices print).
+pub static INSTITUTIONS: Layout =
+    Layout { name: "健診機関一覧", fields: &[req("健診機関番号"), req("健診機関名")] };
+
 /// The part of 健診結果 that tells who was examined when.
 pub static RESULT_PERSONS: Layout = Layout {
     name: "健診結果",
@@ -413,6 +417,7 @@ pub static ALL_LAYOUTS: &[&Layout] = &[
     &RESULTS,
     &DECIDED,
     &INSURERS,
+    &INSTITUTIONS,
     &EXCLUSIONS,
     &INFO_STATUS,
     &SUBSIDY_ITEMS,

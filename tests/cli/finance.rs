@@ -269,3 +269,24 @@ fn long_breakdowns_break_pages_and_carry_the_totals() {
     // issue date defaults to the month's last day
     assert!(page1.contains("令和8年4月30日 (2026年4月30日)"), "{page1}");
 }
+
+/// `--institutions`: each breakdown line shows the institution's name under its number; a
+/// number not in the list shows alone; an invoice with a 登録番号 states the fee's tax even when
+/// it is not taxed; a malformed 健診機関番号 in the list stops the run at its line.
+#[test]
+fn institution_names_and_the_tax_line_of_a_qualified_invoice() {
+    let src = data("finance");
+    let dir = tempdir();
+    std::fs::write(dir.path().join("inst.csv"), "健診機関番号,健診機関名\n2610307411,架空健診センター\n").unwrap();
+    let r = kk(dir.path(), &args(src.to_str().unwrap(), &["--invoices", "inv", "--institutions", "inst.csv"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let text = pdftotext(&dir.path().join("inv/請求書_2026-130013-202604.pdf"), 1, 99);
+    assert!(text.contains("架空健診センター"), "{text}");
+    assert!(text.contains("5521111111"), "a number without a name: {text}");
+    assert!(text.contains("消費税 (事務手数料は対象外)"), "{text}");
+    std::fs::write(dir.path().join("bad.csv"), "健診機関番号,健診機関名\n2610307411,A\n261030741,B\n").unwrap();
+    let r = kk(dir.path(), &args(src.to_str().unwrap(), &["--invoices", "inv2", "--institutions", "bad.csv"]));
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("bad.csv:3行目 列「健診機関番号」") && r.stderr.contains("10桁"), "{}", r.stderr);
+    assert!(!dir.path().join("inv2").exists(), "nothing written");
+}

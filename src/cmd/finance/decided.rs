@@ -9,7 +9,7 @@ use crate::domain::text::normalize_code;
 use crate::domain::{InstitutionNumber, InsurerNumber, parse_count, parse_date, parse_yen};
 use crate::error::{Error, FieldError, Result};
 use crate::io::{CsvInput, Encoding};
-use crate::layout::{DECIDED, INSURERS, decided as d};
+use crate::layout::{DECIDED, INSTITUTIONS, INSURERS, decided as d};
 use jiff::civil::Date;
 
 /// One insurer's month, summed from the decided rows.
@@ -106,6 +106,26 @@ fn parse_signed_count(s: &str) -> std::result::Result<i64, FieldError> {
         Some(rest) => parse_count(rest).map(|n| -i64::from(n)),
         None => parse_count(s).map(i64::from),
     }
+}
+
+/// 健診機関一覧: 健診機関番号 (10 digits) → 健診機関名.
+pub fn read_institutions(path: &Path, cli: &Cli) -> Result<BTreeMap<String, String>> {
+    let l = &INSTITUTIONS;
+    let mut input = CsvInput::open(Some(path), cli.input.input_encoding()?, l, None)?;
+    let mut out = BTreeMap::new();
+    while let Some(row) = input.next_row()? {
+        let number = normalize_code(&row.text(0, l)?).into_owned();
+        if number.len() != 10 || !number.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(Error::InvalidReference {
+                loc: row.loc(l.fields[0].name),
+                what: "健診機関一覧",
+                code: crate::error::FieldError::Format.code(),
+                message: "健診機関番号は10桁の数字です",
+            });
+        }
+        out.insert(number, crate::domain::text::normalize_text(&row.text(1, l)?).into_owned());
+    }
+    Ok(out)
 }
 
 pub fn read_insurers(path: &Path, cli: &Cli) -> Result<BTreeMap<String, InsurerMonth>> {

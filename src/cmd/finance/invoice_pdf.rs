@@ -43,8 +43,19 @@ fn table_header(p: &mut Pen<'_, '_>, y: f32) {
 }
 
 fn table_row(p: &mut Pen<'_, '_>, y: f32, cells: [&str; 7]) {
-    for ((_, x, right), cell) in COLUMNS.iter().zip(cells) {
-        if *right { p.right(*x, y, 9.5, cell) } else { p.text(*x, y, 9.5, cell) }
+    for (k, ((_, x, right), cell)) in COLUMNS.iter().zip(cells).enumerate() {
+        match cell.split_once('\n') {
+            // 健診機関番号 with its name under it, in the same row, the name shrunk to its room
+            Some((number, name)) if k == 1 => {
+                p.text(*x, y - 4.5, 8.0, number);
+                let room = COLUMNS[2].1 - 32.0 - x;
+                let w = p.t.width(name, 6.5);
+                let size = if w > room { (6.5 * room / w).max(4.0) } else { 6.5 };
+                p.text(*x, y + 3.0, size, name);
+            }
+            _ if *right => p.right(*x, y, 9.5, cell),
+            _ => p.text(*x, y, 9.5, cell),
+        }
     }
     p.hline(MARGIN, A4.0 - MARGIN, y + 5.0, 0.3);
 }
@@ -62,9 +73,10 @@ pub fn render_all(
     config: &Config,
     month: &str,
     font: Option<&std::path::Path>,
+    institutions: Option<&std::collections::BTreeMap<String, String>>,
 ) -> Result<Vec<(String, Vec<u8>)>> {
     let face = Typeface::load(&find_font(font)?)?;
-    invoices.iter().map(|inv| Ok((pdf_name(&inv.number), render(inv, config, month, &face)?))).collect()
+    invoices.iter().map(|inv| Ok((pdf_name(&inv.number), render(inv, config, month, &face, institutions)?))).collect()
 }
 
 /// The first page above the breakdown: title, number and dates, addressee, issuer, the amount
@@ -121,26 +133,50 @@ fn first_page_head(p: &mut Pen<'_, '_>, invoice: &Invoice, config: &Config, mont
         ("消費税", invoice.fee_tax),
         ("合計", invoice.total()),
     ] {
-        if label == "消費税" && config.invoice.fee_tax_percent == 0 {
-            continue;
-        }
+        // a qualified invoice (one with a 登録番号) states the tax of every rate: a fee not
+        // taxed says so; without a 登録番号 an untaxed fee has no tax line
+        let registered = !config.issuer.registration_number.is_empty();
+        let label = match (label, config.invoice.fee_tax_percent) {
+            ("消費税", 0) if !registered => continue,
+            ("消費税", 0) => "消費税 (事務手数料は対象外)".to_string(),
+            ("消費税", rate) => format!("消費税 ({rate}%)"),
+            (other, _) => other.to_string(),
+        };
+        let label = label.as_str();
         p.text(tx, ty, 10.0, label);
         p.right(tx + 200.0, ty, 10.0, &format!("{} 円", thousands_signed(amount)));
         ty += 15.0;
     }
 }
 
-/// One invoice as PDF bytes.
-pub fn render(invoice: &Invoice, config: &Config, month: &str, face: &Typeface) -> Result<Vec<u8>> {
-    let m = &invoice.month;
-    let lines: Vec<(String, String, [i64; 5])> = m
-        .breakdown
-        .iter()
+/// The breakdown's rows: category, institution cell, amounts. With `--institutions` the cell
+/// holds the name under the number (a number not in the list: the number alone).
+fn breakdown_lines(
+    invoice: &Invoice,
+    institutions: Option<&std::collections::BTreeMap<String, String>>,
+) -> Vec<(String, String, [i64; 5])> {
+    (invoice.month.breakdown.iter())
         .map(|((category, institution), a)| {
             let label = if *category == 1 { "特定健診" } else { "特定保健指導" };
-            (label.to_string(), institution.clone(), *a)
+            let cell = match institutions.and_then(|n| n.get(institution)) {
+                Some(name) => format!("{institution}\n{name}"),
+                None => institution.clone(),
+            };
+            (label.to_string(), cell, *a)
         })
-        .collect();
+        .collect()
+}
+
+/// One invoice as PDF bytes.
+pub fn render(
+    invoice: &Invoice,
+    config: &Config,
+    month: &str,
+    face: &Typeface,
+    institutions: Option<&std::collections::BTreeMap<String, String>>,
+) -> Result<Vec<u8>> {
+    let m = &invoice.month;
+    let lines = breakdown_lines(invoice, institutions);
     let mut doc = Document::new();
     doc.set_metadata(
         krilla::metadata::Metadata::new()

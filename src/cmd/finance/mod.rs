@@ -37,6 +37,7 @@ pub const TOOL: &str = "kk-finance";
 例:
   kk-finance --insurers insurers.csv --config finance.toml --ledger ledger.csv --invoices out/invoices < decided.csv
   kk-finance --insurers insurers.csv --config finance.toml --issue-date 2026-05-10 -i decided.csv --ledger ledger.txt
+  kk-finance --insurers insurers.csv --config finance.toml --invoices out/invoices --institutions kikan.csv -i decided.csv
 
 設定ファイル(finance.toml)の書き方は docs/finance.md、例は fixtures/finance.toml。
 保険者負担額・事務手数料の合計が 入力 = 財務連動ファイル = 請求書 で一致しなければ終了コード3で何も書きません。
@@ -61,6 +62,10 @@ pub struct Cli {
     /// 請求書の出力フォルダ (保険者ごとの PDF と一覧 invoices.csv を書く)
     #[arg(long, value_name = "DIR")]
     pub invoices: Option<PathBuf>,
+
+    /// 健診機関一覧 (健診機関番号, 健診機関名): 請求書の内訳に健診機関名も載せる
+    #[arg(long, value_name = "FILE")]
+    pub institutions: Option<PathBuf>,
 
     /// 請求書 PDF のフォント (TrueType/OpenType)。省略時は KK_FONT、次に IPAexゴシック・Noto Sans CJK の標準の場所
     #[arg(long, value_name = "FILE")]
@@ -94,7 +99,10 @@ pub fn run(cli: &Cli) -> Result<u8> {
     invoices::check_control_totals(&decided.insurers, &ledger, &invoices, &config)?;
     // every PDF is made before anything is written
     let pdfs = match &cli.invoices {
-        Some(_) => invoice_pdf::render_all(&invoices, &config, month, cli.font.as_deref())?,
+        Some(_) => {
+            let names = cli.institutions.as_deref().map(|p| decided::read_institutions(p, cli)).transpose()?;
+            invoice_pdf::render_all(&invoices, &config, month, cli.font.as_deref(), names.as_ref())?
+        }
         None => Vec::new(),
     };
     let mut outputs: Vec<Sink> = Vec::new();
