@@ -294,6 +294,17 @@ fn missing_inputs_and_bad_arguments_stop_before_any_step() {
     assert!(err.contains("202604: 入力がありません:") && err.contains("contracts.csv"), "{err}");
     assert!(err.contains("insured.csv (または前月の"), "{err}");
     assert!(!w.join("202604/log").exists() && !w.join("202604/out").exists(), "nothing ran");
+    // every set-up problem at once: the missing inputs and a backup without a key
+    let conf = std::fs::read_to_string(w.join("kk.conf")).unwrap();
+    let keyless: String =
+        conf.lines().filter(|l| !l.starts_with("KK_BACKUP_RECIPIENT")).map(|l| format!("{l}\n")).collect();
+    std::fs::write(w.join("kk.conf"), keyless).unwrap();
+    let o = run_script(w, "monthly.sh", &["202604"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("202604: 入力がありません:") && err.contains("202604: バックアップの鍵がありません"), "{err}");
+    assert!(err.trim_end().ends_with("設定・入力の問題が 2 件あります (上の各行)"), "{err}");
+    std::fs::write(w.join("kk.conf"), conf).unwrap();
     let o = run_script(w, "monthly.sh", &["2026-04"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("YYYYMM"), "{}", stderr(&o));
