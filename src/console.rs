@@ -57,12 +57,11 @@ pub fn warn_once(msg: &str) {
 /// and the time left.
 pub struct Progress(Option<Bar>);
 
+/// The bar and its label ("kk-import: 読込中"). Following a file it has a length: its position
+/// is then bytes, and the rows go in the message.
 struct Bar {
     bar: ProgressBar,
-    /// "kk-import: 読込中"
     label: String,
-    /// the size followed, when known: the position is then bytes, the rows go in the message
-    sized: std::sync::atomic::AtomicBool,
 }
 
 /// The rate as a whole number with thousands separators (`104,663/s`).
@@ -86,14 +85,14 @@ impl Progress {
         // drawn at once and then 4 times a second, whether rows come or not
         bar.enable_steady_tick(Duration::from_millis(250));
         bar.tick();
-        Progress(Some(Bar { bar, label, sized: false.into() }))
+        Progress(Some(Bar { bar, label }))
     }
 
     /// Follows `input` (`path`: its file; stdin has no size): the bar shows the percentage read,
     /// bytes and time left; the rows go on in the message.
     pub fn follow(&self, input: &mut crate::io::CsvInput, path: Option<&Path>) {
-        let size = crate::io::CsvInput::file_size(path) as u64;
         let Some(b) = &self.0 else { return };
+        let size = crate::io::CsvInput::file_size(path) as u64;
         if size == 0 {
             return;
         }
@@ -102,7 +101,6 @@ impl Progress {
             b.bar.set_style(style);
         }
         b.bar.set_length(size);
-        b.sized.store(true, std::sync::atomic::Ordering::Relaxed);
         input.report_bytes(b.bar.clone());
     }
 
@@ -117,7 +115,7 @@ impl Progress {
     /// Sets the count directly (for rows delivered a batch at a time).
     pub fn tick_to(&self, rows: u64) {
         if let Some(b) = &self.0 {
-            if b.sized.load(std::sync::atomic::Ordering::Relaxed) {
+            if b.bar.length().is_some() {
                 b.bar.set_message(format!("{} {} 行", b.label, thousands(rows)));
             } else {
                 b.bar.set_position(rows);

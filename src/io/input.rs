@@ -419,12 +419,12 @@ impl CsvInput {
         }
     }
 
-    /// The size of the input file, if it is one (to size buffers).
     /// Counts the bytes handed out, chunk by chunk, on `bar`.
     pub fn report_bytes(&mut self, bar: indicatif::ProgressBar) {
         self.progress = Some((bar, 0));
     }
 
+    /// The size of the input file, if it is one (to size buffers).
     pub fn file_size(path: Option<&Path>) -> usize {
         path.filter(|p| !is_std(Some(p))).and_then(|p| std::fs::metadata(p).ok()).map_or(0, |m| m.len() as usize)
     }

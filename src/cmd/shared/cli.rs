@@ -44,7 +44,6 @@ pub fn parse<C: Parser>(tool: &str) -> C {
 /// choices and variables named in Japanese.
 pub fn localize(cmd: Command) -> Command {
     let has_version = cmd.get_version().is_some();
-    let has_subcommands = cmd.get_subcommands().next().is_some();
     let names: Vec<String> = cmd.get_subcommands().map(|s| s.get_name().to_string()).collect();
     let mut cmd = cmd
         .help_template("{before-help}{about-with-newline}\n使い方: {usage}\n\n{all-args}{after-help}")
@@ -70,7 +69,7 @@ pub fn localize(cmd: Command) -> Command {
                 .help_heading("オプション"),
         );
     }
-    if has_subcommands {
+    if !names.is_empty() {
         cmd = cmd.subcommand_value_name("コマンド");
     }
     for name in names {
@@ -83,13 +82,15 @@ pub fn localize(cmd: Command) -> Command {
 /// its help in Japanese (clap writes them in English).
 fn localize_arg(arg: Arg) -> Arg {
     let mut notes = Vec::new();
+    // defaults and choices are shown (and hidden from clap) only for an option with a value
+    let takes_values = arg.get_action().takes_values();
     let defaults: Vec<String> = arg.get_default_values().iter().map(|v| v.to_string_lossy().into_owned()).collect();
-    if !defaults.is_empty() && !arg.is_hide_default_value_set() && arg.get_action().takes_values() {
+    if !defaults.is_empty() && !arg.is_hide_default_value_set() && takes_values {
         notes.push(format!("既定値: {}", defaults.join(", ")));
     }
     let choices: Vec<String> =
         arg.get_possible_values().iter().filter(|v| !v.is_hide_set()).map(|v| v.get_name().to_string()).collect();
-    if !choices.is_empty() && !arg.is_hide_possible_values_set() && arg.get_action().takes_values() {
+    if !choices.is_empty() && !arg.is_hide_possible_values_set() && takes_values {
         notes.push(format!("選べる値: {}", choices.join(", ")));
     }
     if let Some(env) = arg.get_env()
@@ -98,7 +99,7 @@ fn localize_arg(arg: Arg) -> Arg {
         notes.push(format!("環境変数: {}", env.to_string_lossy()));
     }
     let heading = if arg.is_positional() { "引数" } else { "オプション" };
-    let mut arg = if arg.get_action().takes_values() {
+    let mut arg = if takes_values {
         arg.hide_default_value(true).hide_possible_values(true).hide_env(true)
     } else {
         arg.hide_env(true)
