@@ -8,6 +8,7 @@ use std::time::SystemTime;
 use serde::Serialize;
 
 use super::conf::Settings;
+use crate::cmd::shared::runlog::{self, Outcome};
 use crate::console::thousands;
 
 crate::codes! {
@@ -360,25 +361,23 @@ pub fn runs(work: &Path, f: &mut Findings) {
         let log_dir = dir.join("log");
         let script = if name.ends_with("年度") { "annual" } else { "monthly" };
         let Ok(log) = std::fs::read_to_string(log_dir.join(format!("{script}.log"))) else { continue };
-        let lines: Vec<&str> = log.lines().collect();
-        let Some(start) = lines.iter().rposition(|l| l.contains(" 実行開始 ")) else { continue };
-        let after = &lines[start + 1..];
+        let Some(last) = runlog::runs(&log).pop() else { continue };
         let item = format!("{name} の前回の実行");
-        if after.iter().any(|l| l.contains(" 実行終了 ")) {
-            f.ok("実行記録", item, "正常終了");
-        } else if let Some(stop) = after.iter().rfind(|l| l.contains(" 中断 ")) {
-            let what = stop.split_once(" 中断 ").map_or("", |(_, w)| w);
-            let detail = format!("{what}。原因を直して実行し直してください (記録 {})", log_dir.display());
-            f.bad(Status::Warning, DCheck::RunFailed, "実行記録", item, detail);
-        } else if lock_is_held(&log_dir.join(".lock")) {
-            f.ok("実行記録", item, "実行中");
-        } else {
-            let pid = lines[start].split("(pid ").nth(1).map_or("", |p| p.trim_end_matches(')'));
-            let detail = format!(
-                "始まったまま終わっていません (pid {pid}、強制終了?)。ロック {} が残っています: 出力を確かめて実行し直してください",
-                log_dir.join(".lock").display()
-            );
-            f.bad(Status::Warning, DCheck::StaleLock, "実行記録", item, detail);
+        match last.outcome {
+            Outcome::Ended => f.ok("実行記録", item, "正常終了"),
+            Outcome::Stopped(what) => {
+                let detail = format!("{what}。原因を直して実行し直してください (記録 {})", log_dir.display());
+                f.bad(Status::Warning, DCheck::RunFailed, "実行記録", item, detail);
+            }
+            Outcome::Open if lock_is_held(&log_dir.join(".lock")) => f.ok("実行記録", item, "実行中"),
+            Outcome::Open => {
+                let detail = format!(
+                    "始まったまま終わっていません (pid {}、強制終了?)。ロック {} が残っています: 出力を確かめて実行し直してください",
+                    last.pid,
+                    log_dir.join(".lock").display()
+                );
+                f.bad(Status::Warning, DCheck::StaleLock, "実行記録", item, detail);
+            }
         }
     }
 }

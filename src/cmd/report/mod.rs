@@ -108,7 +108,8 @@ pub fn run(cli: &Cli) -> Result<u8> {
     write_file(&cli.csv, &csv_bytes)?;
     if let Some(path) = &cli.pdf {
         let read = |p: &PathBuf| std::fs::read_to_string(p).map_err(|e| Error::io(p, e));
-        let runs = cli.log.as_ref().map(read).transpose()?.map(|l| pdf::runs_in(&l)).unwrap_or_default();
+        let runs =
+            cli.log.as_ref().map(read).transpose()?.map(|l| crate::cmd::shared::runlog::runs(&l)).unwrap_or_default();
         let doctor = cli.doctor.as_ref().map(read).transpose()?;
         let doctor = doctor.as_deref().and_then(|d| d.lines().rev().find_map(|l| l.strip_prefix("結果: ")));
         write_file(path, &[&pdf::render(cli, &facts, &runs, doctor)?])?;

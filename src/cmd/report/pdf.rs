@@ -9,36 +9,13 @@ use krilla::page::PageSettings;
 
 use super::read::{Step, number};
 use super::{Cli, Facts};
+use crate::cmd::shared::runlog::{Outcome, Run};
 use crate::error::{Error, Result};
 use crate::io::pdf::{A4, Pen, Typeface, find_font};
 
 const MARGIN: f32 = 45.0;
 const BOTTOM: f32 = A4.1 - 50.0;
 const ROW: f32 = 15.0;
-
-/// One run of the workflow in its log: when it started and how it ended.
-pub struct Run {
-    pub started: String,
-    pub outcome: String,
-}
-
-/// The runs recorded in a script's log (`実行開始 …`, then `実行終了 …` or `中断 …`).
-pub fn runs_in(log: &str) -> Vec<Run> {
-    let mut runs: Vec<Run> = Vec::new();
-    for line in log.lines() {
-        let Some((time, rest)) = line.split_once(' ') else { continue };
-        if rest.starts_with("実行開始 ") {
-            runs.push(Run { started: time.to_string(), outcome: "終わっていない (強制終了?)".into() });
-        } else if let Some(last) = runs.last_mut() {
-            if rest.starts_with("実行終了 ") {
-                last.outcome = "正常終了".into();
-            } else if let Some(what) = rest.strip_prefix("中断 ") {
-                last.outcome = format!("中断: {what}");
-            }
-        }
-    }
-    runs
-}
 
 /// The pages being laid out: what each holds, and the current baseline.
 struct Sheet {
@@ -151,13 +128,18 @@ pub fn render(cli: &Cli, f: &Facts, runs: &[Run], doctor: Option<&str>) -> Resul
         s.text(MARGIN + 8.0, 9.5, "記録なし");
         s.y += ROW;
     }
-    let resolved = runs.last().is_some_and(|r| r.outcome == "正常終了") && runs.len() > 1;
     for (i, r) in runs.iter().enumerate() {
+        let outcome = match &r.outcome {
+            Outcome::Ended => "正常終了".to_string(),
+            Outcome::Stopped(what) => format!("中断: {what}"),
+            Outcome::Open => "終わっていない (強制終了?)".to_string(),
+        };
         s.room(1.0);
-        s.text(MARGIN + 8.0, 9.5, format!("{}. {} 開始 — {}", i + 1, r.started, r.outcome));
+        s.text(MARGIN + 8.0, 9.5, format!("{}. {} 開始 — {outcome}", i + 1, r.started));
         s.y += ROW;
     }
-    if resolved && runs.iter().any(|r| r.outcome.starts_with("中断")) {
+    let resolved = runs.last().is_some_and(|r| r.outcome == Outcome::Ended);
+    if resolved && runs.iter().any(|r| matches!(r.outcome, Outcome::Stopped(_))) {
         s.text(MARGIN + 8.0, 9.5, "中断した実行は、原因を直したあとの再実行 (最後の実行) で正常に終わりました。");
         s.y += ROW;
     }

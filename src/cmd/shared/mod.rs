@@ -7,6 +7,7 @@ pub mod cli;
 mod exit;
 mod read;
 pub mod reference;
+pub mod runlog;
 
 pub use args::{EncodingArg, InputArgs, ListFormat, OutputArgs, RunArgs, check_outputs, parse_date_option, parse_fy};
 pub use exit::{exit, leave_to_exit, main};
