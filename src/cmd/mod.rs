@@ -51,6 +51,11 @@ pub const TOOLS: &[Tool] = &[
     Tool { name: docgen::TOOL, command: docgen::Cli::command },
 ];
 
+/// The tools `make install` puts in place: every tool but kk-docgen, which writes their pages.
+pub fn installed() -> impl Iterator<Item = &'static Tool> {
+    TOOLS.iter().filter(|t| t.name != docgen::TOOL)
+}
+
 /// Every code a tool can emit, from the tables that state them (docs/errors.md lists each).
 pub fn all_codes() -> Vec<&'static str> {
     let mut codes: Vec<&'static str> = crate::error::Error::CODES.to_vec();

@@ -29,6 +29,22 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A secret file's permission bits when they let group or others read or write it (such a
+/// file is refused), else None.
+pub fn loose_mode(meta: &std::fs::Metadata) -> Option<u32> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode() & 0o777;
+        (mode & 0o077 != 0).then_some(mode)
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = meta;
+        None
+    }
+}
+
 /// Reads a secret file: its bytes without trailing CR/LF. Refused (E021) when the file is
 /// readable or writable by group or others, or holds fewer than `min_len` bytes.
 pub fn read_secret(path: &Path, what: &'static str, min_len: usize) -> Result<Vec<u8>> {
@@ -37,16 +53,11 @@ pub fn read_secret(path: &Path, what: &'static str, min_len: usize) -> Result<Ve
     if !meta.is_file() {
         return Err(fail("通常のファイルではありません".into()));
     }
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = meta.permissions().mode() & 0o777;
-        if mode & 0o077 != 0 {
-            return Err(fail(format!(
-                "所有者以外も読み書きできる権限 ({mode:03o}) です。chmod 600 {} を実行してください",
-                path.display()
-            )));
-        }
+    if let Some(mode) = loose_mode(&meta) {
+        return Err(fail(format!(
+            "所有者以外も読み書きできる権限 ({mode:03o}) です。chmod 600 {} を実行してください",
+            path.display()
+        )));
     }
     let mut bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     while bytes.last().is_some_and(|b| matches!(b, b'\r' | b'\n')) {

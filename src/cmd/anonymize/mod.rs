@@ -126,6 +126,11 @@ pub enum BirthMode {
     Drop,
 }
 
+/// The key file: owner-only, at least 16 bytes (kk-doctor checks it the same way).
+pub fn read_key(path: &std::path::Path) -> Result<Vec<u8>> {
+    read_secret(path, "鍵ファイル", 16)
+}
+
 pub fn run(cli: &Cli) -> Result<u8> {
     let console = Console { tool: TOOL, quiet: cli.run.quiet };
     if let Some(Command::Keygen) = cli.command {
@@ -137,7 +142,7 @@ pub fn run(cli: &Cli) -> Result<u8> {
             detail: "鍵ファイルを指定してください (作成は kk-anonymize keygen)".into(),
         });
     };
-    let key = read_secret(key_path, "鍵ファイル", 16)?;
+    let key = read_key(key_path)?;
     let hasher = Hasher::new(&key);
     let requested = cli.encoding.resolve()?;
     let progress = Progress::new(&console, cli.run.progress, "匿名化中");

@@ -28,7 +28,7 @@ pub struct Cli {
 /// Every installed tool's command definition (kk-docgen itself is not installed), as the
 /// binaries show it (Japanese headings and flags).
 pub fn commands() -> Vec<clap::Command> {
-    super::TOOLS.iter().filter(|t| t.name != TOOL).map(|t| super::shared::cli::localize((t.command)())).collect()
+    super::installed().map(|t| super::shared::cli::localize((t.command)())).collect()
 }
 
 /// The man pages of `cmd` and of each of its subcommands, named as the pages refer to each

@@ -86,7 +86,7 @@ pub struct Scope<'a> {
 
 /// Every tool is in the tools' folder and answers `--version`.
 pub fn tools(s: &Scope<'_>, f: &mut Findings) {
-    for tool in crate::cmd::TOOLS.iter().filter(|t| t.name != crate::cmd::docgen::TOOL) {
+    for tool in crate::cmd::installed() {
         let path = s.bin.join(tool.name);
         let runnable = path.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
         if !runnable {
@@ -161,13 +161,12 @@ type KeyReader = fn(&Path) -> crate::error::Result<()>;
 
 /// The key files (owner only, and readable as the key they are) and the public keys.
 pub fn keys(s: &Scope<'_>, f: &mut Findings) {
-    use crate::io::archive::{Seal, Unseal, read_secret};
+    use crate::io::archive::{Seal, Unseal, loose_mode};
     let files: [(&str, KeyReader); 4] = [
         ("KK_BACKUP_IDENTITY", |p| Unseal::from_options(Some(p), None).map(drop)),
         ("KK_BACKUP_PASSPHRASE_FILE", |p| Seal::from_options(&[], Some(p)).map(drop)),
         ("KK_REPORT_PASSPHRASE_FILE", |p| Seal::from_options(&[], Some(p)).map(drop)),
-        // the length kk-anonymize asks of its key
-        ("KK_ANON_KEY", |p| read_secret(p, "鍵ファイル", 16).map(drop)),
+        ("KK_ANON_KEY", |p| crate::cmd::anonymize::read_key(p).map(drop)),
     ];
     for (key, parse) in files {
         let Some(path) = s.settings.path(key) else { continue };
@@ -176,8 +175,7 @@ pub fn keys(s: &Scope<'_>, f: &mut Findings) {
                 let detail = format!("{} がありません", path.display());
                 f.bad(Status::Problem, DCheck::Key, "鍵", key, detail);
             }
-            Ok(m) if m.permissions().mode() & 0o077 != 0 => {
-                let mode = m.permissions().mode() & 0o777;
+            Ok(m) if let Some(mode) = loose_mode(&m) => {
                 let detail = format!(
                     "{} は所有者以外も読み書きできる権限 ({mode:03o}) です: chmod 600 {}",
                     path.display(),
