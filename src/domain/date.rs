@@ -69,6 +69,12 @@ fn split3<'a>(s: &'a str, seps: &[char]) -> Option<[&'a str; 3]> {
     it.next().is_none().then_some(parts)
 }
 
+/// Written as `YYYYMMDD` already (the canonical form; whether it is a real date is
+/// [`parse_date`]'s to say).
+pub fn is_yyyymmdd(s: &str) -> bool {
+    s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// Parses a date given as `YYYYMMDD`, `YYYY-MM-DD`, `YYYY/M/D`, `GYYMMDD` (era code 1–5),
 /// `R8.4.1` (M/T/S/H/R), `令和8年4月1日`, `令和元年5月1日` or `2026年4月1日`. The text must already
 /// be half-width (NFKC) and trimmed. An empty string is [`FieldError::Required`].

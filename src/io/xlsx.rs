@@ -91,7 +91,7 @@ pub fn write_sheet_and<R: AsRef<[String]>>(
 
 /// `YYYYMMDD` as an Excel date; None for anything else (written as text).
 fn excel_date(value: &str) -> Option<ExcelDateTime> {
-    if value.len() != 8 || !value.bytes().all(|b| b.is_ascii_digit()) {
+    if !crate::domain::is_yyyymmdd(value) {
         return None;
     }
     let d = crate::domain::parse_date(value).ok()?;

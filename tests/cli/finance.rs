@@ -289,4 +289,10 @@ fn institution_names_and_the_tax_line_of_a_qualified_invoice() {
     assert_eq!(r.code, 2);
     assert!(r.stderr.contains("bad.csv:3行目 列「健診機関番号」") && r.stderr.contains("10桁"), "{}", r.stderr);
     assert!(!dir.path().join("inv2").exists(), "nothing written");
+    // the same rule as the decided rows' numbers: a wrong check digit is refused too
+    std::fs::write(dir.path().join("cd.csv"), "健診機関番号,健診機関名\n2610307412,A\n").unwrap();
+    let r = kk(dir.path(), &args(src.to_str().unwrap(), &["--invoices", "inv3", "--institutions", "cd.csv"]));
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("cd.csv:2行目 列「健診機関番号」") && r.stderr.contains("E103"), "{}", r.stderr);
+    assert!(!dir.path().join("inv3").exists(), "nothing written");
 }

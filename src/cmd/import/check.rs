@@ -8,7 +8,7 @@ use jiff::civil::Date;
 use crate::domain::duplicates::{Insured, identity_hash, key_hash};
 use crate::domain::person::identity_key;
 use crate::domain::text::{char_count, is_kana_name, normalize_code, normalize_name, normalize_text};
-use crate::domain::{InsurerNumber, PersonKey, format_date, parse_date};
+use crate::domain::{InsurerNumber, PersonKey, format_date, is_yyyymmdd, parse_date};
 use crate::error::{FieldError, Result};
 use crate::io::{Encoding, OutputSpec, Row, RowRef, RowStore, SjisShape, TextEncoder, push_field, sjis_shape};
 use crate::layout::{INSURED, Layout, insured as f};
@@ -130,7 +130,7 @@ impl Fields<'_> {
         }
         match parse_date(&self.norm[field]) {
             Ok(d) => {
-                if !is_canonical_date(&self.norm[field]) {
+                if !is_yyyymmdd(&self.norm[field]) {
                     self.norm[field] = Cow::Owned(format_date(d));
                 }
                 Some(d)
@@ -307,11 +307,6 @@ impl RowChecker {
     }
 }
 
-/// `YYYYMMDD` already: a parsed date in this form is written unchanged.
-fn is_canonical_date(s: &str) -> bool {
-    s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit())
-}
-
 /// 郵便番号: empty, `NNN-NNNN`, or 7 digits (rewritten as `NNN-NNNN`).
 fn normalize_postcode(s: &str) -> std::result::Result<Option<String>, FieldError> {
     if s.is_empty() || crate::domain::person::is_postcode(s) {
@@ -335,8 +330,8 @@ mod tests {
         for bad in ["12-3456", "123456", "12345678", "123-456a"] {
             assert_eq!(normalize_postcode(bad), Err(FieldError::Format), "{bad}");
         }
-        assert!(is_canonical_date("20260401"));
-        assert!(!is_canonical_date("2026-04-01"));
+        assert!(is_yyyymmdd("20260401"));
+        assert!(!is_yyyymmdd("2026-04-01"));
     }
 
     proptest::proptest! {
