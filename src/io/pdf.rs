@@ -18,7 +18,7 @@ pub const A4: (f32, f32) = (595.28, 841.89);
 
 /// Where a Japanese font is looked for after `--font` and `KK_FONT` (Debian packages
 /// fonts-ipaexfont-gothic and fonts-noto-cjk).
-const FONT_PATHS: [&str; 3] = [
+pub const FONT_PATHS: [&str; 3] = [
     "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf",
     "/usr/share/fonts/truetype/ipaexfont-gothic/ipaexg.ttf",
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",

@@ -472,3 +472,15 @@ fn deps_names_what_is_missing_and_the_line_to_install_it() {
     }
     assert_eq!(crate::deps_package("ipaexg.ttf").as_deref(), Some("fonts-ipaexfont-gothic"));
 }
+
+/// The scripts decide whether to write invoices and the report PDF by looking for the same fonts,
+/// in the same order, as the tools do (io::pdf::FONT_PATHS): one list in two languages.
+#[test]
+fn the_scripts_look_for_the_fonts_the_tools_use() {
+    let lib = std::fs::read_to_string(script("lib.sh")).unwrap();
+    let start = lib.find("font_found() {").expect("font_found in lib.sh");
+    let body = &lib[start..start + lib[start..].find("\n}").unwrap()];
+    let paths: Vec<&str> =
+        body.split_whitespace().filter(|w| w.starts_with("/usr/")).map(|w| w.trim_end_matches(';')).collect();
+    assert_eq!(paths, kk::io::pdf::FONT_PATHS);
+}
