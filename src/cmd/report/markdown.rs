@@ -68,9 +68,7 @@ pub fn render(cli: &Cli, f: &Facts) -> String {
 /// What 入力行・出力行・却下行・指摘 count for each tool in the steps (from their summaries), once
 /// per tool and command, in step order.
 fn legend(md: &mut String, steps: &[super::read::Step]) {
-    let text = |s: &super::read::Step, key: &str| {
-        s.summary.as_ref().and_then(|m| m.get(key)).and_then(|v| v.as_str()).unwrap_or("").to_string()
-    };
+    let text = |s: &super::read::Step, key: &str| super::read::text(&s.summary, key).to_string();
     let mut seen: Vec<(String, String)> = Vec::new();
     let mut lines = Vec::new();
     for s in steps {

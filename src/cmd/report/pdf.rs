@@ -7,7 +7,7 @@
 use krilla::Document;
 use krilla::page::PageSettings;
 
-use super::read::{Step, number};
+use super::read::{Step, count, number};
 use super::{Cli, Facts};
 use crate::cmd::shared::runlog::{Outcome, Run};
 use crate::error::{Error, Result};
@@ -199,7 +199,7 @@ fn findings_chart(s: &mut Sheet, steps: &[Step]) {
     let counts: Vec<(String, u64)> = steps
         .iter()
         .filter_map(|x| {
-            let n: u64 = number(&x.summary, "findings").parse().ok()?;
+            let n = count(&x.summary, "findings")?;
             (n > 0).then(|| (format!("{} {}", x.no, x.name), n))
         })
         .collect();

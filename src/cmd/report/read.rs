@@ -115,5 +115,15 @@ pub fn sha256_of(path: &Path) -> Result<(u64, String)> {
 }
 
 pub fn number(summary: &Option<serde_json::Map<String, serde_json::Value>>, key: &str) -> String {
-    summary.as_ref().and_then(|s| s.get(key)).and_then(|v| v.as_u64()).map(|n| n.to_string()).unwrap_or_default()
+    count(summary, key).map(|n| n.to_string()).unwrap_or_default()
+}
+
+/// A count of a step's summary JSON, if it has one.
+pub fn count(summary: &Option<serde_json::Map<String, serde_json::Value>>, key: &str) -> Option<u64> {
+    summary.as_ref().and_then(|s| s.get(key)).and_then(serde_json::Value::as_u64)
+}
+
+/// A text of a step's summary JSON (the tool and command that wrote it), or "".
+pub fn text<'s>(summary: &'s Option<serde_json::Map<String, serde_json::Value>>, key: &str) -> &'s str {
+    summary.as_ref().and_then(|s| s.get(key)).and_then(serde_json::Value::as_str).unwrap_or("")
 }
