@@ -21,7 +21,7 @@ use crate::error::{Error, Result};
 use crate::io::Sink;
 
 pub use manifest::{MANIFEST, MANIFEST_HEADER};
-pub use prune::name_date;
+pub use prune::{generations, name_date};
 pub use verify::Finding;
 
 pub const TOOL: &str = "kk-backup";

@@ -1,7 +1,7 @@
 //! `prune`: keep the newest N generations, by the date in the archives' names.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::PruneArgs;
 use crate::console::Console;
@@ -47,10 +47,12 @@ pub fn name_date(name: &str) -> Option<(u16, u8, u8)> {
     None
 }
 
-pub fn prune(a: &PruneArgs, console: &Console) -> Result<u8> {
+/// The generations in `dir`: its archives (`*.zip.age` files whose name holds a date, by
+/// [`name_date`]), by that date, oldest first. What prune keeps and kk-doctor counts.
+pub fn generations(dir: &Path) -> Result<BTreeMap<(u16, u8, u8), Vec<PathBuf>>> {
     let mut by_date: BTreeMap<(u16, u8, u8), Vec<PathBuf>> = BTreeMap::new();
-    for entry in std::fs::read_dir(&a.dir).map_err(|e| Error::io(&a.dir, e))? {
-        let entry = entry.map_err(|e| Error::io(&a.dir, e))?;
+    for entry in std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         let is_file = entry.file_type().is_ok_and(|t| t.is_file());
         if !is_file || !name.ends_with(".zip.age") {
@@ -60,6 +62,11 @@ pub fn prune(a: &PruneArgs, console: &Console) -> Result<u8> {
             by_date.entry(date).or_default().push(entry.path());
         }
     }
+    Ok(by_date)
+}
+
+pub fn prune(a: &PruneArgs, console: &Console) -> Result<u8> {
+    let by_date = generations(&a.dir)?;
     let generations = by_date.len();
     let old = generations.saturating_sub(a.keep as usize);
     let mut removed = 0usize;

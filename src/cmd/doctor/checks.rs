@@ -280,22 +280,18 @@ pub fn backups(s: &Scope<'_>, work: &Path, f: &mut Findings) {
         return;
     }
     let dir = s.settings.path("KK_BACKUP_DIR").unwrap_or_else(|| work.join("backup"));
-    let mut generations: Vec<(SystemTime, PathBuf)> = std::fs::read_dir(&dir)
-        .into_iter()
-        .flatten()
-        .flatten()
-        .filter(|e| {
-            e.file_name().to_string_lossy().ends_with(".zip.age") || e.file_name().to_string_lossy().ends_with(".zip")
-        })
-        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
-        .collect();
-    generations.sort();
-    let Some((when, newest)) = generations.last() else {
+    // generations as kk-backup prune counts them: the archives by the date in their names
+    let generations = crate::cmd::backup::generations(&dir).unwrap_or_default();
+    let newest = generations
+        .values()
+        .next_back()
+        .and_then(|files| files.iter().filter_map(|p| Some((p.metadata().ok()?.modified().ok()?, p.clone()))).max());
+    let Some((when, newest)) = newest else {
         let detail = format!("{} にバックアップがありません", dir.display());
         f.bad(Status::Warning, DCheck::BackupAge, "バックアップ", "最新の世代", detail);
         return;
     };
-    let days = s.now.duration_since(*when).map_or(0, |d| d.as_secs() / 86_400);
+    let days = s.now.duration_since(when).map_or(0, |d| d.as_secs() / 86_400);
     let name = newest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
     if days > 35 {
         let detail = format!("{name} は {days} 日前のものです (月次処理のたびに作られます)");
@@ -304,7 +300,7 @@ pub fn backups(s: &Scope<'_>, work: &Path, f: &mut Findings) {
         f.ok("バックアップ", "最新の世代", format!("{name} ({days} 日前)"));
     }
     if s.verify_backup && !s.quick {
-        verify(s, newest, f);
+        verify(s, &newest, f);
     }
     match s.settings.get("KK_BACKUP_KEEP").and_then(|k| k.parse::<usize>().ok()) {
         Some(keep) if generations.len() > keep => {
