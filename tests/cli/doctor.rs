@@ -192,3 +192,27 @@ fn the_monthly_run_stops_at_the_doctor_on_a_problem() {
     assert!(checklist.contains("D105"), "{checklist}");
     assert!(!p.join("work/202606/out/master_base.csv").exists(), "nothing was read");
 }
+
+/// A kk.conf kk-doctor cannot read is refused as the scripts refuse it: exit 2, the file and
+/// line named, nothing checked.
+#[test]
+fn a_bad_config_is_refused_with_its_line() {
+    let dir = tempdir();
+    let p = dir.path();
+    std::fs::write(p.join("bad.conf"), "# x\nKK_WORK=/tmp\nKK_WROK=/tmp\n").unwrap();
+    let r = run(p, "kk-doctor", &["--config", "bad.conf"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.stderr.contains("E011") && r.stderr.contains("bad.conf:3行目: 知らない設定 KK_WROK です"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stdout.is_empty(), "no checklist");
+    std::fs::write(p.join("bad2.conf"), "KK_WORK\n").unwrap();
+    let r = run(p, "kk-doctor", &["--config", "bad2.conf"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("bad2.conf:1行目: KEY=VALUE の形ではありません"), "{}", r.stderr);
+    let r = run(p, "kk-doctor", &["--config", "missing.conf"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("E001 missing.conf"), "{}", r.stderr);
+}

@@ -31,7 +31,7 @@ pub const TOOL: &str = "kk-report";
   kk-report --title '月次処理 202604' --steps log/steps.csv --list insured.csv=out/errors_insured.csv \\
       --outputs out --md log/report.md --csv log/report.csv
   kk-report --title '月次処理 202604' --steps log/steps.csv --md log/report.md --csv log/report.csv \\
-      --pdf log/report.pdf --log log/monthly.log --doctor log/00_doctor.txt
+      --pdf log/report.pdf --log log/monthly.log --doctor log/00_doctor.txt --font /usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf
 
 --steps: 番号,手順,開始,終了,秒,終了コード,集計JSON,説明 (scripts/monthly.sh・annual.sh が書く)。
 --list 元ファイル=一覧: 一覧の 行番号 と コード列 (エラーコード・チェックコード・抹消事由コード・除外事由コード・
