@@ -177,6 +177,10 @@ fatal_errors! {
         => "{loc}: 整理番号台帳が正しくありません: {detail}";
     TicketInsurer { loc: Loc } = "E031", 2
         => "{loc}: 設定ファイル (ticket.toml) にない保険者です。[insurer.\"保険者番号\"] を追加してください";
+    Sql { place: String, detail: String } = "E032", 2
+        => "{place}: SQL を実行できません: {detail}";
+    Disclosure { detail: String } = "E033", 2
+        => "集計結果だけを出す指定 (--aggregate-only) に反するため出力しません: {detail}";
     Integrity { detail: String } = "E900", 3
         => "整合性チェックに失敗しました: {detail}";
     Damaged { path: PathBuf, detail: String } = "E901", 3

@@ -13,6 +13,7 @@ pub mod import;
 pub mod limitcheck;
 pub mod report;
 pub mod shared;
+pub mod sql;
 pub mod statutory;
 pub mod stratify;
 pub mod subsidy;
@@ -42,6 +43,7 @@ pub const TOOLS: &[Tool] = &[
     Tool { name: stratify::TOOL, command: stratify::Cli::command },
     Tool { name: ticket::TOOL, command: ticket::Cli::command },
     Tool { name: statutory::TOOL, command: statutory::Cli::command },
+    Tool { name: sql::TOOL, command: sql::Cli::command },
     Tool { name: xml::TOOL, command: xml::Cli::command },
     Tool { name: anonymize::TOOL, command: anonymize::Cli::command },
     Tool { name: backup::TOOL, command: backup::Cli::command },

@@ -47,6 +47,12 @@ impl InsurerNumber {
     }
 }
 
+/// An insurer number as the reports show it: the 8-digit form, less the 法別 00 of a 国保
+/// insurer (`00130013` → `130013`).
+pub fn shown_insurer(padded8: &str) -> &str {
+    padded8.strip_prefix("00").unwrap_or(padded8)
+}
+
 impl InsurerNumber {
     /// Validates without building (the hot path of an import).
     pub fn check(s: &str) -> Result<(), FieldError> {

@@ -29,6 +29,13 @@ impl PersonKey {
         PersonKey { joined }
     }
 
+    /// From the four columns as a file has them (normalized codes): None when the insurer
+    /// number fails [`InsurerNumber::check`] or 番号 is empty.
+    pub fn from_columns(insurer: &str, kigo: &str, bango: &str, edaban: &str) -> Option<PersonKey> {
+        (InsurerNumber::check(insurer).is_ok() && !bango.is_empty())
+            .then(|| PersonKey::from_checked(insurer, kigo, bango, edaban))
+    }
+
     /// Writes the key's text into `out` (cleared first), to look a key up in a map of
     /// [`PersonKey`]s without building one (`PersonKey: Borrow<str>`).
     pub fn join_into(insurer: &str, kigo: &str, bango: &str, edaban: &str, out: &mut String) {

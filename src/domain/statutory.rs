@@ -74,6 +74,15 @@ pub fn age_band(age: i16) -> i16 {
     40 + (age.clamp(40, 74) - 40) / 5 * 5
 }
 
+/// The 5-year band of any age as a label (`42` → `40-44`, `7` → `5-9`); within 40–74 these are
+/// the labels of [`AGE_BANDS`]. None for a negative age.
+pub fn five_year_band(age: i64) -> Option<String> {
+    (age >= 0).then(|| {
+        let low = age / 5 * 5;
+        format!("{low}-{}", low + 4)
+    })
+}
+
 /// 年齢階級 labels, in order.
 pub const AGE_BANDS: [&str; 7] = ["40-44", "45-49", "50-54", "55-59", "60-64", "65-69", "70-74"];
 
@@ -113,6 +122,17 @@ pub fn format_rate(tenths: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn five_year_bands_extend_the_report_bands() {
+        for age in 40..=74 {
+            assert_eq!(five_year_band(i64::from(age)).as_deref(), Some(AGE_BANDS[(age_band(age) as usize - 40) / 5]));
+        }
+        assert_eq!(five_year_band(0).as_deref(), Some("0-4"));
+        assert_eq!(five_year_band(39).as_deref(), Some("35-39"));
+        assert_eq!(five_year_band(75).as_deref(), Some("75-79"));
+        assert_eq!(five_year_band(-1), None);
+    }
     use jiff::civil::date;
 
     const FY: FiscalYear = FiscalYear(2025);

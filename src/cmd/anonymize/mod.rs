@@ -11,7 +11,7 @@
 mod ids;
 mod pack;
 mod rows;
-mod rules;
+pub mod rules;
 
 use std::io::Write;
 use std::path::PathBuf;

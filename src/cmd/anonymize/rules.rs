@@ -110,6 +110,12 @@ pub fn column_key(name: &str) -> String {
     identity_kana(name).to_lowercase()
 }
 
+/// Whether a column of this name identifies a person (hashed, dropped or cut by kk-anonymize:
+/// names, kana, addresses, 記号・番号, 生年月日 in full, and their other spellings).
+pub fn is_identifying(name: &str) -> bool {
+    matches!(rule_of(name), Some(Rule::Hash | Rule::Drop | Rule::Birth))
+}
+
 fn rule_of(name: &str) -> Option<Rule> {
     let key = column_key(name);
     KNOWN.iter().find(|(n, _)| column_key(n) == key).map(|(_, r)| *r)

@@ -5,7 +5,7 @@
 
 mod markdown;
 mod pdf;
-mod read;
+pub(crate) mod read;
 mod table;
 
 use std::collections::BTreeMap;

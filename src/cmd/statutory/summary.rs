@@ -247,7 +247,7 @@ fn summary_table(
     let groups = insurers.iter().map(|i| Some(*i)).chain([None]);
     for insurer in groups {
         let shown = match insurer {
-            Some(i) => i.strip_prefix("00").unwrap_or(i).to_string(),
+            Some(i) => crate::domain::number::shown_insurer(i).to_string(),
             None => "全体".to_string(),
         };
         for sex in [Some(1u8), Some(2), None] {

@@ -103,6 +103,49 @@ pub fn slot_of(code: &str) -> Option<(usize, Kind)> {
     })
 }
 
+/// The name of what an item code measures, for the slots the rule and 受診勧奨 read (several
+/// codes, one per method, share a name): `3D046000001906202` → `HbA1c`.
+pub fn measure_name(code: &str) -> Option<&'static str> {
+    const NAMES: [&str; slot::COUNT] = [
+        "内臓脂肪面積",
+        "腹囲",
+        "腹囲",
+        "腹囲",
+        "BMI",
+        "身長",
+        "体重",
+        "収縮期血圧",
+        "収縮期血圧",
+        "収縮期血圧",
+        "拡張期血圧",
+        "拡張期血圧",
+        "拡張期血圧",
+        "空腹時血糖",
+        "HbA1c",
+        "随時血糖",
+        "中性脂肪(空腹時)",
+        "中性脂肪(随時)",
+        "HDLコレステロール",
+        "LDLコレステロール",
+        "Non-HDLコレステロール",
+        "AST",
+        "ALT",
+        "γ-GT",
+        "eGFR",
+        "血色素量",
+        "尿蛋白",
+        "採血時間",
+        "喫煙",
+        "服薬1(血圧)",
+        "服薬2(血糖)",
+        "服薬3(脂質)",
+        "服薬1(血圧)再確認",
+        "服薬2(血糖)再確認",
+        "服薬3(脂質)再確認",
+    ];
+    slot_of(code).map(|(s, _)| NAMES[s])
+}
+
 const MISSING: i64 = i64::MIN;
 
 /// The values of one checkup, one per slot (missing, or a value in ten-thousandths; codes as

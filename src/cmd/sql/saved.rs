@@ -1,0 +1,126 @@
+//! The saved queries of `queries/*.sql`, built into the binary: each file opens with comment
+//! lines that give its title, its parameters and the tables it reads.
+//!
+//! ```sql
+//! -- 題名: 受診率 (保険者 × 性別 × 年齢階級)
+//! -- パラメータ: fy = 年度 (例: 2025)
+//! -- テーブル: 被保険者 = 被保険者マスタ
+//! -- テーブル: 除外 = 除外事由 (任意)
+//! ```
+//!
+//! A parameter is bound as `:name` (never pasted into the text); a table marked (任意) that is
+//! not given is created empty with its layout's columns.
+
+use crate::error::{Error, Result};
+use crate::layout::{ALL_LAYOUTS, INSURED, Layout};
+
+/// One saved query.
+#[derive(Debug)]
+pub struct Saved {
+    pub name: &'static str,
+    pub sql: &'static str,
+}
+
+macro_rules! saved {
+    ($($name:literal),* $(,)?) => {
+        &[$(Saved { name: $name, sql: include_str!(concat!("../../../queries/", $name, ".sql")) }),*]
+    };
+}
+
+/// Every saved query, by file name.
+pub const SAVED: &[Saved] =
+    saved!["受診率", "受診者数_機関月別", "未受診者数_郵便番号", "追加健診項目", "重症化予防", "階層化", "連続未受診",];
+
+/// A table a saved query reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableNeed {
+    pub name: String,
+    pub layout: String,
+    pub optional: bool,
+}
+
+impl Saved {
+    fn header(&self, key: &str) -> impl Iterator<Item = &'static str> {
+        let prefix = format!("-- {key}:");
+        self.sql
+            .lines()
+            .take_while(|l| l.starts_with("--"))
+            .filter_map(move |l| l.strip_prefix(prefix.as_str()))
+            .map(str::trim)
+    }
+
+    pub fn title(&self) -> &'static str {
+        self.header("題名").next().unwrap_or("")
+    }
+
+    /// The parameters: name and what it is.
+    pub fn params(&self) -> Vec<(&'static str, &'static str)> {
+        self.header("パラメータ").filter_map(|p| p.split_once('=')).map(|(n, w)| (n.trim(), w.trim())).collect()
+    }
+
+    pub fn tables(&self) -> Vec<TableNeed> {
+        self.header("テーブル")
+            .filter_map(|t| t.split_once('='))
+            .map(|(n, l)| {
+                let optional = l.contains("(任意)");
+                TableNeed { name: n.trim().into(), layout: l.replace("(任意)", "").trim().into(), optional }
+            })
+            .collect()
+    }
+}
+
+/// The saved query named `name`.
+pub fn find(name: &str) -> Result<&'static Saved> {
+    SAVED.iter().find(|s| s.name == name).ok_or_else(|| Error::Usage {
+        option: "--query",
+        detail: format!("「{name}」という保存済みの問い合わせはありません (一覧は kk-sql --list)"),
+    })
+}
+
+/// The canonical layout named `name` (for an optional table created empty).
+pub fn layout_named(name: &str) -> Option<&'static Layout> {
+    std::iter::once(&INSURED).chain(ALL_LAYOUTS.iter().copied()).find(|l| l.name == name)
+}
+
+/// `kk-sql --list`: each query with its title, parameters and tables.
+pub fn listing() -> String {
+    let mut out = String::new();
+    for s in SAVED {
+        out += &format!("{}\n    {}\n", s.name, s.title());
+        for (n, w) in s.params() {
+            out += &format!("    --param {n}=…  {w}\n");
+        }
+        for t in s.tables() {
+            out += &format!("    -t {}=FILE  {}{}\n", t.name, t.layout, if t.optional { " (任意)" } else { "" });
+        }
+    }
+    out += "\n関数:\n";
+    for (name, args, what) in super::functions::FUNCTIONS {
+        out += &format!("    {name}({args})  {what}\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_saved_query_has_a_title_tables_of_known_layouts_and_its_parameters_used() {
+        for s in SAVED {
+            assert!(!s.title().is_empty(), "{}", s.name);
+            assert!(!s.tables().is_empty(), "{}", s.name);
+            for t in s.tables() {
+                assert!(
+                    t.layout.ends_with("出力") || layout_named(&t.layout).is_some() || !t.optional,
+                    "{}: {}",
+                    s.name,
+                    t.layout
+                );
+            }
+            for (p, _) in s.params() {
+                assert!(s.sql.contains(&format!(":{p}")), "{}: :{p}", s.name);
+            }
+        }
+    }
+}
