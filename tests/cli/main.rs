@@ -12,6 +12,7 @@ mod generate;
 mod import;
 mod limitcheck;
 mod promises;
+mod sql;
 mod statutory;
 mod subsidy;
 mod ticket;

@@ -8,12 +8,16 @@
 //!   or 割合; every other column is a **label**;
 //! - primary suppression: every count below N (0 included) becomes `*`;
 //! - totals shown: a count column equal on every row to the sum of two or more other count
-//!   columns (対象者数 = 受診者数 + 未受診者数), and a row whose label is 計・合計・総数・総計・
-//!   小計・全体 or empty while its other labels equal those of rows whose counts sum to it;
+//!   columns (対象者数 = 受診者数 + 未受診者数; looked for among up to 6 count columns), and a
+//!   row whose labels are 計・合計・総数・総計・小計・全体 or empty in some columns (性別 = 計,
+//!   年齢階級 = 計) while its counts are the sums over the rows with real labels there and its
+//!   labels elsewhere;
 //! - secondary suppression: while a total and its parts have exactly one hidden cell among them,
 //!   the smallest visible one of them is hidden too (that one cell could be got back by
 //!   subtraction); this repeats until no such group is left;
 //! - a rate on a row with a hidden count is hidden too (rate × denominator gives the count).
+
+use std::collections::HashMap;
 
 use rusqlite::types::Value;
 
@@ -140,7 +144,7 @@ fn total_groups(kinds: &[Kind], rows: &[Vec<Value>]) -> Vec<Vec<(usize, usize)>>
     };
     let mut groups = Vec::new();
     // a total column: T = the sum of a set of other count columns on every row
-    if counts.len() >= 3 && counts.len() <= 10 && !rows.is_empty() {
+    if (3..=6).contains(&counts.len()) && !rows.is_empty() {
         for &t in &counts {
             let others: Vec<usize> = counts.iter().copied().filter(|&c| c != t).collect();
             for mask in 1u32..(1 << others.len()) {
@@ -160,30 +164,40 @@ fn total_groups(kinds: &[Kind], rows: &[Vec<Value>]) -> Vec<Vec<(usize, usize)>>
             }
         }
     }
-    // a total row: its label in column l marks a total, its other labels match its members'
+    // a total row: labels that mark a total in some columns, its members' labels elsewhere
     let text = |r: usize, c: usize| match &rows[r][c] {
         Value::Text(t) => t.trim().to_string(),
         Value::Integer(v) => v.to_string(),
         Value::Real(f) => f.to_string(),
         _ => String::new(),
     };
-    for &l in &labels {
-        for t in 0..rows.len() {
-            if !TOTAL_LABELS.contains(&text(t, l).as_str()) {
-                continue;
-            }
-            let members: Vec<usize> = (0..rows.len())
-                .filter(|&r| r != t && !TOTAL_LABELS.contains(&text(r, l).as_str()))
-                .filter(|&r| labels.iter().all(|&o| o == l || text(r, o) == text(t, o)))
-                .collect();
-            if members.len() < 2 {
-                continue;
-            }
-            for &c in &counts {
-                let sum: Option<i64> = members.iter().map(|&r| int(r, c)).sum();
-                if sum.is_some() && sum == int(t, c) {
-                    groups.push(std::iter::once((t, c)).chain(members.iter().map(|&r| (r, c))).collect());
-                }
+    let is_total = |r: usize, c: usize| TOTAL_LABELS.contains(&text(r, c).as_str());
+    // for each set of label columns some row totals over: the other rows by their labels
+    // elsewhere, those with a real label in each of those columns (a subtotal over fewer
+    // columns is not a member)
+    let over_of = |t: usize| -> Vec<usize> { labels.iter().copied().filter(|&l| is_total(t, l)).collect() };
+    let mut members_by: HashMap<Vec<usize>, HashMap<Vec<String>, Vec<usize>>> = HashMap::new();
+    for t in 0..rows.len() {
+        let over = over_of(t);
+        if over.is_empty() || members_by.contains_key(&over) {
+            continue;
+        }
+        let mut by_rest: HashMap<Vec<String>, Vec<usize>> = HashMap::new();
+        for r in (0..rows.len()).filter(|&r| over.iter().all(|&l| !is_total(r, l))) {
+            let rest = labels.iter().filter(|l| !over.contains(l)).map(|&l| text(r, l)).collect();
+            by_rest.entry(rest).or_default().push(r);
+        }
+        members_by.insert(over, by_rest);
+    }
+    for t in 0..rows.len() {
+        let over = over_of(t);
+        let Some(by_rest) = members_by.get(&over) else { continue };
+        let rest: Vec<String> = labels.iter().filter(|l| !over.contains(l)).map(|&l| text(t, l)).collect();
+        let Some(members) = by_rest.get(&rest).filter(|m| m.len() >= 2) else { continue };
+        for &c in &counts {
+            let sum: Option<i64> = members.iter().map(|&r| int(r, c)).sum();
+            if sum.is_some() && sum == int(t, c) {
+                groups.push(std::iter::once((t, c)).chain(members.iter().map(|&r| (r, c))).collect());
             }
         }
     }

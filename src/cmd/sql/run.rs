@@ -133,15 +133,19 @@ fn open_db(cli: &Cli, tables: &[TableSpec]) -> Result<Connection> {
 fn query(cli: &Cli, console: &Console, tables: &[TableSpec], sql: &str, xlsx_path: Option<&Path>) -> Result<(u8, u64)> {
     let requested = cli.encoding.resolve()?;
     let params = cli.params.iter().map(|p| pair(p, "--param")).collect::<Result<Vec<_>>>()?;
-    if let Some(name) = &cli.query {
-        check_saved(saved::find(name)?, tables, &params)?;
+    let saved_query = cli.query.as_deref().map(saved::find).transpose()?;
+    if let Some(s) = saved_query {
+        check_params(s, &params)?;
     }
     let db = open_db(cli, tables)?;
+    if let Some(s) = saved_query {
+        check_tables(&db, s, tables)?;
+    }
     let progress = Progress::new(console, cli.run.progress, "読込中");
     let loaded: Vec<Loaded> = tables.iter().map(|t| load::load(&db, t, requested, &progress)).collect::<Result<_>>()?;
     progress.finish();
-    if let Some(name) = &cli.query {
-        create_missing(&db, saved::find(name)?, tables)?;
+    if let Some(s) = saved_query {
+        create_missing(&db, s, tables)?;
     }
     let in_enc = loaded.first().map_or(Encoding::Utf8, |l| l.encoding);
     let spec = cli.output.spec(in_enc)?;
@@ -314,10 +318,15 @@ fn aggregates(db: &Connection, sql: &str) -> Result<bool> {
     Ok(false)
 }
 
-/// A saved query's tables and parameters, before anything is read.
-fn check_saved(s: &saved::Saved, tables: &[TableSpec], params: &[(&str, &str)]) -> Result<()> {
+/// A saved query's tables, before anything is read: each given with -t, or already in the
+/// database of `--db`.
+fn check_tables(db: &Connection, s: &saved::Saved, tables: &[TableSpec]) -> Result<()> {
+    let in_db = |name: &str| {
+        db.query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1", [name], |r| r.get::<_, i64>(0))
+            .is_ok_and(|n| n > 0)
+    };
     for t in s.tables() {
-        if !t.optional && !tables.iter().any(|g| g.name == t.name) {
+        if !t.optional && !tables.iter().any(|g| g.name == t.name) && !in_db(&t.name) {
             return Err(Error::Usage {
                 option: "-t/--table",
                 detail: format!(
@@ -327,6 +336,11 @@ fn check_saved(s: &saved::Saved, tables: &[TableSpec], params: &[(&str, &str)]) 
             });
         }
     }
+    Ok(())
+}
+
+/// A saved query's parameters, before anything is read.
+fn check_params(s: &saved::Saved, params: &[(&str, &str)]) -> Result<()> {
     for (p, what) in s.params() {
         if !params.iter().any(|(n, _)| *n == p) {
             return Err(Error::Usage {
