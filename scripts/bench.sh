@@ -5,8 +5,9 @@
 # kk-stratify on PERSONS checkups (about 10 × PERSONS rows) against iconv; kk-anonymize on the
 # result rows against sha256sum; kk-backup create + verify of the generated
 # files against zip -6 -r + age -r. Best of 5 runs each (backup: one run); peak memory from
-# /usr/bin/time if present; kk-ticket issue with a ledger, and its PDF of 10,000 tickets; kk-xml
-# read/write on V08 archives of 10,000 and 100,000 checkups.
+# /usr/bin/time if present; kk-ticket issue with a ledger, and its PDF of 10,000 tickets; kk-sql
+# (load and the 受診率 query) against iconv + sqlite3 and csvsql; kk-xml read/write on V08 archives
+# of 10,000 and 100,000 checkups.
 # Usage: scripts/bench.sh BIN_DIR [PERSONS]
 set -euo pipefail
 bin=${1:-target/release}
@@ -29,6 +30,11 @@ best() { # best wall time of 5 runs of "$@", seconds
     best=$(echo "if ($t < $best) $t else $best" | bc)
   done
   printf '%.2f' "$best"
+}
+once() { # wall time of one run of "$@", seconds
+  local s e
+  s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N)
+  printf '%.2f' "$(echo "$e - $s" | bc)"
 }
 peak() { # peak RSS in MB of one run of "$@"
   if [ -x /usr/bin/time ]; then
@@ -181,6 +187,53 @@ echo "| sha256sum | kk-anonymize → /dev/null | → ファイル | sha256sum �
 echo "|---|---|---|---|---|"
 echo "| ${sha} s | ${an_null} s | ${an_file} s | $(echo "scale=0; 100 * $sha / $an_file" | bc)% | ${an_mem} MB |"
 
+# kk-sql: the PERSONS-person master and the 10 × PERSONS result rows loaded and the saved 受診率
+# query run (one run each: tens of seconds), against the route without kk — iconv both files to
+# UTF-8, sqlite3 .import them into an in-memory database and run the same count in plain SQL (no
+# kk functions: ages and years by substr) — and against csvkit's csvsql on the PERSONS-row
+# master alone (a count by insurer; installed with pip when missing).
+qdir="$dir/sql"
+mkdir -p "$qdir"
+cat > "$qdir/plain.sql" <<'SQL'
+.mode csv
+.import m.csv 被保険者
+.import r.csv 健診結果
+.output out.csv
+WITH 対象 AS (
+  SELECT 保険者番号 || '/' || 被保険者証記号 || '/' || 被保険者証番号 || '/' || 枝番 AS キー, 保険者番号 AS 保険者, 性別,
+         2027 - CAST(substr(生年月日, 1, 4) AS INTEGER) - (substr(生年月日, 5, 4) > '0401') AS 年齢
+  FROM 被保険者 WHERE 資格取得日 <= '20260401' AND (資格喪失日 = '' OR 資格喪失日 > '20270331')
+),
+受診 AS (
+  SELECT DISTINCT 保険者番号 || '/' || 被保険者証記号 || '/' || 被保険者証番号 || '/' || 枝番 AS キー FROM 健診結果
+  WHERE 受診日 BETWEEN '20260401' AND '20270331'
+)
+SELECT 保険者, 性別, 年齢 / 5 * 5 AS 階級, count(*) AS 対象者数, count(j.キー) AS 受診者数
+FROM 対象 t LEFT JOIN 受診 j ON j.キー = t.キー WHERE 年齢 BETWEEN 40 AND 74 GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;
+SQL
+route() {
+  iconv -f CP932 -t UTF-8 -o "$qdir/m.csv" "$ugen/master.csv" && iconv -f CP932 -t UTF-8 -o "$qdir/r.csv" "$ugen/results10.csv" &&
+    (cd "$qdir" && sqlite3 -bail < plain.sql)
+}
+kq=("$bin/kk-sql" --query 受診率 --param fy=2026 -t "被保険者=$ugen/master.csv" -t "健診結果=$ugen/results10.csv"
+  --audit "$qdir/audit.log" -q -o "$qdir/rate.csv")
+kq_t=$(once "${kq[@]}")
+kq_mem=$(peak "${kq[@]}")
+route_t=$(once route)
+echo
+echo "kk-sql: マスタ $persons 人 + 結果 $urows 行を読み込み、受診率 (保存済みの問い合わせ) (1回)"
+echo "| iconv + sqlite3 .import + 同じ集計 | kk-sql --query 受診率 | 比 | 最大メモリ |"
+echo "|---|---|---|---|"
+echo "| ${route_t} s | ${kq_t} s | $(echo "scale=2; $kq_t / $route_t" | bc)× | ${kq_mem} MB |"
+command -v csvsql >/dev/null || pip install --quiet csvkit >/dev/null 2>&1 || true
+if command -v csvsql >/dev/null; then
+  count="SELECT 保険者番号, count(*) AS 人数 FROM m GROUP BY 1"
+  cs_t=$(once csvsql --query "$count" --tables m "$qdir/m.csv")
+  cs_mem=$(peak csvsql --query "$count" --tables m "$qdir/m.csv")
+  k1_t=$(once "$bin/kk-sql" -t "m=$ugen/master.csv" "$count" --audit "$qdir/audit.log" -q)
+  echo "| csvsql (csvkit, UTF-8 のマスタ $persons 行、保険者ごとの人数) ${cs_t} s, ${cs_mem} MB | kk-sql (CP932 のまま) ${k1_t} s | $(echo "scale=3; $k1_t / $cs_t" | bc)× | |"
+fi
+
 # kk-backup: create + verify of a folder of the generated CSV files, against zip -6 -r then age -r
 # (target: create within 1.5×, under 200 MB). Needs zip and age; skipped without them.
 if command -v zip >/dev/null && command -v age-keygen >/dev/null; then
@@ -189,7 +242,6 @@ if command -v zip >/dev/null && command -v age-keygen >/dev/null; then
   cp "$gen"/*.csv "$bdir/src/"
   [ -f "$bdir/id.txt" ] || { (umask 077; age-keygen -o "$bdir/id.txt" 2>/dev/null); }
   pub=$(grep -o 'age1[0-9a-z]*' "$bdir/id.txt")
-  once() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N); printf '%.2f' "$(echo "$e - $s" | bc)"; }
   zt=$(once zip -q -6 -r "$bdir/plain.zip" "$bdir/src")
   at=$(once age -r "$pub" -o "$bdir/plain.zip.age" "$bdir/plain.zip")
   ct=$(once "$bin/kk-backup" create -q --recipient "$pub" "$bdir/src" -o "$bdir/kk-bench.zip.age")
@@ -208,7 +260,6 @@ fi
 # over the extracted files; 10,000 and 100,000 checkups (XML_SIZES) to show how memory grows.
 # One run each (the 100,000 archive is about 290 MB). Needs zip.
 if command -v zip >/dev/null; then
-  once() { local s e; s=$(date +%s.%N); "$@" >/dev/null 2>&1; e=$(date +%s.%N); printf '%.2f' "$(echo "$e - $s" | bc)"; }
   echo
   echo "kk-xml: V08 アーカイブ (kk-gen --xml、健診1件 = DATA 1 + CLAIMS 1 ファイル)、1回ずつ"
   echo "| 健診 | zip | unzip -p | kk-xml read | 比 | 最大メモリ | zip -6 -r | kk-xml write | 比 | 最大メモリ |"

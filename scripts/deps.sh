@@ -25,6 +25,7 @@ needs=(
   "zip zip"
   "flock util-linux"
   "script bsdutils"
+  "sqlite3 sqlite3"
   "/usr/share/fonts/opentype/ipaexfont-gothic/ipaexg.ttf fonts-ipaexfont-gothic"
 )
 

@@ -36,6 +36,24 @@ impl PersonKey {
             .then(|| PersonKey::from_checked(insurer, kigo, bango, edaban))
     }
 
+    /// The key's displayed form (`00130013/101/1/01`, as [`fmt::Display`] writes it) of the four
+    /// columns, appended to `out`; false (nothing written) when [`PersonKey::from_columns`] would
+    /// give None.
+    pub fn display_columns_into(insurer: &str, kigo: &str, bango: &str, edaban: &str, out: &mut String) -> bool {
+        if InsurerNumber::check(insurer).is_err() || bango.is_empty() {
+            return false;
+        }
+        for _ in insurer.len()..8 {
+            out.push('0');
+        }
+        out.push_str(insurer);
+        for part in [kigo, bango, edaban] {
+            out.push('/');
+            out.push_str(part);
+        }
+        true
+    }
+
     /// Writes the key's text into `out` (cleared first), to look a key up in a map of
     /// [`PersonKey`]s without building one (`PersonKey: Borrow<str>`).
     pub fn join_into(insurer: &str, kigo: &str, bango: &str, edaban: &str, out: &mut String) {
@@ -72,7 +90,10 @@ impl std::borrow::Borrow<str> for PersonKey {
 
 impl fmt::Display for PersonKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.joined.replace('\u{1F}', "/"))
+        let [insurer, kigo, bango, edaban] = self.parts();
+        let mut shown = String::with_capacity(self.joined.len());
+        PersonKey::display_columns_into(insurer, kigo, bango, edaban, &mut shown);
+        f.write_str(&shown)
     }
 }
 

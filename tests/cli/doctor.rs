@@ -49,9 +49,9 @@ fn a_healthy_set_up_passes() {
     assert!(text.contains("[OK]   鍵 KK_ANON_KEY:"), "{text}");
     assert!(text.contains("[OK]   実行記録 202604 の前回の実行: 正常終了"), "{text}");
     assert!(text.contains("[OK]   一時ファイル 作業フォルダ: 残っていません"), "{text}");
-    // 14 tools, 3 scripts, 2 commands, the font, the key, free space, the backup setting, the
+    // 15 tools, 3 scripts, 2 commands, the font, the key, free space, the backup setting, the
     // month's run and the temporary files
-    assert!(text.trim_end().ends_with("結果: 問題 0 件、注意 0 件、OK 25 件"), "{text}");
+    assert!(text.trim_end().ends_with("結果: 問題 0 件、注意 0 件、OK 26 件"), "{text}");
 }
 
 #[test]

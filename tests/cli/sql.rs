@@ -58,7 +58,8 @@ fn rate_by_hand(dir: &Path, sjis: bool) -> BTreeMap<(String, String, String), (u
         if age == 75 && seventy_fifth > 20270331 {
             age = 74;
         }
-        let insured = m["資格取得日"].as_str() <= first && (m["資格喪失日"].is_empty() || m["資格喪失日"].as_str() > last);
+        let insured =
+            m["資格取得日"].as_str() <= first && (m["資格喪失日"].is_empty() || m["資格喪失日"].as_str() > last);
         if !(40..=74).contains(&age) || !insured || excluded.contains(&key(&m)) {
             continue;
         }
@@ -73,7 +74,8 @@ fn rate_by_hand(dir: &Path, sjis: bool) -> BTreeMap<(String, String, String), (u
 }
 
 fn sql_rate(dir: &Path, extra: &[&str]) -> crate::Run {
-    let mut args = vec!["--query", "受診率", "--param", "fy=2026", "-t", "被保険者=master.csv", "-t", "健診結果=results.csv"];
+    let mut args =
+        vec!["--query", "受診率", "--param", "fy=2026", "-t", "被保険者=master.csv", "-t", "健診結果=results.csv"];
     args.extend_from_slice(&["-t", "除外=exclusions.csv", "--audit", "audit.log"]);
     args.extend_from_slice(extra);
     run(dir, "kk-sql", &args)
@@ -106,7 +108,11 @@ fn the_rate_query_counts_what_a_count_by_hand_and_kk_statutory_count() {
         }
         // kk-statutory summary's cells: the same numbers (its zero cells aside)
         let args = ["summary", "--fy", "2026", "--master", "master.csv", "--results", "results.csv"];
-        let r = run(d.path(), "kk-statutory", &[&args[..], &["--exclusions", "exclusions.csv", "-o", "s.csv", "-q"]].concat());
+        let r = run(
+            d.path(),
+            "kk-statutory",
+            &[&args[..], &["--exclusions", "exclusions.csv", "-o", "s.csv", "-q"]].concat(),
+        );
         assert_eq!(r.code, 0, "{}", r.stderr);
         let statutory: BTreeMap<_, _> = rows(&text(&d.path().join("s.csv"), sjis))
             .into_iter()
@@ -133,7 +139,8 @@ fn the_unexamined_by_postcode_query_counts_kk_unexamined_list() {
         .map(|r| (r["郵便番号上3桁"].clone(), r["未受診者数"].parse().unwrap()))
         .collect();
     let list = ["list", "--fy", "2026", "--as-of", "2026-04-01", "--master", "master.csv", "--results", "results.csv"];
-    let r = run(d.path(), "kk-unexamined", &[&list[..], &["--exclusions", "exclusions.csv", "-o", "u.csv", "-q"]].concat());
+    let r =
+        run(d.path(), "kk-unexamined", &[&list[..], &["--exclusions", "exclusions.csv", "-o", "u.csv", "-q"]].concat());
     assert_eq!(r.code, 0, "{}", r.stderr);
     let listed = rows(&std::fs::read_to_string(d.path().join("u.csv")).unwrap());
     let mut by_hand: BTreeMap<String, u64> = BTreeMap::new();
@@ -149,26 +156,57 @@ fn aggregate_only_refuses_every_spelling_of_an_identifying_column() {
     let d = tempdir();
     month(d.path(), "utf8");
     let spellings = [
-        "氏名", "氏　名", " 氏名 ", "ｼﾒｲ", "しめい", "フリガナ", "ﾌﾘｶﾞﾅ", "氏名カナ", "氏名ｶﾅ", "カナ氏名", "漢字氏名", "住所", "住所1",
-        "現住所", "電話番号", "ＴＥＬ", "tel", "被保険者証記号", "被保険者証番号", "記号番号", "枝番", "生年月日", "被保険者キー",
+        "氏名",
+        "氏　名",
+        " 氏名 ",
+        "ｼﾒｲ",
+        "しめい",
+        "フリガナ",
+        "ﾌﾘｶﾞﾅ",
+        "氏名カナ",
+        "氏名ｶﾅ",
+        "カナ氏名",
+        "漢字氏名",
+        "住所",
+        "住所1",
+        "現住所",
+        "電話番号",
+        "ＴＥＬ",
+        "tel",
+        "被保険者証記号",
+        "被保険者証番号",
+        "記号番号",
+        "枝番",
+        "生年月日",
+        "被保険者キー",
     ];
     for name in spellings {
         // as the name of a result column, whatever it is made of
         let sql = format!("SELECT 性別 AS \"{name}\", count(*) AS 人数 FROM m GROUP BY 1");
-        let r = run(d.path(), "kk-sql", &["-t", "m=master.csv", "--aggregate-only", &sql, "-o", "out.csv", "--audit", "a.log"]);
+        let r = run(
+            d.path(),
+            "kk-sql",
+            &["-t", "m=master.csv", "--aggregate-only", &sql, "-o", "out.csv", "--audit", "a.log"],
+        );
         assert_eq!(r.code, 2, "{name}: {}", r.stderr);
         assert!(r.stderr.contains("E033"), "{name}: {}", r.stderr);
         assert!(!d.path().join("out.csv").exists());
     }
     // and as the column it comes from, under another name
-    for column in ["氏名", "氏名カナ", "住所", "被保険者証記号", "被保険者証番号", "生年月日", "被保険者キー"] {
+    for column in ["氏名", "氏名カナ", "住所", "被保険者証記号", "被保険者証番号", "生年月日", "被保険者キー"]
+    {
         let sql = format!("SELECT {column} AS 区分, count(*) AS 人数 FROM m GROUP BY 1");
-        let r = run(d.path(), "kk-sql", &["-t", "m=master.csv", "--aggregate-only", &sql, "-o", "out.csv", "--audit", "a.log"]);
+        let r = run(
+            d.path(),
+            "kk-sql",
+            &["-t", "m=master.csv", "--aggregate-only", &sql, "-o", "out.csv", "--audit", "a.log"],
+        );
         assert_eq!(r.code, 2, "{column}: {}", r.stderr);
         assert!(r.stderr.contains("E033") && !r.stderr.contains("ヤマダ"), "{column}: {}", r.stderr);
     }
     let ok = "SELECT 性別, count(*) AS 人数 FROM m GROUP BY 1";
-    let r = run(d.path(), "kk-sql", &["-t", "m=master.csv", "--aggregate-only", ok, "-o", "out.csv", "--audit", "a.log"]);
+    let r =
+        run(d.path(), "kk-sql", &["-t", "m=master.csv", "--aggregate-only", ok, "-o", "out.csv", "--audit", "a.log"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
 }
 
@@ -182,7 +220,8 @@ fn min_cell_leaves_no_small_count_visible_nor_one_that_a_total_gives_back() {
     let d = tempdir();
     month(d.path(), "utf8");
     for n in ["5", "10", "30"] {
-        let r = sql_rate(d.path(), &["--aggregate-only", "--min-cell", n, "-o", "rate.csv", "--output-encoding", "utf8"]);
+        let r =
+            sql_rate(d.path(), &["--aggregate-only", "--min-cell", n, "-o", "rate.csv", "--output-encoding", "utf8"]);
         assert_eq!(r.code, 0, "{}", r.stderr);
         let n: u64 = n.parse().unwrap();
         let table = rows(&std::fs::read_to_string(d.path().join("rate.csv")).unwrap());
@@ -231,7 +270,11 @@ fn every_run_appends_an_audit_line_of_hashes_without_data() {
     let sum = String::from_utf8_lossy(&sum.stdout).split_whitespace().next().unwrap().to_string();
     assert!(lines[0].contains(&format!("tables=m=master.csv:sha256:{sum}")), "{}", lines[0]);
     assert!(lines[0].contains("rows=2") && lines[0].ends_with("status=ok"), "{}", lines[0]);
-    assert!(lines[1].contains("flags=--aggregate-only --min-cell 10") && lines[1].ends_with("status=E033"), "{}", lines[1]);
+    assert!(
+        lines[1].contains("flags=--aggregate-only --min-cell 10") && lines[1].ends_with("status=E033"),
+        "{}",
+        lines[1]
+    );
     // no value of the table: no name, no birth date of anyone in it
     let master = read_sjis(&d.path().join("master.csv"));
     for row in rows(&master).iter().take(50) {
@@ -248,7 +291,8 @@ fn a_kept_database_answers_later_queries_without_reloading() {
     let load = ["--db", "m.db", "-t", "被保険者=master.csv", "-t", "健診結果=results.csv", "--audit", "a.log"];
     let r = run(d.path(), "kk-sql", &[&load[..], &["SELECT count(*) AS 件数 FROM 健診結果"]].concat());
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let mode = std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(d.path().join("m.db")).unwrap().permissions());
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(d.path().join("m.db")).unwrap().permissions());
     assert_eq!(mode & 0o777, 0o600);
     let first = sql_rate(d.path(), &["-o", "a.csv"]);
     assert_eq!(first.code, 0, "{}", first.stderr);
@@ -256,7 +300,24 @@ fn a_kept_database_answers_later_queries_without_reloading() {
     let q = ["--db", "m.db", "--query", "受診率", "--param", "fy=2026", "--audit", "a.log", "-o", "b.csv"];
     let r = run_in(d.path(), "kk-sql", &q, None, &[]);
     assert_eq!(r.code, 0, "{}", r.stderr);
-    let plain = run(d.path(), "kk-sql", &["--query", "受診率", "--param", "fy=2026", "-t", "被保険者=master.csv", "-t", "健診結果=results.csv", "--audit", "a.log", "-o", "c.csv"]);
+    let plain = run(
+        d.path(),
+        "kk-sql",
+        &[
+            "--query",
+            "受診率",
+            "--param",
+            "fy=2026",
+            "-t",
+            "被保険者=master.csv",
+            "-t",
+            "健診結果=results.csv",
+            "--audit",
+            "a.log",
+            "-o",
+            "c.csv",
+        ],
+    );
     assert_eq!(plain.code, 0);
     assert_eq!(std::fs::read(d.path().join("b.csv")).unwrap(), std::fs::read(d.path().join("c.csv")).unwrap());
     assert!(files_in(d.path()).contains(&"m.db".to_string()));

@@ -465,7 +465,7 @@ fn deps_names_what_is_missing_and_the_line_to_install_it() {
     let last = err.lines().last().unwrap_or("");
     assert_eq!(
         last,
-        "deps.sh: 入れるには: sudo apt-get install -y make libc-bin unzip poppler-utils age libxml2-utils bc zip util-linux bsdutils"
+        "deps.sh: 入れるには: sudo apt-get install -y make libc-bin unzip poppler-utils age libxml2-utils bc zip util-linux bsdutils sqlite3"
     );
     for program in ["unzip", "zipinfo", "age", "age-keygen", "pdftotext", "pdffonts", "xmllint", "flock", "iconv"] {
         assert!(crate::deps_package(program).is_some(), "{program} is not in scripts/deps.sh");

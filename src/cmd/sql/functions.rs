@@ -154,3 +154,45 @@ pub fn register(db: &Connection) -> rusqlite::Result<()> {
     add(db, "測定項目", 1, |c| Ok(text(c, 0)?.and_then(|t| measure_name(&t))))?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(db: &Connection, sql: &str) -> rusqlite::types::Value {
+        db.query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+
+    #[test]
+    fn every_function_is_registered_and_documented() {
+        let db = Connection::open_in_memory().unwrap();
+        register(&db).unwrap();
+        let docs = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/sql.md")).unwrap();
+        for (name, args, _) in FUNCTIONS {
+            assert!(docs.contains(&format!("`{name}(")), "docs/sql.md: {name}");
+            // every argument NULL: NULL (or 0 for a flag), never an error
+            let n = args.split(',').filter(|a| !a.contains('[')).count();
+            let nulls = vec!["NULL"; n].join(", ");
+            let v = one(&db, &format!("SELECT {name}({nulls})"));
+            assert!(matches!(v, rusqlite::types::Value::Null | rusqlite::types::Value::Integer(0)), "{name}: {v:?}");
+        }
+    }
+
+    #[test]
+    fn the_functions_give_the_rules_answers() {
+        let db = Connection::open_in_memory().unwrap();
+        register(&db).unwrap();
+        use rusqlite::types::Value::{Integer, Real, Text};
+        assert_eq!(one(&db, "SELECT 年齢('2000-02-29', '2027-02-28')"), Integer(27));
+        assert_eq!(one(&db, "SELECT 年齢('20000229', 'R9.2.27')"), Integer(26));
+        assert_eq!(one(&db, "SELECT 年度('20260331')"), Integer(2025));
+        assert_eq!(one(&db, "SELECT 報告年齢('19510401', 2025)"), Integer(74));
+        assert_eq!(one(&db, "SELECT 受診率(1, 8)"), Real(12.5));
+        assert_eq!(one(&db, "SELECT 保険者番号表記('130013')"), Text("130013".into()));
+        assert_eq!(one(&db, "SELECT 被保険者キー('130013', '１０１', '1', '01')"), Text("00130013/101/1/01".into()));
+        assert_eq!(one(&db, "SELECT 被保険者キー('130014', '101', '1', '01')"), rusqlite::types::Value::Null);
+        assert_eq!(one(&db, "SELECT 測定項目('3D046000001920402')"), Text("HbA1c".into()));
+        let bad: rusqlite::Result<i64> = db.query_row("SELECT 年度('2025-13-01')", [], |r| r.get(0));
+        assert!(bad.unwrap_err().to_string().contains("年度: 1番目の引数が日付として解釈できません"));
+    }
+}

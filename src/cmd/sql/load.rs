@@ -3,11 +3,13 @@
 //! `YYYYMMDD` text, money and counts as integers, codes normalized as text), a `被保険者キー`
 //! column added where the person key columns are, and the rows inserted in one transaction.
 
+use std::borrow::Cow;
 use std::path::PathBuf;
 
 use rusqlite::Connection;
 
 use crate::console::Progress;
+use crate::domain::date::format_date_into;
 use crate::domain::text::normalize_code;
 use crate::domain::{PersonKey, parse_date, parse_yen};
 use crate::error::{Error, FieldError, Result};
@@ -125,6 +127,8 @@ enum Cell {
 struct Rows {
     cells: Vec<Cell>,
     text: String,
+    /// where a row's person key is put together
+    scratch: String,
 }
 
 /// `name` quoted as an SQL identifier.
@@ -190,7 +194,8 @@ pub fn load(db: &Connection, table: &TableSpec, requested: InputEncoding, progre
         &mut input,
         (0..worker_count()).map(|_| ()).collect(),
         |(), ctx, chunk| {
-            let mut out = Rows { cells: Vec::with_capacity(chunk.bytes.len() / 8), text: String::new() };
+            let mut out =
+                Rows { cells: Vec::with_capacity(chunk.bytes.len() / 8), text: String::new(), scratch: String::new() };
             ctx.parse_chunk(chunk, |row| prepare(&row, &types, key, &mut out))?;
             Ok(out)
         },
@@ -220,33 +225,37 @@ pub fn load(db: &Connection, table: &TableSpec, requested: InputEncoding, progre
 /// and stored by its type (a bad date or amount of a canonical column is E016 there), then
 /// the person key.
 fn prepare(row: &Row<'_>, types: &[ColType], key: Option<[usize; 4]>, out: &mut Rows) -> Result<()> {
-    let mut codes: [String; 4] = Default::default();
+    let mut parts = [(0, 0); 4];
     for (c, t) in types.iter().enumerate() {
         let text = row.text_at(c)?;
-        let value: std::borrow::Cow<'_, str> = match t {
-            ColType::Text => text,
-            _ => std::borrow::Cow::Owned(normalize_code(&text).into_owned()),
-        };
-        if let Some(k) = key.and_then(|k| k.iter().position(|&i| i == c)) {
-            codes[k] = value.to_string();
-        }
+        let value = if *t == ColType::Text { Cow::Borrowed(text.as_ref()) } else { normalize_code(&text) };
         let bad = |e: FieldError| Error::InvalidValue { loc: row.loc_at(c), code: e.code(), message: e.message() };
         let cell = match t {
             _ if value.is_empty() && *t != ColType::Text => Cell::Null,
             ColType::Date => {
                 let d = parse_date(&value).map_err(bad)?;
-                push_text(out, &crate::domain::format_date(d))
+                let start = out.text.len();
+                format_date_into(d, &mut out.text);
+                Cell::Text(start, out.text.len())
             }
             ColType::Integer => Cell::Int(parse_yen(&value).map_err(bad)?),
             ColType::Text | ColType::Code => push_text(out, &value),
         };
+        if let (Some(k), Cell::Text(s, e)) = (key.and_then(|k| k.iter().position(|&i| i == c)), &cell) {
+            parts[k] = (*s, *e);
+        }
         out.cells.push(cell);
     }
     if key.is_some() {
-        let [i, k, b, e] = &codes;
-        let cell = match PersonKey::from_columns(i, k, b, e) {
-            Some(p) => push_text(out, &p.to_string()),
-            None => Cell::Null,
+        let [i, k, b, e] = parts.map(|(s, e)| &out.text[s..e]);
+        out.scratch.clear();
+        let cell = if PersonKey::display_columns_into(i, k, b, e, &mut out.scratch) {
+            let key = std::mem::take(&mut out.scratch);
+            let cell = push_text(out, &key);
+            out.scratch = key;
+            cell
+        } else {
+            Cell::Null
         };
         out.cells.push(cell);
     }

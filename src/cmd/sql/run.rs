@@ -322,8 +322,10 @@ fn aggregates(db: &Connection, sql: &str) -> Result<bool> {
 /// database of `--db`.
 fn check_tables(db: &Connection, s: &saved::Saved, tables: &[TableSpec]) -> Result<()> {
     let in_db = |name: &str| {
-        db.query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1", [name], |r| r.get::<_, i64>(0))
-            .is_ok_and(|n| n > 0)
+        db.query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1", [name], |r| {
+            r.get::<_, i64>(0)
+        })
+        .is_ok_and(|n| n > 0)
     };
     for t in s.tables() {
         if !t.optional && !tables.iter().any(|g| g.name == t.name) && !in_db(&t.name) {
