@@ -336,3 +336,28 @@ fn a_workbook_keeps_codes_as_text_and_counts_as_numbers() {
     assert!(matches!(&first[0], Data::String(s) if s.len() >= 6), "{:?}", first[0]);
     assert!(matches!(first[3], Data::Float(_)), "{:?}", first[3]);
 }
+
+#[test]
+fn the_stratify_query_counts_kk_stratify_levels() {
+    let d = tempdir();
+    month(d.path(), "sjis");
+    let r = run(d.path(), "kk-stratify", &["-i", "results.csv", "-o", "levels.csv", "-q"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let q =
+        ["--query", "階層化", "--param", "fy=2026", "-t", "階層化結果=levels.csv", "--audit", "a.log", "-o", "c.csv"];
+    let r = run(d.path(), "kk-sql", &q);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let mut by_hand: BTreeMap<(String, String), u64> = BTreeMap::new();
+    for row in rows(&read_sjis(&d.path().join("levels.csv"))) {
+        if ("20260401"..="20270331").contains(&row["受診日"].as_str()) {
+            *by_hand.entry((row["保険者番号"].clone(), row["保健指導レベル"].clone())).or_default() += 1;
+            *by_hand.entry((row["保険者番号"].clone(), "計".into())).or_default() += 1;
+        }
+    }
+    assert!(by_hand.len() > 4);
+    let from_sql: BTreeMap<(String, String), u64> = rows(&read_sjis(&d.path().join("c.csv")))
+        .into_iter()
+        .map(|r| ((r["保険者番号"].clone(), r["保健指導レベル"].clone()), r["件数"].parse().unwrap()))
+        .collect();
+    assert_eq!(from_sql, by_hand);
+}

@@ -1,6 +1,7 @@
 //! The audit line every run appends: when, which statement (its SHA-256, and the saved query's
-//! name), which files (name, path and SHA-256 of each), how many rows went out, the options
-//! that govern disclosure, and how the run ended. No value of any table is written.
+//! name), which files (name, path and SHA-256 of each; the `--db` database), how many rows went
+//! out, the options that govern disclosure, and how the run ended. No value of any table is
+//! written.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -26,6 +27,8 @@ pub struct Entry<'a> {
     pub sql: &'a str,
     pub query: Option<&'static str>,
     pub tables: &'a [TableSpec],
+    /// the database of `--db`, whose tables earlier runs loaded
+    pub db: Option<&'a Path>,
     pub hashes: Hashes,
     pub rows: u64,
     pub flags: String,
@@ -47,7 +50,7 @@ fn audit_path(given: Option<&Path>) -> PathBuf {
 
 /// Appends the entry as one tab-separated line (the file made 0600).
 pub fn append(given: Option<&Path>, e: Entry<'_>) -> Result<()> {
-    let Entry { sql, query, tables, hashes, rows, flags, status } = e;
+    let Entry { sql, query, tables, db, hashes, rows, flags, status } = e;
     let hashes = hashes.join().unwrap_or_default();
     let path = audit_path(given);
     let files: Vec<String> = (tables.iter().enumerate())
@@ -57,11 +60,12 @@ pub fn append(given: Option<&Path>, e: Entry<'_>) -> Result<()> {
         })
         .collect();
     let line = format!(
-        "{}\tsql=sha256:{}\tquery={}\ttables={}\trows={rows}\tflags={flags}\tstatus={status}\n",
+        "{}\tsql=sha256:{}\tquery={}\ttables={}\tdb={}\trows={rows}\tflags={flags}\tstatus={status}\n",
         jiff::Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ"),
         hex(&Sha256::digest(sql.as_bytes())),
         query.unwrap_or("-"),
         files.join(";"),
+        db.map_or("-".into(), |p| p.display().to_string()),
     );
     let mut open = std::fs::OpenOptions::new();
     open.create(true).append(true);

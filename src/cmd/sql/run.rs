@@ -38,7 +38,16 @@ pub fn run(cli: &Cli) -> Result<u8> {
         Err(e) => e.code().to_string(),
     };
     let rows = result.as_ref().map_or(0, |(_, rows)| *rows);
-    let entry = Entry { sql: &sql, query: query_name, tables: &tables, hashes, rows, flags: flags(cli), status };
+    let entry = Entry {
+        sql: &sql,
+        query: query_name,
+        tables: &tables,
+        db: cli.db.as_deref(),
+        hashes,
+        rows,
+        flags: flags(cli),
+        status,
+    };
     audit::append(cli.audit.as_deref(), entry)?;
     result.map(|(code, _)| code)
 }
