@@ -150,9 +150,13 @@ fn query(cli: &Cli, console: &Console, tables: &[TableSpec], sql: &str, xlsx_pat
     if let Some(s) = saved_query {
         check_tables(&db, s, tables)?;
     }
-    let progress = Progress::new(console, cli.run.progress, "読込中");
-    let loaded: Vec<Loaded> = tables.iter().map(|t| load::load(&db, t, requested, &progress)).collect::<Result<_>>()?;
-    progress.finish();
+    let mut loaded: Vec<Loaded> = Vec::new();
+    for t in tables {
+        // a bar a table: each follows its own file
+        let progress = Progress::new(console, cli.run.progress, &format!("{} を読込中", t.name));
+        loaded.push(load::load(&db, t, requested, &progress)?);
+        progress.finish();
+    }
     if let Some(s) = saved_query {
         create_missing(&db, s, tables)?;
     }
