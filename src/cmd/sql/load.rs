@@ -37,7 +37,8 @@ pub enum ColType {
 }
 
 impl ColType {
-    fn sql(self) -> &'static str {
+    /// The column's declared type.
+    pub fn sql(self) -> &'static str {
         if self == ColType::Integer { "INTEGER" } else { "TEXT" }
     }
 }

@@ -6,8 +6,10 @@ mod audit;
 mod disclose;
 mod functions;
 mod load;
+mod output;
 mod run;
 mod saved;
+mod statement;
 
 use std::path::PathBuf;
 

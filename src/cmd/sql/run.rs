@@ -1,20 +1,22 @@
-//! One run: the tables loaded, the statement prepared and checked (read-only, one statement),
-//! its parameters bound, the rows written (CSV streamed, or gathered for Excel and for
-//! disclosure control), and the audit line.
+//! One run: the tables loaded, the statement prepared, checked and bound, every row gathered
+//! (an error on a late row must leave no partial output), disclosure control, the rows written
+//! (CSV or Excel), and the audit line.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use rusqlite::Connection;
 use rusqlite::types::Value;
-use rusqlite::{Connection, Statement};
 
 use super::audit::{self, Entry};
 use super::load::{self, Loaded, TableSpec};
+use super::output::{cell_loc, texts, write_xlsx};
+use super::statement::{aggregates, bind, prepare};
 use super::{Cli, TOOL, disclose, functions, saved};
 use crate::cmd::shared::check_outputs;
 use crate::console::{Console, Progress, Tally, thousands};
-use crate::error::{Error, Loc, Result};
-use crate::io::{CsvOut, Encoding, xlsx};
+use crate::error::{Error, Result};
+use crate::io::{CsvOut, Encoding};
 use crate::layout::LayoutFile;
 
 /// Above this much CSV, the database is a temporary file rather than memory.
@@ -144,11 +146,11 @@ fn query(cli: &Cli, console: &Console, tables: &[TableSpec], sql: &str, xlsx_pat
     let params = cli.params.iter().map(|p| pair(p, "--param")).collect::<Result<Vec<_>>>()?;
     let saved_query = cli.query.as_deref().map(saved::find).transpose()?;
     if let Some(s) = saved_query {
-        check_params(s, &params)?;
+        saved::check_params(s, &params)?;
     }
     let db = open_db(cli, tables)?;
     if let Some(s) = saved_query {
-        check_tables(&db, s, tables)?;
+        saved::check_tables(&db, s, tables)?;
     }
     let mut loaded: Vec<Loaded> = Vec::new();
     for t in tables {
@@ -158,7 +160,7 @@ fn query(cli: &Cli, console: &Console, tables: &[TableSpec], sql: &str, xlsx_pat
         progress.finish();
     }
     if let Some(s) = saved_query {
-        create_missing(&db, s, tables)?;
+        saved::create_missing(&db, s, tables)?;
     }
     let in_enc = loaded.first().map_or(Encoding::Utf8, |l| l.encoding);
     let spec = cli.output.spec(in_enc)?;
@@ -210,181 +212,4 @@ fn query(cli: &Cli, console: &Console, tables: &[TableSpec], sql: &str, xlsx_pat
     }
     let code = tally.finish(console, line, cli.run.summary_json.as_deref(), 0)?;
     Ok((code, written))
-}
-
-/// Where a cell of the result is, for a character the output encoding cannot hold.
-fn cell_loc(row: u64, header: &[String], c: usize) -> Loc {
-    Loc::cell("結果", row + 1, header.get(c).cloned().unwrap_or_default())
-}
-
-/// A row's values as text: NULL empty, a real in its shortest exact form, a hidden cell `*`.
-fn texts(values: &[Value], hidden: Option<&[bool]>) -> Vec<String> {
-    values
-        .iter()
-        .enumerate()
-        .map(|(i, v)| {
-            if hidden.is_some_and(|h| h[i]) {
-                return "*".to_string();
-            }
-            match v {
-                Value::Null => String::new(),
-                Value::Integer(n) => n.to_string(),
-                Value::Real(f) => format!("{f:?}"),
-                Value::Text(t) => t.clone(),
-                Value::Blob(b) => String::from_utf8_lossy(b).into_owned(),
-            }
-        })
-        .collect()
-}
-
-fn write_xlsx(path: &Path, header: &[String], rows: &[Vec<Value>], shown: &[Vec<String>]) -> Result<()> {
-    const MAX_ROWS: usize = 1_048_575;
-    if shown.len() > MAX_ROWS {
-        return Err(Error::Usage {
-            option: "--format xlsx",
-            detail: format!(
-                "結果が {} 行あり、Excel の上限 ({MAX_ROWS} 行) を超えます。CSV で出力してください",
-                thousands(shown.len() as u64)
-            ),
-        });
-    }
-    // numbers as numbers; text (codes with their leading zeros, dates) as text
-    let kinds: Vec<xlsx::Cell> = (0..header.len())
-        .map(|c| {
-            let numeric = rows.iter().all(|r| matches!(r[c], Value::Integer(_) | Value::Real(_) | Value::Null));
-            if numeric { xlsx::Cell::Number } else { xlsx::Cell::Text }
-        })
-        .collect();
-    let names: Vec<&str> = header.iter().map(String::as_str).collect();
-    xlsx::write_sheet(path, "結果", &names, &kinds, shown)
-}
-
-/// Prepares `sql`: one read-only statement, or E032 with the position SQLite gives.
-fn prepare<'c>(db: &'c Connection, sql: &str) -> Result<Statement<'c>> {
-    let stmt = db.prepare(sql).map_err(|e| match e {
-        rusqlite::Error::SqlInputError { msg, offset, .. } if offset >= 0 => {
-            let before = &sql[..(offset as usize).min(sql.len())];
-            let line = before.matches('\n').count() + 1;
-            let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
-            Error::Sql {
-                place: format!("SQL {line}行目 {column}文字目"),
-                detail: format!("構文または名前の誤りです (SQLite: {msg})"),
-            }
-        }
-        rusqlite::Error::MultipleStatement => Error::Sql {
-            place: "SQL".into(),
-            detail: "文は 1 つだけにしてください (; の後に続きがあります)".into(),
-        },
-        other => Error::Sql { place: "SQL".into(), detail: format!("SQLite: {other}") },
-    })?;
-    if !stmt.readonly() {
-        return Err(Error::Sql {
-            place: "SQL".into(),
-            detail: "読み取りの文 (SELECT・WITH) だけを実行できます".into(),
-        });
-    }
-    Ok(stmt)
-}
-
-/// Binds `--param` values to the statement's `:name` parameters; a parameter without a value
-/// or a value without a parameter is E011. Whole numbers are bound as integers.
-fn bind(stmt: &mut Statement<'_>, params: &[(&str, &str)]) -> Result<()> {
-    let names: Vec<String> =
-        (1..=stmt.parameter_count()).filter_map(|i| stmt.parameter_name(i).map(str::to_string)).collect();
-    for n in &names {
-        let bare = n.trim_start_matches([':', '@', '$']);
-        let Some((_, value)) = params.iter().find(|(p, _)| *p == bare) else {
-            return Err(Error::Usage {
-                option: "--param",
-                detail: format!("SQL のパラメータ {n} の値がありません (--param {bare}=値)"),
-            });
-        };
-        let Ok(Some(i)) = stmt.parameter_index(n) else { continue };
-        let value = crate::domain::text::normalize_code(value).into_owned();
-        let bound = match value.parse::<i64>() {
-            Ok(v) if !value.starts_with('0') || value == "0" => stmt.raw_bind_parameter(i, v),
-            _ => stmt.raw_bind_parameter(i, value),
-        };
-        bound.map_err(|e| Error::Sql { place: "SQL".into(), detail: e.to_string() })?;
-    }
-    for (p, _) in params {
-        if !names.iter().any(|n| n.trim_start_matches([':', '@', '$']) == *p) {
-            return Err(Error::Usage {
-                option: "--param", detail: format!("SQL にパラメータ :{p} がありません")
-            });
-        }
-    }
-    Ok(())
-}
-
-/// Whether the statement aggregates (its program has an aggregate step or a count).
-fn aggregates(db: &Connection, sql: &str) -> Result<bool> {
-    let sql_err = |e: rusqlite::Error| Error::Sql { place: "SQL".into(), detail: e.to_string() };
-    let mut explain = db.prepare(&format!("EXPLAIN {sql}")).map_err(sql_err)?;
-    let mut rows = explain.raw_query();
-    while let Some(r) = rows.next().map_err(sql_err)? {
-        let op: String = r.get(1).map_err(sql_err)?;
-        if op.starts_with("Agg") || op == "Count" {
-            return Ok(true);
-        }
-    }
-    Ok(false)
-}
-
-/// A saved query's tables, before anything is read: each given with -t, or already in the
-/// database of `--db`.
-fn check_tables(db: &Connection, s: &saved::Saved, tables: &[TableSpec]) -> Result<()> {
-    let in_db = |name: &str| {
-        db.query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1", [name], |r| {
-            r.get::<_, i64>(0)
-        })
-        .is_ok_and(|n| n > 0)
-    };
-    for t in s.tables() {
-        if !t.optional && !tables.iter().any(|g| g.name == t.name) && !in_db(&t.name) {
-            return Err(Error::Usage {
-                option: "-t/--table",
-                detail: format!(
-                    "「{}」はテーブル {} ({}) を読みます: -t {}=FILE を指定してください",
-                    s.name, t.name, t.layout, t.name
-                ),
-            });
-        }
-    }
-    Ok(())
-}
-
-/// A saved query's parameters, before anything is read.
-fn check_params(s: &saved::Saved, params: &[(&str, &str)]) -> Result<()> {
-    for (p, what) in s.params() {
-        if !params.iter().any(|(n, _)| *n == p) {
-            return Err(Error::Usage {
-                option: "--param",
-                detail: format!("「{}」には --param {p}=… ({what}) が必要です", s.name),
-            });
-        }
-    }
-    Ok(())
-}
-
-/// The optional tables of a saved query that were not given, created empty with their layout's
-/// columns (and the person key).
-fn create_missing(db: &Connection, s: &saved::Saved, tables: &[TableSpec]) -> Result<()> {
-    for t in s.tables().into_iter().filter(|t| t.optional && !tables.iter().any(|g| g.name == t.name)) {
-        let Some(layout) = saved::layout_named(&t.layout) else { continue };
-        let mut columns: Vec<String> = layout
-            .names()
-            .map(|n| {
-                format!(
-                    "{} {}",
-                    load::quoted(n),
-                    if load::canonical_type(n) == load::ColType::Integer { "INTEGER" } else { "TEXT" }
-                )
-            })
-            .collect();
-        columns.push(format!("{} TEXT", load::quoted(load::KEY_COLUMN)));
-        db.execute_batch(&format!("CREATE TABLE IF NOT EXISTS {} ({});", load::quoted(&t.name), columns.join(", ")))
-            .map_err(|e| Error::Sql { place: format!("テーブル {}", t.name), detail: e.to_string() })?;
-    }
-    Ok(())
 }

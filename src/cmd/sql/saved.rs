@@ -11,6 +11,9 @@
 //! A parameter is bound as `:name` (never pasted into the text); a table marked (任意) that is
 //! not given is created empty with its layout's columns.
 
+use rusqlite::Connection;
+
+use super::load::{KEY_COLUMN, TableSpec, canonical_type, quoted};
 use crate::error::{Error, Result};
 use crate::layout::{ALL_LAYOUTS, INSURED, Layout};
 
@@ -99,6 +102,56 @@ pub fn listing() -> String {
         out += &format!("    {name}({args})  {what}\n");
     }
     out
+}
+
+/// A saved query's tables, before anything is read: each given with -t, or already in the
+/// database of `--db`.
+pub fn check_tables(db: &Connection, s: &Saved, tables: &[TableSpec]) -> Result<()> {
+    let in_db = |name: &str| {
+        db.query_row("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?1", [name], |r| {
+            r.get::<_, i64>(0)
+        })
+        .is_ok_and(|n| n > 0)
+    };
+    for t in s.tables() {
+        if !t.optional && !tables.iter().any(|g| g.name == t.name) && !in_db(&t.name) {
+            return Err(Error::Usage {
+                option: "-t/--table",
+                detail: format!(
+                    "「{}」はテーブル {} ({}) を読みます: -t {}=FILE を指定してください",
+                    s.name, t.name, t.layout, t.name
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// A saved query's parameters, before anything is read.
+pub fn check_params(s: &Saved, params: &[(&str, &str)]) -> Result<()> {
+    for (p, what) in s.params() {
+        if !params.iter().any(|(n, _)| *n == p) {
+            return Err(Error::Usage {
+                option: "--param",
+                detail: format!("「{}」には --param {p}=… ({what}) が必要です", s.name),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The optional tables of a saved query that were not given, created empty with their layout's
+/// columns (and the person key).
+pub fn create_missing(db: &Connection, s: &Saved, tables: &[TableSpec]) -> Result<()> {
+    for t in s.tables().into_iter().filter(|t| t.optional && !tables.iter().any(|g| g.name == t.name)) {
+        let Some(layout) = layout_named(&t.layout) else { continue };
+        let mut columns: Vec<String> =
+            layout.names().map(|n| format!("{} {}", quoted(n), canonical_type(n).sql())).collect();
+        columns.push(format!("{} TEXT", quoted(KEY_COLUMN)));
+        db.execute_batch(&format!("CREATE TABLE IF NOT EXISTS {} ({});", quoted(&t.name), columns.join(", ")))
+            .map_err(|e| Error::Sql { place: format!("テーブル {}", t.name), detail: e.to_string() })?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
