@@ -15,7 +15,7 @@ use super::statement::{aggregates, bind, prepare};
 use super::{Cli, TOOL, disclose, functions, saved};
 use crate::cmd::shared::check_outputs;
 use crate::console::{Console, Progress, Tally, thousands};
-use crate::error::{Error, Result};
+use crate::error::{Error, Loc, Result};
 use crate::io::{CsvOut, Encoding};
 use crate::layout::LayoutFile;
 
@@ -61,7 +61,19 @@ fn statement(cli: &Cli) -> Result<(String, Option<&'static str>)> {
         return Ok((s.sql.to_string(), Some(s.name)));
     }
     if let Some(p) = &cli.sql_file {
-        return Ok((std::fs::read_to_string(p).map_err(|e| Error::io(p, e))?, None));
+        // UTF-8 (a BOM too) or, as Windows editors save it, Shift_JIS
+        let bytes = std::fs::read(p).map_err(|e| Error::io(p, e))?;
+        let bytes = bytes.strip_prefix(crate::io::encoding::UTF8_BOM).unwrap_or(&bytes);
+        let text = match std::str::from_utf8(bytes) {
+            Ok(t) => t.to_string(),
+            Err(_) => crate::io::encoding::decode(Encoding::Sjis, bytes)
+                .ok_or_else(|| Error::Undecodable {
+                    loc: Loc::file(p.display().to_string()),
+                    encoding: "UTF-8・Shift_JIS",
+                })?
+                .into_owned(),
+        };
+        return Ok((text, None));
     }
     Ok((cli.sql.clone().unwrap_or_default(), None))
 }

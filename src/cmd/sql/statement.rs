@@ -17,6 +17,10 @@ pub fn prepare<'c>(db: &'c Connection, sql: &str) -> Result<Statement<'c>> {
                 detail: format!("構文または名前の誤りです (SQLite: {msg})"),
             }
         }
+        rusqlite::Error::Empty => Error::Sql {
+            place: "SQL".into(),
+            detail: "文がありません (空か、コメントだけです)".into(),
+        },
         rusqlite::Error::MultipleStatement => Error::Sql {
             place: "SQL".into(),
             detail: "文は 1 つだけにしてください (; の後に続きがあります)".into(),
