@@ -43,14 +43,7 @@ impl PersonKey {
         if InsurerNumber::check(insurer).is_err() || bango.is_empty() {
             return false;
         }
-        for _ in insurer.len()..8 {
-            out.push('0');
-        }
-        out.push_str(insurer);
-        for part in [kigo, bango, edaban] {
-            out.push('/');
-            out.push_str(part);
-        }
+        push_parts([insurer, kigo, bango, edaban], '/', out);
         true
     }
 
@@ -58,14 +51,7 @@ impl PersonKey {
     /// [`PersonKey`]s without building one (`PersonKey: Borrow<str>`).
     pub fn join_into(insurer: &str, kigo: &str, bango: &str, edaban: &str, out: &mut String) {
         out.clear();
-        for _ in insurer.len()..8 {
-            out.push('0');
-        }
-        out.push_str(insurer);
-        for part in [kigo, bango, edaban] {
-            out.push('\u{1F}');
-            out.push_str(part);
-        }
+        push_parts([insurer, kigo, bango, edaban], '\u{1F}', out);
     }
 
     /// The 8-digit insurer number.
@@ -80,6 +66,19 @@ impl PersonKey {
     }
 }
 
+/// The insurer zero-padded to 8 digits, then 記号, 番号, 枝番, each after `sep`: the key's text
+/// (U+001F, which sorts field by field) and its displayed form (`/`).
+fn push_parts([insurer, kigo, bango, edaban]: [&str; 4], sep: char, out: &mut String) {
+    for _ in insurer.len()..8 {
+        out.push('0');
+    }
+    out.push_str(insurer);
+    for part in [kigo, bango, edaban] {
+        out.push(sep);
+        out.push_str(part);
+    }
+}
+
 /// A key hashes as its text, so a map of keys can be searched with a `&str` from
 /// [`PersonKey::join_into`].
 impl std::borrow::Borrow<str> for PersonKey {
@@ -90,9 +89,8 @@ impl std::borrow::Borrow<str> for PersonKey {
 
 impl fmt::Display for PersonKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let [insurer, kigo, bango, edaban] = self.parts();
         let mut shown = String::with_capacity(self.joined.len());
-        PersonKey::display_columns_into(insurer, kigo, bango, edaban, &mut shown);
+        push_parts(self.parts(), '/', &mut shown);
         f.write_str(&shown)
     }
 }
