@@ -6,11 +6,12 @@
 //! may read or write them.
 
 use std::fs::File;
-use std::io::{self, BufReader, Write};
+use std::io::{self, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use age::secrecy::SecretString;
+use sha2::{Digest, Sha256};
 use zip::write::{SimpleFileOptions, StreamWriter};
 use zip::{CompressionMethod, DateTime, ZipArchive, ZipWriter};
 
@@ -27,6 +28,22 @@ pub fn detail(from: &str, e: impl std::fmt::Display) -> String {
 /// Bytes as lowercase hex: how manifests and reports write SHA-256 digests and keys.
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A file's size and SHA-256 (lowercase hex), read in 1 MiB blocks: the run report's output
+/// checksums and kk-sql's audit line.
+pub fn sha256_of(path: &Path) -> Result<(u64, String)> {
+    let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let (mut sha, mut size, mut buf) = (Sha256::new(), 0u64, vec![0u8; 1 << 20]);
+    loop {
+        let n = f.read(&mut buf).map_err(|e| Error::io(path, e))?;
+        if n == 0 {
+            break;
+        }
+        sha.update(&buf[..n]);
+        size += n as u64;
+    }
+    Ok((size, hex(&sha.finalize())))
 }
 
 /// A secret file's permission bits when they let group or others read or write it (such a

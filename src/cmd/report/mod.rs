@@ -5,7 +5,7 @@
 
 mod markdown;
 mod pdf;
-pub(crate) mod read;
+mod read;
 mod table;
 
 use std::collections::BTreeMap;
@@ -16,8 +16,9 @@ use clap::Parser;
 
 use crate::error::{Error, Result};
 use crate::io::Sink;
+use crate::io::archive::sha256_of;
 use crate::io::encoding::UTF8_BOM;
-use read::{Step, files_under, list_items, read_steps, sha256_of};
+use read::{Step, files_under, list_items, read_steps};
 
 pub const TOOL: &str = "kk-report";
 

@@ -1,13 +1,9 @@
 //! What the report reads: the workflow's step log with each step's summary JSON, the lists'
-//! (line, code) pairs, and the output files' checksums.
+//! (line, code) pairs.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use sha2::{Digest, Sha256};
-
 use crate::error::{Error, Result};
-use crate::io::archive::hex;
 use crate::io::{CsvInput, InputEncoding};
 use crate::layout::{Field, Layout};
 
@@ -98,20 +94,6 @@ pub fn files_under(dir: &Path, out: &mut Vec<PathBuf>) {
             _ => {}
         }
     }
-}
-
-pub fn sha256_of(path: &Path) -> Result<(u64, String)> {
-    let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let (mut sha, mut size, mut buf) = (Sha256::new(), 0u64, vec![0u8; 1 << 20]);
-    loop {
-        let n = f.read(&mut buf).map_err(|e| Error::io(path, e))?;
-        if n == 0 {
-            break;
-        }
-        sha.update(&buf[..n]);
-        size += n as u64;
-    }
-    Ok((size, hex(&sha.finalize())))
 }
 
 pub fn number(summary: &Option<serde_json::Map<String, serde_json::Value>>, key: &str) -> String {

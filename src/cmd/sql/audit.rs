@@ -9,8 +9,7 @@ use std::thread::JoinHandle;
 
 use sha2::{Digest, Sha256};
 
-use crate::cmd::report::read::sha256_of;
-use crate::io::archive::hex;
+use crate::io::archive::{hex, sha256_of};
 
 use super::load::TableSpec;
 use crate::error::{Error, Result};
