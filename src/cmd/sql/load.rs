@@ -84,14 +84,19 @@ pub fn canonical_type(name: &str) -> ColType {
     }
 }
 
+/// The canonical layouts a table's header can match: the master's and every input layout.
+pub fn layouts() -> impl Iterator<Item = &'static Layout> {
+    std::iter::once(&INSURED).chain(ALL_LAYOUTS.iter().copied())
+}
+
 /// The columns' types for a header: those of the canonical layout (all its required columns
 /// present) or list (all its columns present) that covers most of the header; other columns,
 /// and every column of a header no layout matches, are text.
 pub fn column_types(header: &[String]) -> Vec<ColType> {
     let has = |name: &str| header.iter().any(|h| h == name);
-    let layouts = std::iter::once(&INSURED).chain(ALL_LAYOUTS.iter().copied());
-    let from_layouts =
-        layouts.filter(|l| l.fields.iter().all(|f| !f.required || has(f.name))).map(|l| l.names().collect::<Vec<_>>());
+    let from_layouts = layouts()
+        .filter(|l| l.fields.iter().all(|f| !f.required || has(f.name)))
+        .map(|l| l.names().collect::<Vec<_>>());
     let from_lists = ALL_LISTS.iter().filter(|l| l.iter().all(|n| has(n))).map(|l| l.to_vec());
     let best = from_layouts
         .chain(from_lists)
@@ -176,8 +181,7 @@ pub fn load(db: &Connection, table: &TableSpec, requested: InputEncoding, progre
         }
         _ => None,
     };
-    let sql_err =
-        |e: rusqlite::Error| Error::Sql { place: format!("テーブル {}", table.name), detail: e.to_string() };
+    let sql_err = super::sqlite_error(format!("テーブル {}", table.name));
     let mut columns: Vec<String> =
         header.iter().zip(&types).map(|(h, t)| format!("{} {}", quoted(h), t.sql())).collect();
     if key.is_some() {
@@ -185,11 +189,11 @@ pub fn load(db: &Connection, table: &TableSpec, requested: InputEncoding, progre
     }
     let name = quoted(&table.name);
     db.execute_batch(&format!("DROP TABLE IF EXISTS {name}; CREATE TABLE {name} ({});", columns.join(", ")))
-        .map_err(sql_err)?;
+        .map_err(&sql_err)?;
     let width = columns.len();
     let marks: Vec<String> = (1..=width).map(|i| format!("?{i}")).collect();
-    db.execute_batch("BEGIN").map_err(sql_err)?;
-    let mut insert = db.prepare(&format!("INSERT INTO {name} VALUES ({})", marks.join(", "))).map_err(sql_err)?;
+    db.execute_batch("BEGIN").map_err(&sql_err)?;
+    let mut insert = db.prepare(&format!("INSERT INTO {name} VALUES ({})", marks.join(", "))).map_err(&sql_err)?;
     let mut rows = 0u64;
     for_each_batch(
         &mut input,
@@ -208,9 +212,9 @@ pub fn load(db: &Connection, table: &TableSpec, requested: InputEncoding, progre
                         Cell::Int(n) => insert.raw_bind_parameter(i + 1, n),
                         Cell::Text(s, e) => insert.raw_bind_parameter(i + 1, &chunk.text[s..e]),
                     }
-                    .map_err(sql_err)?;
+                    .map_err(&sql_err)?;
                 }
-                insert.raw_execute().map_err(sql_err)?;
+                insert.raw_execute().map_err(&sql_err)?;
                 rows += 1;
             }
             progress.tick_to(rows);
@@ -218,7 +222,7 @@ pub fn load(db: &Connection, table: &TableSpec, requested: InputEncoding, progre
         },
     )?;
     drop(insert);
-    db.execute_batch("COMMIT").map_err(sql_err)?;
+    db.execute_batch("COMMIT").map_err(&sql_err)?;
     Ok(Loaded { name: table.name.clone(), rows, encoding: input.encoding() })
 }
 

@@ -21,6 +21,12 @@ use super::shared::{EncodingArg, ListFormat, OutputArgs, RunArgs};
 
 pub const TOOL: &str = "kk-sql";
 
+/// E032 for an error SQLite reports while working on `place` (a table, the database, the SQL).
+fn sqlite_error(place: impl Into<String>) -> impl Fn(rusqlite::Error) -> crate::error::Error {
+    let place = place.into();
+    move |e| crate::error::Error::Sql { place: place.clone(), detail: e.to_string() }
+}
+
 /// 抽出・調査・統計: CSV をテーブルとして SQL (SQLite) で集計する。法定の年齢・年度・和暦・資格・対象者の判定を関数で使える
 #[derive(Debug, Parser)]
 #[command(

@@ -16,7 +16,7 @@ use super::{Cli, TOOL, disclose, functions, saved};
 use crate::cmd::shared::check_outputs;
 use crate::console::{Console, Progress, Tally, thousands};
 use crate::error::{Error, Loc, Result};
-use crate::io::{CsvOut, Encoding};
+use crate::io::{CsvOut, Encoding, encoding};
 use crate::layout::LayoutFile;
 
 /// Above this much CSV, the database is a temporary file rather than memory.
@@ -32,9 +32,9 @@ pub fn run(cli: &Cli) -> Result<u8> {
     check_outputs(&[cli.output.output.as_deref(), cli.run.summary_json.as_deref(), cli.db.as_deref()])?;
     let xlsx_path = cli.format.xlsx_path(cli.output.output.as_deref(), "--format xlsx", "-o")?;
     let tables = table_specs(cli)?;
-    let (sql, query_name) = statement(cli)?;
+    let (sql, saved_query) = statement(cli)?;
     let hashes = audit::hash_files(tables.iter().map(|t| t.path.clone()).collect());
-    let result = query(cli, &console, &tables, &sql, xlsx_path.as_deref());
+    let result = query(cli, &console, &tables, (&sql, saved_query), xlsx_path.as_deref());
     let status = match &result {
         Ok(_) => "ok".to_string(),
         Err(e) => e.code().to_string(),
@@ -42,7 +42,7 @@ pub fn run(cli: &Cli) -> Result<u8> {
     let rows = result.as_ref().map_or(0, |(_, rows)| *rows);
     let entry = Entry {
         sql: &sql,
-        query: query_name,
+        query: saved_query.map(|s| s.name),
         tables: &tables,
         db: cli.db.as_deref(),
         hashes,
@@ -54,25 +54,21 @@ pub fn run(cli: &Cli) -> Result<u8> {
     result.map(|(code, _)| code)
 }
 
-/// The statement: the argument, the file of `--sql-file`, or the saved query of `--query`.
-fn statement(cli: &Cli) -> Result<(String, Option<&'static str>)> {
+/// The statement: the argument, the file of `--sql-file`, or the saved query of `--query`
+/// (given back too, for its tables and parameters).
+fn statement(cli: &Cli) -> Result<(String, Option<&'static saved::Saved>)> {
     if let Some(name) = &cli.query {
         let s = saved::find(name)?;
-        return Ok((s.sql.to_string(), Some(s.name)));
+        return Ok((s.sql.to_string(), Some(s)));
     }
     if let Some(p) = &cli.sql_file {
-        // UTF-8 (a BOM too) or, as Windows editors save it, Shift_JIS
+        // decided as every input is (a BOM, valid UTF-8, else Shift_JIS as Windows editors save it)
         let bytes = std::fs::read(p).map_err(|e| Error::io(p, e))?;
-        let bytes = bytes.strip_prefix(crate::io::encoding::UTF8_BOM).unwrap_or(&bytes);
-        let text = match std::str::from_utf8(bytes) {
-            Ok(t) => t.to_string(),
-            Err(_) => crate::io::encoding::decode(Encoding::Sjis, bytes)
-                .ok_or_else(|| Error::Undecodable {
-                    loc: Loc::file(p.display().to_string()),
-                    encoding: "UTF-8・Shift_JIS",
-                })?
-                .into_owned(),
-        };
+        let enc = encoding::sniff(&bytes);
+        let body = if enc == Encoding::Utf8Bom { &bytes[encoding::UTF8_BOM.len()..] } else { &bytes[..] };
+        let text = encoding::decode(enc, body)
+            .ok_or_else(|| Error::Undecodable { loc: Loc::file(p.display().to_string()), encoding: enc.label() })?
+            .into_owned();
         return Ok((text, None));
     }
     Ok((cli.sql.clone().unwrap_or_default(), None))
@@ -133,7 +129,7 @@ fn table_specs(cli: &Cli) -> Result<Vec<TableSpec>> {
 /// The database: `--db FILE` (kept, 0600), else memory, or a temporary file (deleted at once by
 /// SQLite) for inputs too large for memory.
 fn open_db(cli: &Cli, tables: &[TableSpec]) -> Result<Connection> {
-    let sql_err = |e: rusqlite::Error| Error::Sql { place: "データベース".into(), detail: e.to_string() };
+    let sql_err = super::sqlite_error("データベース");
     let db = match &cli.db {
         Some(p) => {
             let mut open = std::fs::OpenOptions::new();
@@ -145,18 +141,23 @@ fn open_db(cli: &Cli, tables: &[TableSpec]) -> Result<Connection> {
         None if load::total_bytes(tables) > MEMORY_BYTES => Connection::open(""),
         None => Connection::open_in_memory(),
     }
-    .map_err(sql_err)?;
+    .map_err(&sql_err)?;
     db.execute_batch("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; PRAGMA cache_size = -1000000; PRAGMA temp_store = MEMORY;")
-        .map_err(sql_err)?;
-    functions::register(&db).map_err(sql_err)?;
+        .map_err(&sql_err)?;
+    functions::register(&db).map_err(&sql_err)?;
     Ok(db)
 }
 
 /// Loads, runs and writes; returns the exit code and the rows written.
-fn query(cli: &Cli, console: &Console, tables: &[TableSpec], sql: &str, xlsx_path: Option<&Path>) -> Result<(u8, u64)> {
+fn query(
+    cli: &Cli,
+    console: &Console,
+    tables: &[TableSpec],
+    (sql, saved_query): (&str, Option<&saved::Saved>),
+    xlsx_path: Option<&Path>,
+) -> Result<(u8, u64)> {
     let requested = cli.encoding.resolve()?;
     let params = cli.params.iter().map(|p| pair(p, "--param")).collect::<Result<Vec<_>>>()?;
-    let saved_query = cli.query.as_deref().map(saved::find).transpose()?;
     if let Some(s) = saved_query {
         saved::check_params(s, &params)?;
     }
@@ -181,13 +182,15 @@ fn query(cli: &Cli, console: &Console, tables: &[TableSpec], sql: &str, xlsx_pat
     let header: Vec<String> = stmt.column_names().map(str::to_string).collect();
     let origins: Vec<Option<String>> =
         stmt.columns_with_metadata().map(|c| c.origin_name().map(str::to_string)).collect();
-    let sql_err = |e: rusqlite::Error| Error::Sql { place: "SQL".into(), detail: e.to_string() };
+    let sql_err = super::sqlite_error("SQL");
     // every row is gathered before anything is written: an error on a later row (a function
     // given a bad date) must leave no partial output, on a file or on stdout
     let mut rows: Vec<Vec<Value>> = Vec::new();
     let mut result = stmt.raw_query();
-    while let Some(row) = result.next().map_err(sql_err)? {
-        rows.push((0..header.len()).map(|i| row.get::<_, Value>(i)).collect::<rusqlite::Result<_>>().map_err(sql_err)?);
+    while let Some(row) = result.next().map_err(&sql_err)? {
+        rows.push(
+            (0..header.len()).map(|i| row.get::<_, Value>(i)).collect::<rusqlite::Result<_>>().map_err(&sql_err)?,
+        );
     }
     drop(result);
     let written = rows.len() as u64;

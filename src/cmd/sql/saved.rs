@@ -15,7 +15,7 @@ use rusqlite::Connection;
 
 use super::load::{KEY_COLUMN, TableSpec, canonical_type, quoted};
 use crate::error::{Error, Result};
-use crate::layout::{ALL_LAYOUTS, INSURED, Layout};
+use crate::layout::Layout;
 
 /// One saved query.
 #[derive(Debug)]
@@ -82,7 +82,7 @@ pub fn find(name: &str) -> Result<&'static Saved> {
 
 /// The canonical layout named `name` (for an optional table created empty).
 pub fn layout_named(name: &str) -> Option<&'static Layout> {
-    std::iter::once(&INSURED).chain(ALL_LAYOUTS.iter().copied()).find(|l| l.name == name)
+    super::load::layouts().find(|l| l.name == name)
 }
 
 /// `kk-sql --list`: each query with its title, parameters and tables.
@@ -149,7 +149,7 @@ pub fn create_missing(db: &Connection, s: &Saved, tables: &[TableSpec]) -> Resul
             layout.names().map(|n| format!("{} {}", quoted(n), canonical_type(n).sql())).collect();
         columns.push(format!("{} TEXT", quoted(KEY_COLUMN)));
         db.execute_batch(&format!("CREATE TABLE IF NOT EXISTS {} ({});", quoted(&t.name), columns.join(", ")))
-            .map_err(|e| Error::Sql { place: format!("テーブル {}", t.name), detail: e.to_string() })?;
+            .map_err(super::sqlite_error(format!("テーブル {}", t.name)))?;
     }
     Ok(())
 }

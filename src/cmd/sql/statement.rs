@@ -55,7 +55,7 @@ pub fn bind(stmt: &mut Statement<'_>, params: &[(&str, &str)]) -> Result<()> {
             Ok(v) if !value.starts_with('0') || value == "0" => stmt.raw_bind_parameter(i, v),
             _ => stmt.raw_bind_parameter(i, value),
         };
-        bound.map_err(|e| Error::Sql { place: "SQL".into(), detail: e.to_string() })?;
+        bound.map_err(super::sqlite_error("SQL"))?;
     }
     for (p, _) in params {
         if !names.iter().any(|n| n.trim_start_matches([':', '@', '$']) == *p) {
@@ -69,11 +69,11 @@ pub fn bind(stmt: &mut Statement<'_>, params: &[(&str, &str)]) -> Result<()> {
 
 /// Whether the statement aggregates (its program has an aggregate step or a count).
 pub fn aggregates(db: &Connection, sql: &str) -> Result<bool> {
-    let sql_err = |e: rusqlite::Error| Error::Sql { place: "SQL".into(), detail: e.to_string() };
-    let mut explain = db.prepare(&format!("EXPLAIN {sql}")).map_err(sql_err)?;
+    let sql_err = super::sqlite_error("SQL");
+    let mut explain = db.prepare(&format!("EXPLAIN {sql}")).map_err(&sql_err)?;
     let mut rows = explain.raw_query();
-    while let Some(r) = rows.next().map_err(sql_err)? {
-        let op: String = r.get(1).map_err(sql_err)?;
+    while let Some(r) = rows.next().map_err(&sql_err)? {
+        let op: String = r.get(1).map_err(&sql_err)?;
         if op.starts_with("Agg") || op == "Count" {
             return Ok(true);
         }
