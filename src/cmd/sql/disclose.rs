@@ -35,6 +35,14 @@ enum Kind {
     Label,
 }
 
+/// A cell's whole number, if it holds one.
+fn whole(v: &Value) -> Option<i64> {
+    match v {
+        Value::Integer(n) => Some(*n),
+        _ => None,
+    }
+}
+
 fn is_count_name(name: &str) -> bool {
     let lower = name.to_lowercase();
     name.ends_with('数') || lower.starts_with("count(") || lower.starts_with("sum(")
@@ -94,10 +102,7 @@ pub fn check_aggregate(
 /// The cells to hide under `--min-cell n`: `hidden[row][column]`, and how many.
 pub fn suppress(header: &[String], rows: &[Vec<Value>], n: i64) -> (Vec<Vec<bool>>, u64) {
     let kinds = kinds(header, rows);
-    let count = |r: usize, c: usize| match rows[r][c] {
-        Value::Integer(v) => Some(v),
-        _ => None,
-    };
+    let count = |r: usize, c: usize| whole(&rows[r][c]);
     let mut hidden: Vec<Vec<bool>> = (0..rows.len())
         .map(|r| (0..header.len()).map(|c| kinds[c] == Kind::Count && count(r, c).is_some_and(|v| v < n)).collect())
         .collect();
@@ -138,10 +143,7 @@ pub fn suppress(header: &[String], rows: &[Vec<Value>], n: i64) -> (Vec<Vec<bool
 fn total_groups(kinds: &[Kind], rows: &[Vec<Value>]) -> Vec<Vec<(usize, usize)>> {
     let counts: Vec<usize> = (0..kinds.len()).filter(|&c| kinds[c] == Kind::Count).collect();
     let labels: Vec<usize> = (0..kinds.len()).filter(|&c| kinds[c] == Kind::Label).collect();
-    let int = |r: usize, c: usize| match rows[r][c] {
-        Value::Integer(v) => Some(v),
-        _ => None,
-    };
+    let int = |r: usize, c: usize| whole(&rows[r][c]);
     let mut groups = Vec::new();
     // a total column: T = the sum of a set of other count columns on every row
     if (3..=6).contains(&counts.len()) && !rows.is_empty() {
