@@ -133,7 +133,7 @@ enum Cell {
 struct Rows {
     cells: Vec<Cell>,
     text: String,
-    /// where a row's person key is put together
+    /// a row's person-key columns as codes, the key is made of
     scratch: String,
 }
 
@@ -230,10 +230,22 @@ pub fn load(db: &Connection, table: &TableSpec, requested: InputEncoding, progre
 /// and stored by its type (a bad date or amount of a canonical column is E016 there), then
 /// the person key.
 fn prepare(row: &Row<'_>, types: &[ColType], key: Option<[usize; 4]>, out: &mut Rows) -> Result<()> {
+    // the key's columns as codes (normalized whatever their type: a table no layout matches
+    // keeps its 番号 as written, its key must still join as the tools compare), in `scratch`
+    out.scratch.clear();
     let mut parts = [(0, 0); 4];
     for (c, t) in types.iter().enumerate() {
         let text = row.text_at(c)?;
         let value = if *t == ColType::Text { Cow::Borrowed(text.as_ref()) } else { normalize_code(&text) };
+        if let Some(k) = key.and_then(|k| k.iter().position(|&i| i == c)) {
+            let start = out.scratch.len();
+            out.scratch.push_str(&if *t == ColType::Text {
+                normalize_code(&value)
+            } else {
+                Cow::Borrowed(value.as_ref())
+            });
+            parts[k] = (start, out.scratch.len());
+        }
         let bad = |e: FieldError| Error::InvalidValue { loc: row.loc_at(c), code: e.code(), message: e.message() };
         let cell = match t {
             _ if value.is_empty() && *t != ColType::Text => Cell::Null,
@@ -246,19 +258,13 @@ fn prepare(row: &Row<'_>, types: &[ColType], key: Option<[usize; 4]>, out: &mut 
             ColType::Integer => Cell::Int(parse_yen(&value).map_err(bad)?),
             ColType::Text | ColType::Code => push_text(out, &value),
         };
-        if let (Some(k), Cell::Text(s, e)) = (key.and_then(|k| k.iter().position(|&i| i == c)), &cell) {
-            parts[k] = (*s, *e);
-        }
         out.cells.push(cell);
     }
     if key.is_some() {
-        let [i, k, b, e] = parts.map(|(s, e)| &out.text[s..e]);
-        out.scratch.clear();
-        let cell = if PersonKey::display_columns_into(i, k, b, e, &mut out.scratch) {
-            let key = std::mem::take(&mut out.scratch);
-            let cell = push_text(out, &key);
-            out.scratch = key;
-            cell
+        let [i, k, b, e] = parts.map(|(s, e)| &out.scratch[s..e]);
+        let start = out.text.len();
+        let cell = if PersonKey::display_columns_into(i, k, b, e, &mut out.text) {
+            Cell::Text(start, out.text.len())
         } else {
             Cell::Null
         };
