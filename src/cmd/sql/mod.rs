@@ -39,6 +39,8 @@ fn sqlite_error(place: impl Into<String>) -> impl Fn(rusqlite::Error) -> crate::
   kk-sql --query 受診率 --param fy=2025 -t 被保険者=master.csv -t 健診結果=results.csv --aggregate-only -o 提供用.xlsx --format xlsx
   kk-sql --db 202604.db -t 被保険者=master.csv -t 健診結果=results.csv \"SELECT count(*) AS 件数 FROM 健診結果\"
   kk-sql --db 202604.db \"SELECT 年齢階級(年度末年齢(生年月日, 2025)) AS 階級, count(*) AS 人数 FROM 被保険者 GROUP BY 階級\"
+  kk-sql --query 未受診者数_郵便番号 --param fy=2025 --param as_of=2025-04-01 -t 被保険者=master.csv -t 健診結果=results.csv --min-cell 5 --audit log/kk-sql-audit.log
+  kk-sql --sql-file 依頼123.sql -t 健診結果=kekka.csv --layout 健診結果=site.toml -o 回答.csv
   kk-sql --list
 
 SQL が -- (コメント) で始まるときは、その前に -- を置いてください (kk-sql -t … -- \"-- 説明 …\")。
