@@ -4,13 +4,12 @@
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{self, Cursor, IsTerminal, Read};
+use std::io::{self, IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use csv::ByteRecord;
 
-use super::blank;
 use super::encoding::{self, Encoding, InputEncoding};
 use super::names::{STDIN_NAME, display_name, is_std};
 use super::wellformed::{self, Malformed, Problem};
@@ -74,19 +73,6 @@ fn first_record_end(buf: &[u8]) -> Option<usize> {
     None
 }
 
-/// The one configuration of the csv crate for input: records end at LF only, and the CR of a
-/// CRLF stays on the last field (stripped in `Row::raw`), because with CRLF as terminator the csv
-/// crate counts a record's line before the LF that ends the previous record, one line too early.
-/// Blank LF lines are made countable by [`blank::CountBlankLines`].
-fn csv_reader<R: Read>(r: R) -> csv::Reader<blank::CountBlankLines<R>> {
-    csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .terminator(csv::Terminator::Any(b'\n'))
-        .buffer_capacity(1 << 16)
-        .from_reader(blank::CountBlankLines::new(r))
-}
-
 /// What a row needs to know of the file it came from (shared with worker threads).
 #[derive(Debug)]
 pub struct InputContext {
@@ -115,32 +101,6 @@ impl InputContext {
             width: 0,
             lenient: false,
             decodes_all: false,
-        }
-    }
-
-    /// Reads the next record that is not a blank line (a blank line reads as one field holding
-    /// nothing or a CR) into `record`; its physical line is returned. `first_line` is the line
-    /// the reader's input starts on.
-    fn read_record<R: Read>(
-        &self,
-        rdr: &mut csv::Reader<R>,
-        record: &mut ByteRecord,
-        first_line: u64,
-    ) -> Result<Option<u64>> {
-        loop {
-            let more = rdr.read_byte_record(record).map_err(|e| {
-                let line = first_line + e.position().map_or(1, |p| p.line()) - 1;
-                match e.into_kind() {
-                    csv::ErrorKind::Io(io) => Error::io(self.name.clone(), io),
-                    other => Error::Csv { loc: Loc::line(self.name.clone(), line), detail: format!("{other:?}") },
-                }
-            })?;
-            if !more {
-                return Ok(None);
-            }
-            if !(record.len() == 1 && matches!(&record[0], b"" | b"\r")) {
-                return Ok(Some(first_line + record.position().map_or(1, |p| p.line()) - 1));
-            }
         }
     }
 
@@ -207,9 +167,9 @@ impl InputContext {
     pub fn parse_chunk(&self, chunk: &Chunk, mut each: impl FnMut(Row<'_>) -> Result<()>) -> Result<()> {
         let bad = wellformed::malformed(&chunk.bytes, chunk.first_line);
         let suspect = self.suspect(&chunk.bytes);
-        let mut rdr = csv_reader(chunk.bytes.as_slice());
+        let mut records = ChunkRecords::new(chunk.bytes.as_slice(), chunk.first_line);
         let mut record = ByteRecord::new();
-        while let Some(line) = self.read_record(&mut rdr, &mut record, chunk.first_line)? {
+        while let Some(line) = records.next(&mut record) {
             if let Some(malformed) = self.accept(&record, line, &bad, suspect)? {
                 each(Row { line, record: &record, input: self, malformed })?;
             }
@@ -218,8 +178,105 @@ impl InputContext {
     }
 }
 
-/// A csv reader over one chunk, for row-at-a-time reading.
-type ChunkReader = csv::Reader<blank::CountBlankLines<Cursor<Vec<u8>>>>;
+/// The records of one chunk of whole records, read line by line: a line without a quote (nearly
+/// every line of nearly every file) is a record whose fields are the bytes between its commas —
+/// no copy of the chunk and no state machine; a record with a quote is read by the csv crate's
+/// parser (records end at LF; `""` in a quoted field is one quote), however many lines its quoted
+/// line breaks span. The CR of a CRLF stays on the last field ([`Row::raw`] strips it). Blank
+/// lines (empty, or a lone CR) and a record of one empty field are skipped; every line is counted.
+struct ChunkRecords<B> {
+    bytes: B,
+    at: usize,
+    /// the physical line of `at`
+    line: u64,
+    /// where the first quote at or after `at` is (the end of `bytes` when there is none)
+    quote: usize,
+    /// the parser of records with quotes, made when the first is met, and its buffers
+    quoted: Option<(csv_core::Reader, Vec<u8>, Vec<usize>)>,
+}
+
+impl<B: AsRef<[u8]>> ChunkRecords<B> {
+    /// The records of `bytes`, whose first byte is on line `first_line`.
+    fn new(bytes: B, first_line: u64) -> ChunkRecords<B> {
+        let quote = memchr::memchr(b'"', bytes.as_ref()).unwrap_or(bytes.as_ref().len());
+        ChunkRecords { bytes, at: 0, line: first_line, quote, quoted: None }
+    }
+
+    /// Reads the next record that is not a blank line into `record`; returns its physical line.
+    fn next(&mut self, record: &mut ByteRecord) -> Option<u64> {
+        let bytes = self.bytes.as_ref();
+        while self.at < bytes.len() {
+            let at = self.at;
+            let end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |e| at + e);
+            if self.quote < at {
+                self.quote = memchr::memchr(b'"', &bytes[at..]).map_or(bytes.len(), |q| at + q);
+            }
+            let line = self.line;
+            if self.quote < end {
+                let read = read_quoted(self.quoted.get_or_insert_with(quoted_parser), &bytes[at..], record);
+                self.line += memchr::memchr_iter(b'\n', &bytes[at..at + read]).count() as u64;
+                self.at = at + read;
+                // a lone empty field (`""`) is no record
+                if record.len() == 1 && matches!(&record[0], b"" | b"\r") {
+                    continue;
+                }
+                return Some(line);
+            }
+            let text = &bytes[at..end];
+            (self.at, self.line) = (end + 1, line + 1);
+            if matches!(text, b"" | b"\r") {
+                continue;
+            }
+            record.clear();
+            let mut start = 0;
+            for comma in memchr::memchr_iter(b',', text) {
+                record.push_field(&text[start..comma]);
+                start = comma + 1;
+            }
+            record.push_field(&text[start..]);
+            return Some(line);
+        }
+        None
+    }
+}
+
+/// The csv crate's parser for records that end at LF, with room for a record's fields and their
+/// ends.
+fn quoted_parser() -> (csv_core::Reader, Vec<u8>, Vec<usize>) {
+    let parser = csv_core::ReaderBuilder::new().terminator(csv_core::Terminator::Any(b'\n')).build();
+    (parser, vec![0; 1 << 10], vec![0; 64])
+}
+
+/// Reads the one record at the start of `input` (which does not start with a blank line) into
+/// `record`; returns how many bytes it took, its line end included.
+fn read_quoted(
+    (parser, fields, ends): &mut (csv_core::Reader, Vec<u8>, Vec<usize>),
+    mut input: &[u8],
+    record: &mut ByteRecord,
+) -> usize {
+    use csv_core::ReadRecordResult::*;
+    parser.reset();
+    let (total, mut nfields, mut nends) = (input.len(), 0, 0);
+    loop {
+        // an empty input tells the parser the chunk (a whole number of records) has ended
+        let (result, read, wrote, ended) = parser.read_record(input, &mut fields[nfields..], &mut ends[nends..]);
+        input = &input[read..];
+        (nfields, nends) = (nfields + wrote, nends + ended);
+        match result {
+            InputEmpty => {}
+            OutputFull => fields.resize(fields.len() * 2, 0),
+            OutputEndsFull => ends.resize(ends.len() * 2, 0),
+            Record | End => break,
+        }
+    }
+    record.clear();
+    let mut start = 0;
+    for &end in &ends[..nends] {
+        record.push_field(&fields[start..end]);
+        start = end;
+    }
+    total - input.len()
+}
 
 /// A CSV file being read against a canonical layout.
 pub struct CsvInput {
@@ -239,7 +296,7 @@ pub struct CsvInput {
     chunk_bytes: usize,
     /// Row-at-a-time reading ([`CsvInput::next_row`]): the current chunk's reader, first line and
     /// malformed records.
-    current: Option<(ChunkReader, u64, Vec<Malformed>, bool)>,
+    current: Option<(ChunkRecords<Vec<u8>>, Vec<Malformed>, bool)>,
     record: ByteRecord,
     /// where the bytes handed out are counted for the operator (a progress bar), with the count
     progress: Option<(indicatif::ProgressBar, u64)>,
@@ -301,9 +358,8 @@ impl CsvInput {
                 break buf.len();
             }
         };
-        let ctx = InputContext::new(name.clone(), encoding);
         let mut first = ByteRecord::new();
-        if ctx.read_record(&mut csv_reader(&buf[..end]), &mut first, 1)?.is_none() {
+        if ChunkRecords::new(&buf[..end], 1).next(&mut first).is_none() {
             return Err(Error::Empty { file: name });
         }
         let width = first.len();
@@ -379,8 +435,8 @@ impl CsvInput {
     /// The next record, or None at the end.
     pub fn next_row(&mut self) -> Result<Option<Row<'_>>> {
         loop {
-            if let Some((rdr, first_line, bad, suspect)) = &mut self.current
-                && let Some(line) = self.ctx.read_record(rdr, &mut self.record, *first_line)?
+            if let Some((records, bad, suspect)) = &mut self.current
+                && let Some(line) = records.next(&mut self.record)
             {
                 let Some(malformed) = self.ctx.accept(&self.record, line, bad, *suspect)? else { continue };
                 return Ok(Some(Row { line, record: &self.record, input: &self.ctx, malformed }));
@@ -389,7 +445,7 @@ impl CsvInput {
                 Some(c) => {
                     let bad = wellformed::malformed(&c.bytes, c.first_line);
                     let suspect = self.ctx.suspect(&c.bytes);
-                    self.current = Some((csv_reader(Cursor::new(c.bytes)), c.first_line, bad, suspect));
+                    self.current = Some((ChunkRecords::new(c.bytes, c.first_line), bad, suspect));
                 }
                 None => return Ok(None),
             }
@@ -573,6 +629,21 @@ mod tests {
         ]
     }
 
+    /// A stray quote (inside a field that did not start with one) is a character: the line
+    /// goes on to its end, and the lines after it are counted where they are.
+    #[test]
+    fn a_stray_quote_does_not_shift_later_lines() {
+        let text = b"a\"b,c\n\nd,\"e\nf\"\r\n\"\"\ng\n";
+        let mut records = ChunkRecords::new(&text[..], 1);
+        let mut record = ByteRecord::new();
+        let mut got = Vec::new();
+        while let Some(line) = records.next(&mut record) {
+            got.push((line, record.iter().map(|f| String::from_utf8(f.to_vec()).unwrap()).collect::<Vec<_>>()));
+        }
+        let want = [(1, vec!["a\"b", "c"]), (3, vec!["d", "e\nf\r"]), (6, vec!["g"])];
+        assert_eq!(got, want.map(|(l, f)| (l, f.into_iter().map(String::from).collect::<Vec<_>>())));
+    }
+
     fn quote(f: &str) -> String {
         if f.contains([',', '"', '\r', '\n']) { format!("\"{}\"", f.replace('"', "\"\"")) } else { f.to_string() }
     }
@@ -607,6 +678,52 @@ mod tests {
             while let Some(row) = input.next_row().unwrap() {
                 let fields = (0..5).map(|i| String::from_utf8(row.raw(i).to_vec()).unwrap()).collect::<Vec<_>>();
                 got.push((row.line, fields));
+            }
+            prop_assert_eq!(got, expected);
+        }
+
+        /// A chunk gives back every record with its fields as written and the physical line it
+        /// starts on: any number of fields (some empty, at either end), quoted fields with commas,
+        /// quotes and line breaks, CRs inside fields, blank lines (LF or CRLF), CRLF or LF line
+        /// ends, and a last line with or without its line end.
+        #[test]
+        fn a_chunk_gives_back_its_records_and_their_lines(
+            rows in proptest::collection::vec((
+                proptest::collection::vec(proptest::sample::select(vec![
+                    "", "a", "12", "髙①", " ", "\u{1a}", "a\rb", "x,\ny", "q\"q", "\r\n", "\n\n", "c,d",
+                ]), 1..5),
+                0..3usize,
+            ), 0..12),
+            crlf in any::<bool>(),
+            last_eol in any::<bool>(),
+        ) {
+            let eol = if crlf { "\r\n" } else { "\n" };
+            let mut text = String::new();
+            let mut expected = Vec::new();
+            for (k, (fields, blanks)) in rows.iter().enumerate() {
+                for _ in 0..*blanks {
+                    text.push_str(eol);
+                }
+                let line = 7 + text.matches('\n').count() as u64;
+                text.push_str(&fields.iter().map(|f| quote(f)).collect::<Vec<_>>().join(","));
+                if k + 1 < rows.len() || last_eol {
+                    text.push_str(eol);
+                }
+                // a record of one empty field is a blank line; a CR before its LF stays on the
+                // last field
+                if fields.len() > 1 || !fields[0].is_empty() {
+                    let mut fields: Vec<Vec<u8>> = fields.iter().map(|f| f.as_bytes().to_vec()).collect();
+                    if crlf && (k + 1 < rows.len() || last_eol) {
+                        fields.last_mut().unwrap().push(b'\r');
+                    }
+                    expected.push((line, fields));
+                }
+            }
+            let mut records = ChunkRecords::new(text.as_bytes(), 7);
+            let mut record = ByteRecord::new();
+            let mut got = Vec::new();
+            while let Some(line) = records.next(&mut record) {
+                got.push((line, record.iter().map(<[u8]>::to_vec).collect::<Vec<_>>()));
             }
             prop_assert_eq!(got, expected);
         }

@@ -7,7 +7,6 @@
 //! out byte for byte as it came in.
 
 pub mod archive;
-mod blank;
 pub mod columns;
 pub mod commit;
 pub mod encoding;
