@@ -267,6 +267,28 @@ pub fn thousands_signed(n: i64) -> String {
     if n < 0 { format!("-{}", thousands(n.unsigned_abs())) } else { thousands(n.unsigned_abs()) }
 }
 
+/// With `KK_TRACE` set, a line on stderr: seconds since the first call, the process's user and
+/// system CPU seconds and minor page faults so far, and `label` — where a run spends its time,
+/// for measuring (`KK_TRACE=1 kk-import …`). Names a step of the work, never a value.
+pub fn trace(label: &str) {
+    use std::sync::OnceLock;
+    static START: OnceLock<Option<std::time::Instant>> = OnceLock::new();
+    let Some(start) = START.get_or_init(|| std::env::var_os("KK_TRACE").map(|_| std::time::Instant::now())) else {
+        return;
+    };
+    // SAFETY: getrusage only writes the struct it is given
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    eprintln!(
+        "[{:7.3}] u {:.3} s {:.3} flt {} {label}",
+        start.elapsed().as_secs_f64(),
+        secs(usage.ru_utime),
+        secs(usage.ru_stime),
+        usage.ru_minflt
+    );
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -5,6 +5,7 @@
 //! - [`domain`]: check digits, dates and eras, legal age, fiscal years, normalization.
 //! - [`error`]: the error type with stable codes.
 //! - [`console`]: progress, messages, the closing tally.
+//! - [`parallel`]: work shared out among threads, results in a fixed order.
 //! - [`cmd`]: one module per tool.
 
 pub mod cmd;
@@ -13,3 +14,4 @@ pub mod domain;
 pub mod error;
 pub mod io;
 pub mod layout;
+pub mod parallel;

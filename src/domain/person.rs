@@ -51,6 +51,12 @@ impl PersonKey {
     /// [`PersonKey`]s without building one (`PersonKey: Borrow<str>`).
     pub fn join_into(insurer: &str, kigo: &str, bango: &str, edaban: &str, out: &mut String) {
         out.clear();
+        PersonKey::push_text(insurer, kigo, bango, edaban, out);
+    }
+
+    /// Appends the key's text (as [`PersonKey::join_into`] writes it) to `out`: for keys kept
+    /// in a shared buffer rather than one string each.
+    pub fn push_text(insurer: &str, kigo: &str, bango: &str, edaban: &str, out: &mut String) {
         push_parts([insurer, kigo, bango, edaban], '\u{1F}', out);
     }
 
@@ -124,11 +130,16 @@ fn push_identity_kana(s: &str, out: &mut String) {
 /// The identity key: [`identity_kana`] ␟ 生年月日 (YYYYMMDD) ␟ 性別, joined by U+001F.
 pub fn identity_key(kana: &str, birth_yyyymmdd: &str, sex: &str) -> String {
     let mut id = String::with_capacity(kana.len() + birth_yyyymmdd.len() + sex.len() + 2);
-    push_identity_kana(kana, &mut id);
-    for part in ["\u{1F}", birth_yyyymmdd, "\u{1F}", sex] {
-        id.push_str(part);
-    }
+    push_identity_key(kana, birth_yyyymmdd, sex, &mut id);
     id
+}
+
+/// [`identity_key`] appended to `out`.
+pub fn push_identity_key(kana: &str, birth_yyyymmdd: &str, sex: &str, out: &mut String) {
+    push_identity_kana(kana, out);
+    for part in ["\u{1F}", birth_yyyymmdd, "\u{1F}", sex] {
+        out.push_str(part);
+    }
 }
 
 /// Whether a person is insured on `on`: the qualification runs from 資格取得日 up to, not

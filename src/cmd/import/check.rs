@@ -5,11 +5,11 @@ use std::borrow::Cow;
 
 use jiff::civil::Date;
 
-use crate::domain::duplicates::{Insured, identity_hash, key_hash};
-use crate::domain::person::identity_key;
+use crate::domain::duplicates::{Records, identity_hash, key_hash};
+use crate::domain::person::push_identity_key;
 use crate::domain::text::{char_count, is_kana_name, normalize_code, normalize_name, normalize_text};
 use crate::domain::{InsurerNumber, PersonKey, format_date, is_yyyymmdd, parse_date};
-use crate::error::{FieldError, Result};
+use crate::error::{Error, FieldError, Result};
 use crate::io::{Encoding, OutputSpec, Row, RowRef, RowStore, SjisShape, TextEncoder, push_field, sjis_shape};
 use crate::layout::{INSURED, Layout, insured as f};
 
@@ -36,48 +36,104 @@ pub const KEY_COLUMN: &str = "被保険者キー";
 const MALFORMED_COLUMN: &str = "CSV";
 
 /// An insured row after validation and normalization. Its 13 output columns are in the
-/// [`RowStore`] at `row`.
+/// [`RowStore`] at `row`, its person key and identity in the [`Texts`] at `text`.
 #[derive(Debug, Clone)]
 pub struct Checked {
     pub line: u64,
-    pub key: Option<PersonKey>,
     pub row: RowRef,
+    pub text: TextRef,
     pub problems: Vec<Problem>,
     pub acquired: Option<Date>,
     pub lost: Option<Date>,
-    /// The identity key (domain::person::identity_key), for duplicate kinds 2 and 3; empty for
-    /// a row with problems or a 喪失 row.
-    pub identity: String,
-    /// its hash, computed on the worker that checked the row
+    /// the hash of the identity (domain::duplicates::identity_hash), computed on the worker
+    /// that checked the row
     pub identity_hash: u64,
-    /// the hash of `key` (domain::duplicates::key_hash), likewise
+    /// the hash of the key (domain::duplicates::key_hash), likewise
     pub key_hash: u64,
     pub change: Option<(Change, Date)>,
     /// read from `--base` (its line is the base's), not from the input
     pub from_base: bool,
 }
 
-impl Insured for Checked {
-    fn key(&self) -> Option<&PersonKey> {
-        self.key.as_ref()
+/// Where a row's person key and identity key are in [`Texts`]: one after the other. A key
+/// length of 0 is no key (a valid key is never empty); an identity length of 0 is a row that
+/// cannot be compared (a row with problems or a 喪失 row).
+#[derive(Debug, Clone, Copy)]
+pub struct TextRef {
+    part: u32,
+    start: u32,
+    key_len: u32,
+    identity_len: u32,
+}
+
+impl TextRef {
+    /// The same texts after their part was appended to [`Texts`] as part `part`.
+    pub fn moved(self, part: u32) -> TextRef {
+        TextRef { part, ..self }
     }
-    fn identity(&self) -> &str {
-        &self.identity
+}
+
+/// The person keys and identity keys of checked rows, in a few large buffers (one a chunk of
+/// input) rather than two strings a row.
+#[derive(Default)]
+pub struct Texts {
+    parts: Vec<String>,
+}
+
+impl Texts {
+    /// Takes a chunk's texts in; returns the part number for its [`TextRef`]s.
+    pub fn append(&mut self, part: String) -> u32 {
+        self.parts.push(part);
+        (self.parts.len() - 1) as u32
     }
-    fn identity_hash(&self) -> u64 {
-        self.identity_hash
+
+    fn text(&self, r: &TextRef, from: u32, len: u32) -> &str {
+        let start = (r.start + from) as usize;
+        &self.parts[r.part as usize][start..start + len as usize]
     }
-    fn key_hash(&self) -> u64 {
-        self.key_hash
+
+    /// The row's person key (its text, as [`PersonKey`] borrows it), if the key is valid.
+    pub fn key(&self, r: &TextRef) -> Option<&str> {
+        (r.key_len > 0).then(|| self.text(r, 0, r.key_len))
     }
-    fn acquired(&self) -> Option<Date> {
-        self.acquired
+
+    /// The row's identity key (domain::person::identity_key); empty when it has none.
+    pub fn identity(&self, r: &TextRef) -> &str {
+        self.text(r, r.key_len, r.identity_len)
     }
-    fn lost(&self) -> Option<Date> {
-        self.lost
+}
+
+/// Checked rows with the texts they refer to: the table the duplicate rule reads.
+#[derive(Clone, Copy)]
+pub struct Table<'a> {
+    pub rows: &'a [Checked],
+    pub texts: &'a Texts,
+}
+
+impl Records for Table<'_> {
+    fn len(&self) -> usize {
+        self.rows.len()
     }
-    fn line(&self) -> u64 {
-        self.line
+    fn key(&self, i: usize) -> Option<&str> {
+        self.texts.key(&self.rows[i].text)
+    }
+    fn identity(&self, i: usize) -> &str {
+        self.texts.identity(&self.rows[i].text)
+    }
+    fn identity_hash(&self, i: usize) -> u64 {
+        self.rows[i].identity_hash
+    }
+    fn key_hash(&self, i: usize) -> u64 {
+        self.rows[i].key_hash
+    }
+    fn acquired(&self, i: usize) -> Option<Date> {
+        self.rows[i].acquired
+    }
+    fn lost(&self, i: usize) -> Option<Date> {
+        self.rows[i].lost
+    }
+    fn line(&self, i: usize) -> u64 {
+        self.rows[i].line
     }
 }
 
@@ -161,8 +217,8 @@ impl Fields<'_> {
         kind.zip(date)
     }
 
-    /// The person key, when 保険者番号, 記号, 番号 and 枝番 are all valid.
-    fn key(&mut self) -> Option<PersonKey> {
+    /// Whether 保険者番号, 記号, 番号 and 枝番 are all valid (then they make the person key).
+    fn key(&mut self) -> bool {
         let mut ok = InsurerNumber::check(&self.norm[f::INSURER]).map_err(|e| self.bad(f::INSURER, e)).is_ok();
         if char_count(&self.norm[f::KIGO]) > 20 {
             self.bad(f::KIGO, FieldError::TooLong);
@@ -180,8 +236,7 @@ impl Fields<'_> {
             self.bad(f::EDABAN, FieldError::Format);
             ok = false;
         }
-        let n = &self.norm;
-        ok.then(|| PersonKey::from_checked(&n[f::INSURER], &n[f::KIGO], &n[f::BANGO], &n[f::EDABAN]))
+        ok
     }
 
     /// The columns a full row needs (all but a 喪失 row): birth, acquisition, names, sex,
@@ -233,7 +288,8 @@ impl RowChecker {
         RowChecker { layout, bufs: Default::default(), in_enc, out: out.encoder(), scratch: Vec::new(), as_of, diff }
     }
 
-    pub fn check(&mut self, row: &Row<'_>, store: &mut RowStore) -> Result<Checked> {
+    /// Checks `row`: its output columns go to `store`, its key and identity to `texts`.
+    pub fn check(&mut self, row: &Row<'_>, store: &mut RowStore, texts: &mut String) -> Result<Checked> {
         let layout = self.layout;
         let n = layout.fields.len();
         let mut raw: [&[u8]; MAX_FIELDS] = [b""; MAX_FIELDS];
@@ -284,23 +340,37 @@ impl RowChecker {
             .map_err(|u| u.error(row.loc(layout.fields[field].name), self.out.encoding))?;
         }
         let row_range = store.end_row();
-        let identity = if v.problems.is_empty() && full_row {
-            identity_key(&v.norm[f::KANA], &v.norm[f::BIRTH], &v.norm[f::SEX])
-        } else {
-            String::new()
+        let start = texts.len();
+        let n = &v.norm;
+        if key {
+            PersonKey::push_text(&n[f::INSURER], &n[f::KIGO], &n[f::BANGO], &n[f::EDABAN], texts);
+        }
+        let key_end = texts.len();
+        if v.problems.is_empty() && full_row {
+            push_identity_key(&n[f::KANA], &n[f::BIRTH], &n[f::SEX], texts);
+        }
+        // offsets in a chunk's texts: only a record of gigabytes of 氏名カナ could pass 4 GiB
+        let offset = |n: usize| {
+            u32::try_from(n).map_err(|_| {
+                let e = FieldError::TooLong;
+                Error::InvalidValue { loc: row.loc(layout.fields[f::KANA].name), code: e.code(), message: e.message() }
+            })
         };
-        let identity_hash = identity_hash(&identity);
-        let key_hash = key.as_ref().map_or(0, key_hash);
+        let text = TextRef {
+            part: 0,
+            start: offset(start)?,
+            key_len: offset(key_end - start)?,
+            identity_len: offset(texts.len() - key_end)?,
+        };
         Ok(Checked {
             line: row.line,
-            key,
             row: row_range,
             problems: v.problems,
             acquired,
             lost,
-            identity,
-            identity_hash,
-            key_hash,
+            identity_hash: identity_hash(&texts[key_end..]),
+            key_hash: if key { key_hash(&texts[start..key_end]) } else { 0 },
+            text,
             change,
             from_base: false,
         })

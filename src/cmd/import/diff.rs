@@ -3,7 +3,7 @@
 
 use csv::ByteRecord;
 
-use super::check::{Change, Checked, KEY_COLUMN, Problem};
+use super::check::{Change, Checked, KEY_COLUMN, Problem, Table, Texts};
 use crate::domain::duplicates::KeyIndex;
 use crate::domain::format_date;
 use crate::error::FieldError;
@@ -24,17 +24,18 @@ pub fn apply_diff(
     index: &mut KeyIndex,
     diff: &mut [Checked],
     store: &mut RowStore,
+    texts: &Texts,
 ) -> Applied {
     let mut n = Applied { added: 0, updated: 0, lost: 0 };
     for row in diff.iter_mut().filter(|r| r.problems.is_empty()) {
-        let (Some(key), Some((change, date))) = (row.key.clone(), row.change) else { continue };
+        let (Some(key), Some((change, date))) = (texts.key(&row.text), row.change) else { continue };
         let key_problem = |error| Problem { column: KEY_COLUMN, error, value: String::new() };
-        match (change, index.find(master, &key)) {
+        match (change, index.find(&Table { rows: master, texts }, key)) {
             (Change::New, Some(_)) => row.problems.push(key_problem(FieldError::AlreadyExists)),
             (Change::Update | Change::Loss, None) => row.problems.push(key_problem(FieldError::NotFound)),
             (Change::New, None) => {
                 master.push(row.clone());
-                index.add(master, master.len() - 1);
+                index.add(&Table { rows: master, texts }, master.len() - 1);
                 n.added += 1;
             }
             (Change::Update, Some(i)) => {

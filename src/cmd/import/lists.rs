@@ -8,6 +8,7 @@ use crate::console::{Console, thousands};
 use crate::error::{Loc, Result};
 use crate::io::{CsvOut, OutputSpec, RowRef, RowStore};
 use crate::layout::{DUPLICATE_LIST, ERROR_LIST, insured as f};
+use crate::parallel::{each_on_thread, ranges};
 
 /// A rejected row as the error list shows it: line, the person-key columns as written (the
 /// first four fields of `key`), problems.
@@ -152,21 +153,32 @@ pub fn write_error_list(spec: &OutputSpec, rows: &[Rejected<'_>], input_name: &s
     Ok(out)
 }
 
-/// Writes the 重複リスト: groups numbered from 1, kind 1 first, then 2, then 3.
-pub fn write_duplicate_list(spec: &OutputSpec, groups: &[(u8, &[Listed])], listed: &[ListedRows]) -> Result<CsvOut> {
+/// Writes the 重複リスト: groups numbered from 1, kind 1 first, then 2, then 3. The rows are
+/// put together on `threads` threads (a part of the groups each), then written in order.
+pub fn write_duplicate_list(
+    spec: &OutputSpec,
+    groups: &[(u8, &[Listed])],
+    listed: &[ListedRows],
+    threads: usize,
+) -> Result<CsvOut> {
     let mut out = CsvOut::create(spec)?;
     out.write_header(&DUPLICATE_LIST)?;
-    let mut line = Vec::new();
-    for (n, (kind, members)) in groups.iter().enumerate() {
-        for m in *members {
-            line.clear();
-            for v in [(n + 1) as u64, u64::from(*kind), m.line] {
-                line.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
-                line.push(b',');
+    let parts = each_on_thread(ranges(groups.len(), threads), |_, range| {
+        let mut bytes = Vec::new();
+        for n in range.clone() {
+            let (kind, members) = groups[n];
+            for m in members {
+                for v in [(n + 1) as u64, u64::from(kind), m.line] {
+                    bytes.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+                    bytes.push(b',');
+                }
+                bytes.extend_from_slice(listed[usize::from(m.part)].rows.bytes(&m.columns));
             }
-            line.extend_from_slice(listed[usize::from(m.part)].rows.bytes(&m.columns));
-            out.write_raw(&line)?;
         }
+        bytes
+    });
+    for part in parts {
+        out.write_raw(&part)?;
     }
     Ok(out)
 }

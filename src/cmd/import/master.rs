@@ -3,7 +3,7 @@
 
 use jiff::civil::Date;
 
-use super::check::{Checked, RowChecker};
+use super::check::{Checked, RowChecker, Table, Texts};
 use super::diff::{Applied, apply_diff};
 use super::lists::{Listed, ListedRows, Rejected, report_problems, write_duplicate_list, write_error_list};
 use super::read::{expected_rows, read_all, read_base, withhold_repeated};
@@ -16,6 +16,7 @@ use crate::io::{CsvInput, CsvOut, OutputSpec, RowStore, file_label, worker_count
 use crate::layout::{INSURED, INSURED_DIFF, Layout};
 
 pub fn master(args: &MasterArgs) -> Result<u8> {
+    crate::console::trace("start");
     let console = Console { tool: TOOL, quiet: args.run.quiet };
     check_outputs(&[
         args.output.output.as_deref(),
@@ -42,25 +43,27 @@ pub fn master(args: &MasterArgs) -> Result<u8> {
     let progress = Progress::new(&console, args.run.progress, "読込中");
     progress.follow(&mut input, args.input.input.as_deref());
     let mut store = RowStore::new(spec.crlf, 0);
+    let mut texts = Texts::default();
     let workers = (0..worker_count()).map(|_| RowChecker::new(layout, in_enc, &spec, as_of, diff)).collect();
     let expected_rows = expected_rows(args.input.input.as_deref());
-    let (mut rows, index, mut replaced) = read_all(&mut input, workers, &mut store, &progress, expected_rows)?;
+    let (mut rows, mut replaced) = read_all(&mut input, workers, (&mut store, &mut texts), &progress, expected_rows)?;
+    crate::console::trace("read");
     drop(input);
     let mut tally = Tally::new(TOOL, "master", in_enc, spec.encoding);
     tally.rows_in = rows.len() as u64;
-    let same_key = withhold_repeated(&index, &mut rows);
-    drop(index);
+    let same_key = withhold_repeated(&mut rows, &texts);
 
     // The new master: the accepted rows in input order, or the base with the accepted diff
     // rows applied, sorted by person key (stable: the base is already in that order).
     let mut base = Vec::new();
     let mut applied = Applied { added: 0, updated: 0, lost: 0 };
     if let Some(base_path) = &args.base {
-        let (base_rows, mut base_index, base_replaced) = read_base(base_path, requested, &spec, &mut store, &progress)?;
+        let (base_rows, mut base_index, base_replaced) =
+            read_base(base_path, requested, &spec, (&mut store, &mut texts), &progress)?;
         base = base_rows;
         replaced += base_replaced;
-        applied = apply_diff(&mut base, &mut base_index, &mut rows, &mut store);
-        base.sort_by(|a, b| a.key.cmp(&b.key));
+        applied = apply_diff(&mut base, &mut base_index, &mut rows, &mut store, &texts);
+        base.sort_by(|a, b| texts.key(&a.text).cmp(&texts.key(&b.text)));
     }
     progress.finish();
     let accepted = if diff { applied.added + applied.updated + applied.lost } else { 0 };
@@ -69,12 +72,14 @@ pub fn master(args: &MasterArgs) -> Result<u8> {
         args,
         spec: &spec,
         store: &store,
+        texts: &texts,
         rows: &rows,
         same_key: &same_key,
         base: diff.then_some((&base[..], base_rows, applied.added)),
         as_of,
     };
     let written = write_all(&run, &mut tally, &input_name, accepted)?;
+    crate::console::trace("outputs written");
     for out in written.outputs {
         replaced += out.finish()?;
     }
@@ -92,7 +97,8 @@ pub fn master(args: &MasterArgs) -> Result<u8> {
     };
     let line = closing_line(&mut tally, &counts);
     let code = tally.finish(&console, line, args.run.summary_json.as_deref(), exit_code);
-    leave_to_exit((rows, base, store));
+    leave_to_exit((rows, base, store, texts));
+    crate::console::trace("committed");
     code
 }
 
@@ -140,6 +146,7 @@ struct Run<'a> {
     args: &'a MasterArgs,
     spec: &'a OutputSpec,
     store: &'a RowStore,
+    texts: &'a Texts,
     /// the input rows, in input order (kind 1 already withheld)
     rows: &'a [Checked],
     /// kind 1, as indices into `rows`
@@ -163,7 +170,7 @@ struct Written<'a> {
 /// duplicate list. Rows in = rows out + rows rejected (SPEC §1) is checked before anything is
 /// written; `accepted` is a diff's rows applied.
 fn write_all<'a>(run: &Run<'a>, tally: &mut Tally, input_name: &str, accepted: u64) -> Result<Written<'a>> {
-    let Run { args, spec, store, rows, same_key, base, as_of } = *run;
+    let Run { args, spec, store, texts, rows, same_key, base, as_of } = *run;
     // the 元ファイル of the duplicate list: the input's, or the base's for a row of the base (a
     // file name is no data: a character Shift_JIS lacks becomes 〓)
     let mut names = spec.encoder();
@@ -174,14 +181,14 @@ fn write_all<'a>(run: &Run<'a>, tally: &mut Tally, input_name: &str, accepted: u
         b
     });
     // where the identities are searched: the master's rows (a row withheld is passed over)
-    let records: &[Checked] = base.map_or(rows, |b| b.0);
+    let records = Table { rows: base.map_or(rows, |b| b.0), texts };
     std::thread::scope(|scope| {
         let duplicates = scope.spawn(move || -> Result<_> {
             // the members' rows are read on as many threads as there are cores (the master is
             // being written on one of them, but it takes a fraction of the time)
-            let parts =
-                (0..worker_count().min(8)).map(|k| ListedRows::new(k as u8, spec.crlf, 1 << 20, files)).collect();
-            let (same, mut listed) = same_identity(records, parts, |l, i| l.add(&records[i], store));
+            let threads = worker_count().min(8);
+            let parts = (0..threads).map(|k| ListedRows::new(k as u8, spec.crlf, 1 << 20, files)).collect();
+            let (same, mut listed) = same_identity(&records, parts, |l, i| l.add(&records.rows[i], store));
             // a row withheld (kind 1) is not in the master; any other rejected row has no
             // identity, so it was not gathered
             let mut withheld = vec![false; if base.is_some() { 0 } else { rows.len() }];
@@ -190,7 +197,9 @@ fn write_all<'a>(run: &Run<'a>, tally: &mut Tally, input_name: &str, accepted: u
                     *w = true;
                 }
             }
-            let (kind2, kind3) = same.duplicates(records, as_of, |i| !withheld.get(i).copied().unwrap_or(false));
+            let (kind2, kind3) =
+                same.duplicates(&records, as_of, threads, |i| !withheld.get(i).copied().unwrap_or(false));
+            crate::console::trace("duplicates found");
             let list = match &args.duplicates {
                 Some(p) => {
                     let kind1: Vec<Vec<Listed>> =
@@ -199,10 +208,11 @@ fn write_all<'a>(run: &Run<'a>, tally: &mut Tally, input_name: &str, accepted: u
                         .chain(kind2.iter().map(|g| (2, g)))
                         .chain(kind3.iter().map(|g| (3, g)))
                         .collect();
-                    Some(write_duplicate_list(&spec.to(p), &groups, &listed)?)
+                    Some(write_duplicate_list(&spec.to(p), &groups, &listed, threads)?)
                 }
                 None => None,
             };
+            crate::console::trace("duplicate list written");
             Ok((list, [kind2.len(), kind3.len()]))
         });
         let master: Vec<&Checked> = match base {
@@ -226,6 +236,7 @@ fn write_all<'a>(run: &Run<'a>, tally: &mut Tally, input_name: &str, accepted: u
             let mut out = CsvOut::create(spec)?;
             out.write_header(&INSURED.names().collect::<Vec<_>>())?;
             store.write_rows(master.iter().map(|r| &r.row), |bytes| out.write_raw(bytes))?;
+            crate::console::trace("master written");
             let errors = match &args.errors {
                 Some(p) => Some(write_error_list(&spec.to(p), &rejected, input_name)?),
                 None => None,

@@ -1,15 +1,18 @@
 //! Duplicate kinds 2 and 3: the records that share an identity, found without a sort of them
-//! all (their hashes are bucketed), read again only where a hash is shared, and split into the
-//! groups of the rule.
+//! all (their hashes are partitioned and each partition sorted in cache), read again only where
+//! a hash is shared and in record order, and split into the groups of the rule — each step shared
+//! out among threads, every result the same whatever their number.
+
+use std::ops::Range;
 
 use jiff::civil::Date;
 
-use super::{Groups, Insured};
+use super::{Groups, Records};
 use crate::domain::person::qualified_on;
+use crate::parallel::{each_on_thread, ranges};
 
-/// What the rule reads of one member of an identity group, read once (the records are
-/// scattered in memory: reading them on every comparison of a sort would be most of the cost),
-/// and the caller's tag for it.
+/// What the rule reads of one member of an identity group, read once (reading the records again
+/// on every comparison of a sort would be most of the cost), and the caller's tag for it.
 #[derive(Clone, Copy)]
 struct Member<T> {
     /// the first bytes of the person key (8-digit insurer first): orders like the key, up to ties
@@ -17,19 +20,25 @@ struct Member<T> {
     acquired: Option<Date>,
     lost: Option<Date>,
     line: u64,
-    index: usize,
+    index: u32,
     tag: T,
 }
 
 impl<T> Member<T> {
-    fn of<R: Insured>(r: &R, index: usize, tag: T) -> Member<T> {
+    fn of<R: Records + ?Sized>(records: &R, i: usize, tag: T) -> Member<T> {
         let mut prefix = [0u8; 24];
-        if let Some(k) = r.key() {
-            let b: &str = std::borrow::Borrow::borrow(k);
-            let n = b.len().min(24);
-            prefix[..n].copy_from_slice(&b.as_bytes()[..n]);
+        if let Some(k) = records.key(i) {
+            let n = k.len().min(24);
+            prefix[..n].copy_from_slice(&k.as_bytes()[..n]);
         }
-        Member { prefix, acquired: r.acquired(), lost: r.lost(), line: r.line(), index, tag }
+        Member {
+            prefix,
+            acquired: records.acquired(i),
+            lost: records.lost(i),
+            line: records.line(i),
+            index: i as u32,
+            tag,
+        }
     }
 
     fn insurer(&self) -> &[u8] {
@@ -37,8 +46,186 @@ impl<T> Member<T> {
     }
 }
 
-/// Where a member's identity was copied to: start and length in the gathered texts.
-type Text = (usize, usize);
+/// Bits of an identity hash that choose its partition.
+const PARTITION_BITS: u32 = 8;
+
+/// The records whose `hash` is shared (a record without one takes no part), as runs of one hash
+/// each: their indices (flat, each run in index order) and where each run starts, with one more
+/// entry for the end. Each thread partitions the hashes of its range of records by their top
+/// bits; then each partition, about 4,000 hashes of a 1,000,000-row master, is sorted in cache.
+/// The cost is linear in the records, not a sort of them all, and no record is read out of order.
+pub(super) fn shared_hashes<R: Records + ?Sized>(
+    records: &R,
+    threads: usize,
+    hash: impl Fn(usize) -> Option<u64> + Sync,
+) -> (Vec<u32>, Vec<usize>) {
+    let partitions = 1usize << PARTITION_BITS;
+    let scattered = each_on_thread(ranges(records.len(), threads), |_, range| {
+        let room = range.len() / partitions + range.len() / partitions / 4 + 16;
+        let mut out: Vec<Vec<(u64, u32)>> = (0..partitions).map(|_| Vec::with_capacity(room)).collect();
+        for i in range {
+            if let Some(h) = hash(i) {
+                out[(h >> (64 - PARTITION_BITS)) as usize].push((h, i as u32));
+            }
+        }
+        out
+    });
+    let found = each_on_thread(ranges(partitions, threads), |_, range| {
+        let (mut flat, mut lens) = (Vec::new(), Vec::new());
+        let mut part: Vec<(u64, u32)> = Vec::new();
+        for p in range {
+            part.clear();
+            for from in &scattered {
+                part.extend_from_slice(&from[p]);
+            }
+            part.sort_unstable();
+            for run in part.chunk_by(|x, y| x.0 == y.0).filter(|run| run.len() > 1) {
+                flat.extend(run.iter().map(|x| x.1));
+                lens.push(run.len());
+            }
+        }
+        (flat, lens)
+    });
+    drop(scattered);
+    let mut flat = Vec::with_capacity(found.iter().map(|f| f.0.len()).sum());
+    let mut runs = vec![0];
+    for (part, lens) in found {
+        let mut end = flat.len();
+        flat.extend_from_slice(&part);
+        for len in lens {
+            end += len;
+            runs.push(end);
+        }
+    }
+    (flat, runs)
+}
+
+/// The records that share an identity, with what the rule needs of each: the first half of
+/// kinds 2 and 3, which does not depend on which records end up in the master.
+pub struct SameIdentity<T> {
+    /// runs of members of one identity, each in index order
+    members: Vec<Member<T>>,
+    /// where each run starts, and one more entry for the end
+    runs: Vec<usize>,
+}
+
+/// Gathers the records that share an identity. Only the records whose identity hash is shared
+/// are read again, in index order, shared out in index ranges among threads, one for each of
+/// `states`: `tag` is called once for each of those records with the state of the thread that
+/// reads it. Returns the states too.
+pub fn same_identity<R, T, S>(
+    records: &R,
+    states: Vec<S>,
+    tag: impl Fn(&mut S, usize) -> T + Sync,
+) -> (SameIdentity<T>, Vec<S>)
+where
+    R: Records + ?Sized,
+    T: Copy + Send,
+    S: Send,
+{
+    let threads = states.len().max(1);
+    let (flat, runs) =
+        shared_hashes(records, threads, |i| (!records.identity(i).is_empty()).then(|| records.identity_hash(i)));
+    // each record's place among the members (u32::MAX: none), and where each place's run starts
+    let mut place = vec![u32::MAX; records.len()];
+    let mut head = vec![0u32; flat.len()];
+    for w in runs.windows(2) {
+        head[w[0]..w[1]].fill(w[0] as u32);
+        for p in w[0]..w[1] {
+            place[flat[p] as usize] = p as u32;
+        }
+    }
+    let ranges = ranges(records.len(), states.len());
+    // the identity of each run's first member (its lowest index), copied out in index order: every
+    // member is compared with it, so that no record is read out of order
+    let heads = each_on_thread(ranges.clone(), |_, range| {
+        let mut texts: Vec<u8> = Vec::new();
+        let mut at: Vec<(u32, u32, u32)> = Vec::new();
+        for i in range {
+            let p = place[i];
+            if p != u32::MAX && head[p as usize] == p {
+                let identity = records.identity(i).as_bytes();
+                at.push((p, texts.len() as u32, identity.len() as u32));
+                texts.extend_from_slice(identity);
+            }
+        }
+        (texts, at)
+    });
+    let mut first_identity: Vec<(u32, u32, u32)> = vec![(0, 0, 0); flat.len()];
+    for (k, (_, at)) in heads.iter().enumerate() {
+        for &(p, start, len) in at {
+            first_identity[p as usize] = (k as u32, start, len);
+        }
+    }
+    let first_of = |p: u32| {
+        let (k, start, len) = first_identity[head[p as usize] as usize];
+        &heads[k as usize].0[start as usize..(start + len) as usize]
+    };
+    let per_thread = ranges.into_iter().zip(states).collect();
+    let read = each_on_thread(per_thread, |_, (range, mut state): (Range<usize>, S)| {
+        let mut read: Vec<(u32, Member<T>)> = Vec::with_capacity(flat.len() / threads + 1);
+        // the runs whose identities are not all one (different identities that share a hash)
+        let mut mixed: Vec<u32> = Vec::new();
+        for i in range {
+            let p = place[i];
+            if p == u32::MAX {
+                continue;
+            }
+            if records.identity(i).as_bytes() != first_of(p) {
+                mixed.push(head[p as usize]);
+            }
+            read.push((p, Member::of(records, i, tag(&mut state, i))));
+        }
+        (read, mixed, state)
+    });
+    drop((place, head, first_identity, heads));
+    let mut states = Vec::with_capacity(read.len());
+    let Some(fill) = read.iter().find_map(|(r, ..)| r.first().map(|m| m.1)) else {
+        states.extend(read.into_iter().map(|(.., s)| s));
+        return (SameIdentity { members: Vec::new(), runs: vec![0] }, states);
+    };
+    let mut members = vec![fill; flat.len()];
+    let mut mixed = Vec::new();
+    for (part, part_mixed, state) in read {
+        for (p, m) in part {
+            members[p as usize] = m;
+        }
+        mixed.extend(part_mixed);
+        states.push(state);
+    }
+    let runs = split_mixed(records, &mut members, runs, mixed);
+    (SameIdentity { members, runs }, states)
+}
+
+/// Splits each run of `mixed` (given by where it starts) into one run an identity: sorted by
+/// identity, stable (index order within each). Different identities rarely share a 64-bit hash.
+fn split_mixed<R: Records + ?Sized, T: Copy>(
+    records: &R,
+    members: &mut [Member<T>],
+    runs: Vec<usize>,
+    mut mixed: Vec<u32>,
+) -> Vec<usize> {
+    if mixed.is_empty() {
+        return runs;
+    }
+    mixed.sort_unstable();
+    mixed.dedup();
+    let mut split = vec![0];
+    for w in runs.windows(2) {
+        if mixed.binary_search(&(w[0] as u32)).is_err() {
+            split.push(w[1]);
+            continue;
+        }
+        let run = &mut members[w[0]..w[1]];
+        run.sort_by(|a, b| records.identity(a.index as usize).cmp(records.identity(b.index as usize)));
+        let mut end = w[0];
+        for class in run.chunk_by(|a, b| records.identity(a.index as usize) == records.identity(b.index as usize)) {
+            end += class.len();
+            split.push(end);
+        }
+    }
+    split
+}
 
 /// The connected runs of overlapping qualification periods [取得日, 喪失日) among `members`, as
 /// index ranges after sorting them by 取得日. With `as_of`, only those qualified on that day
@@ -72,191 +259,101 @@ fn overlapping_runs<T: Copy>(members: &mut [Member<T>], as_of: Option<Date>, mut
     }
 }
 
-/// The indices of `pairs` (hash, index) whose hash is shared, as runs of one hash each (flat,
-/// with where each run starts and one more entry for the end). The pairs are bucketed by the
-/// hash's top bits in one counting pass, about 8 a bucket, and each bucket is sorted in cache:
-/// the cost is linear in the pairs, not a sort of them all.
-fn shared_hashes(pairs: &[(u64, u32)]) -> (Vec<u32>, Vec<usize>) {
-    let bits = (usize::BITS - pairs.len().leading_zeros()).saturating_sub(3).max(1);
-    let bucket = |h: u64| (h >> (64 - bits)) as usize;
-    let mut starts = vec![0usize; (1 << bits) + 1];
-    for &(h, _) in pairs {
-        starts[bucket(h) + 1] += 1;
-    }
-    for b in 1..starts.len() {
-        starts[b] += starts[b - 1];
-    }
-    let mut sorted = vec![(0u64, 0u32); pairs.len()];
-    let mut next = starts.clone();
-    for &(h, i) in pairs {
-        let b = bucket(h);
-        sorted[next[b]] = (h, i);
-        next[b] += 1;
-    }
-    let (mut flat, mut runs) = (Vec::new(), vec![0]);
-    for b in starts.windows(2) {
-        let part = &mut sorted[b[0]..b[1]];
-        part.sort_unstable();
-        for run in part.chunk_by(|x, y| x.0 == y.0).filter(|run| run.len() > 1) {
-            flat.extend(run.iter().map(|p| p.1));
-            runs.push(flat.len());
-        }
-    }
-    (flat, runs)
-}
-
-/// The records that share an identity, with what the rule needs of each: the first half of
-/// kinds 2 and 3, which does not depend on which records end up in the master.
-pub struct SameIdentity<T> {
-    /// runs of members of one identity, each in index order
+/// Groups found by one thread: their members copied out, each group sorted by key, and where
+/// each group ends.
+struct Found<T> {
     members: Vec<Member<T>>,
-    /// where each run starts, and one more entry for the end
-    runs: Vec<usize>,
+    ends: Vec<usize>,
 }
 
-/// Gathers the records that share an identity. Only the records whose identity hash is shared
-/// are read again, and in index order (scattered records read in random order would be most of
-/// the cost), shared out in index ranges among threads, one for each of `states`: `tag` is
-/// called once for each of those records with the state of the thread that reads it. Returns
-/// the states too.
-pub fn same_identity<R, T, S>(
-    records: &[R],
-    states: Vec<S>,
-    tag: impl Fn(&mut S, usize) -> T + Sync,
-) -> (SameIdentity<T>, Vec<S>)
-where
-    R: Insured + Sync,
-    T: Copy + Send,
-    S: Send,
-{
-    let pairs: Vec<(u64, u32)> = records
-        .iter()
-        .enumerate()
-        .filter(|(_, r)| !r.identity().is_empty())
-        .map(|(i, r)| (r.identity_hash(), i as u32))
-        .collect();
-    let (flat, runs) = shared_hashes(&pairs);
-    drop(pairs);
-    // the positions in `flat` in index order, cut into one range a thread
-    let mut order: Vec<u32> = (0..flat.len() as u32).collect();
-    order.sort_unstable_by_key(|&p| flat[p as usize]);
-    let per_thread = order.len().div_ceil(states.len().max(1));
-    let read = |(k, mut state): (usize, S)| {
-        let range = &order[(k * per_thread).min(order.len())..((k + 1) * per_thread).min(order.len())];
-        // each member with its identity, copied out as it is read (compared below, in run order)
-        let mut read = Vec::with_capacity(range.len());
-        let mut texts: Vec<u8> = Vec::new();
-        for &p in range {
-            let i = flat[p as usize] as usize;
-            let identity = records[i].identity().as_bytes();
-            read.push((p, Member::of(&records[i], i, tag(&mut state, i)), texts.len(), identity.len()));
-            texts.extend_from_slice(identity);
-        }
-        (read, texts, state)
-    };
-    let parts: Vec<_> = if states.len() <= 1 {
-        states.into_iter().enumerate().map(read).collect()
-    } else {
-        std::thread::scope(|scope| {
-            let handles: Vec<_> = states.into_iter().enumerate().map(|s| scope.spawn(|| read(s))).collect();
-            handles.into_iter().map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
-        })
-    };
-    let mut gathered: Vec<Option<(Member<T>, Text)>> = vec![None; flat.len()];
-    let (mut texts, mut states) = (Vec::new(), Vec::new());
-    for (read, part_texts, state) in parts {
-        let base = texts.len();
-        for (p, m, start, len) in read {
-            gathered[p as usize] = Some((m, (base + start, len)));
-        }
-        texts.extend_from_slice(&part_texts);
-        states.push(state);
+impl<T: Copy> Found<T> {
+    fn new() -> Found<T> {
+        Found { members: Vec::new(), ends: Vec::new() }
     }
-    let (mut members, mut at): (Vec<Member<T>>, Vec<Text>) = gathered.into_iter().flatten().unzip();
-    // one identity per hash nearly always; when different identities share one, the run is
-    // split (sorted by identity, stable: index order within each)
-    let mut split = vec![0];
-    for run in runs.windows(2) {
-        let text = |&(start, len): &Text| &texts[start..start + len];
-        let (run_at, run_members) = (&mut at[run[0]..run[1]], &mut members[run[0]..run[1]]);
-        if run_at.iter().all(|a| text(a) == text(&run_at[0])) {
-            split.push(run[1]);
-            continue;
-        }
-        let mut both: Vec<(Member<T>, Text)> = run_members.iter().copied().zip(run_at.iter().copied()).collect();
-        both.sort_by(|a, b| text(&a.1).cmp(text(&b.1)));
-        let mut end = run[0];
-        for class in both.chunk_by(|a, b| text(&a.1) == text(&b.1)) {
-            end += class.len();
-            split.push(end);
-        }
-        for (k, (m, a)) in both.into_iter().enumerate() {
-            (run_members[k], run_at[k]) = (m, a);
-        }
+
+    fn add(&mut self, group: &[Member<T>], by_key: impl Fn(&Member<T>, &Member<T>) -> std::cmp::Ordering) {
+        let start = self.members.len();
+        self.members.extend_from_slice(group);
+        self.members[start..].sort_by(by_key);
+        self.ends.push(self.members.len());
     }
-    (SameIdentity { members, runs: split }, states)
 }
 
-impl<T: Copy> SameIdentity<T> {
-    /// Kinds 2 and 3 among the gathered `records` that `keep` (by index) accepts: the groups of
-    /// each kind, each group sorted by key and line, the groups in the order of their first
-    /// members, each member given as its tag.
-    pub fn duplicates<R: Insured>(
+impl<T: Copy + Send + Sync> SameIdentity<T> {
+    /// Kinds 2 and 3 among the gathered `records` that `keep` (by index) accepts, worked out on
+    /// `threads` threads: the groups of each kind, each group sorted by key and line, the groups
+    /// in the order of their first members, each member given as its tag.
+    pub fn duplicates<R: Records + ?Sized>(
         self,
-        records: &[R],
+        records: &R,
         as_of: Option<Date>,
-        keep: impl Fn(usize) -> bool,
+        threads: usize,
+        keep: impl Fn(usize) -> bool + Sync,
     ) -> (Groups<T>, Groups<T>) {
         let by_key = |a: &Member<T>, b: &Member<T>| {
             (a.prefix.cmp(&b.prefix))
-                .then_with(|| records[a.index].key().cmp(&records[b.index].key()))
+                .then_with(|| records.key(a.index as usize).cmp(&records.key(b.index as usize)))
                 .then(a.line.cmp(&b.line))
         };
-        let SameIdentity { mut members, runs } = self;
-        // the groups found, as members copied out and sorted by key
-        let (mut kind2, mut kind3): (Vec<Member<T>>, Vec<Member<T>>) = (Vec::new(), Vec::new());
-        let (mut ends2, mut ends3): (Vec<usize>, Vec<usize>) = (Vec::new(), Vec::new());
-        let add = |out: &mut Vec<Member<T>>, ends: &mut Vec<usize>, run: &[Member<T>]| {
-            let start = out.len();
-            out.extend_from_slice(run);
-            out[start..].sort_by(by_key);
-            ends.push(out.len());
-        };
-        let mut same: Vec<Member<T>> = Vec::new();
-        for w in runs.windows(2) {
-            same.clear();
-            same.extend(members[w[0]..w[1]].iter().filter(|m| keep(m.index)));
-            if same.len() < 2 {
-                continue;
+        let SameIdentity { members, runs } = self;
+        // the runs cut into parts of about as many members each, one a thread
+        let per = members.len().div_ceil(threads.max(1)).max(1);
+        let mut runs_per_part: Vec<&[usize]> = Vec::new();
+        let mut start = 0;
+        for r in 1..runs.len() {
+            if runs[r] - runs[start] >= per || r + 1 == runs.len() {
+                runs_per_part.push(&runs[start..=r]);
+                start = r;
             }
-            // kind 2: within one insurer
-            same.sort_by(|a, b| a.insurer().cmp(b.insurer()));
-            for by_insurer in same.chunk_by_mut(|a, b| a.insurer() == b.insurer()).filter(|g| g.len() > 1) {
-                overlapping_runs(by_insurer, as_of, |run| {
-                    if run.len() > 1 {
-                        add(&mut kind2, &mut ends2, run);
+        }
+        let found = each_on_thread(runs_per_part, |_, runs| {
+            let (mut kind2, mut kind3) = (Found::new(), Found::new());
+            let mut same: Vec<Member<T>> = Vec::new();
+            for w in runs.windows(2) {
+                same.clear();
+                same.extend(members[w[0]..w[1]].iter().filter(|m| keep(m.index as usize)));
+                if same.len() < 2 {
+                    continue;
+                }
+                // kind 2: within one insurer
+                same.sort_by(|a, b| a.insurer().cmp(b.insurer()));
+                for by_insurer in same.chunk_by_mut(|a, b| a.insurer() == b.insurer()).filter(|g| g.len() > 1) {
+                    overlapping_runs(by_insurer, as_of, |run| {
+                        if run.len() > 1 {
+                            kind2.add(run, by_key);
+                        }
+                    });
+                }
+                // kind 3: a run of overlapping periods that spans more than one insurer
+                overlapping_runs(&mut same, as_of, |run| {
+                    if run.iter().any(|m| m.insurer() != run[0].insurer()) {
+                        kind3.add(run, by_key);
                     }
                 });
             }
-            // kind 3: a run of overlapping periods that spans more than one insurer
-            overlapping_runs(&mut same, as_of, |run| {
-                if run.iter().any(|m| m.insurer() != run[0].insurer()) {
-                    add(&mut kind3, &mut ends3, run);
-                }
-            });
-        }
-        members.clear();
+            (kind2, kind3)
+        });
+        drop(members);
+        let (kind2, kind3): (Vec<Found<T>>, Vec<Found<T>>) = found.into_iter().unzip();
         // the groups by their first members (key, then line), as the members were
-        let ordered = |members: Vec<Member<T>>, ends: Vec<usize>| {
-            let mut ranges: Vec<(usize, usize)> =
-                ends.iter().scan(0, |start, &end| Some((std::mem::replace(start, end), end))).collect();
-            ranges.sort_by(|a, b| by_key(&members[a.0], &members[b.0]));
-            let mut groups = Groups::new();
-            for (start, end) in ranges {
-                groups.push(members[start..end].iter().map(|m| m.tag));
+        let ordered = |_, parts: Vec<Found<T>>| {
+            let mut groups: Vec<&[Member<T>]> = Vec::new();
+            for part in &parts {
+                let mut start = 0;
+                for &end in &part.ends {
+                    groups.push(&part.members[start..end]);
+                    start = end;
+                }
             }
-            groups
+            groups.sort_by(|a, b| by_key(&a[0], &b[0]));
+            let mut out = Groups::new();
+            for g in groups {
+                out.push(g.iter().map(|m| m.tag));
+            }
+            out
         };
-        (ordered(kind2, ends2), ordered(kind3, ends3))
+        let mut both = each_on_thread(vec![kind2, kind3], ordered).into_iter();
+        let kind2 = both.next().unwrap_or_else(Groups::new);
+        (kind2, both.next().unwrap_or_else(Groups::new))
     }
 }

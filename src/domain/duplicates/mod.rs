@@ -8,10 +8,10 @@
 //! "At the same time" means qualification periods [取得日, 喪失日) that overlap (grouped into
 //! connected runs), or, with an as-of date, both qualified on that day.
 //!
-//! The rule works on any record type through [`Insured`], so it is tested here on plain values
-//! and used by kk-import on its checked rows.
+//! The rule works on any table of records through [`Records`], so it is tested here on plain
+//! values and used by kk-import on its checked rows (whose texts are kept in a few large buffers,
+//! not one string per record).
 
-use std::collections::BTreeMap;
 use std::hash::BuildHasher;
 
 use hashbrown::HashTable;
@@ -19,108 +19,98 @@ use hashbrown::hash_table::Entry;
 use jiff::civil::Date;
 use rustc_hash::FxBuildHasher;
 
-use super::person::PersonKey;
-
 mod identity;
 
 pub use identity::{SameIdentity, same_identity};
 
-/// What the rule needs of a record.
-pub trait Insured {
-    /// The person key, when the record's key columns are valid.
-    fn key(&self) -> Option<&PersonKey>;
+/// What the rule needs of a table of records, record by record (by index).
+pub trait Records: Sync {
+    /// How many records there are.
+    fn len(&self) -> usize;
+    /// Whether there are none.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The person key's text ([`super::person::PersonKey`] borrowed as `str`), when the record's
+    /// key columns are valid.
+    fn key(&self, i: usize) -> Option<&str>;
     /// The identity key; empty when the record cannot be compared (values missing).
-    fn identity(&self) -> &str;
-    /// A hash of [`Insured::identity`] (a record may keep it, computed where it was read).
-    fn identity_hash(&self) -> u64 {
-        identity_hash(self.identity())
+    fn identity(&self, i: usize) -> &str;
+    /// A hash of [`Records::identity`] (a table may keep it, computed where it was read).
+    fn identity_hash(&self, i: usize) -> u64 {
+        identity_hash(self.identity(i))
     }
-    /// A hash of [`Insured::key`] (likewise; 0 without a key).
-    fn key_hash(&self) -> u64 {
-        self.key().map_or(0, key_hash)
+    /// A hash of [`Records::key`] (likewise; 0 without a key).
+    fn key_hash(&self, i: usize) -> u64 {
+        self.key(i).map_or(0, key_hash)
     }
-    fn acquired(&self) -> Option<Date>;
-    fn lost(&self) -> Option<Date>;
+    fn acquired(&self, i: usize) -> Option<Date>;
+    fn lost(&self, i: usize) -> Option<Date>;
     /// The physical line the record was read from (ties are ordered by it).
-    fn line(&self) -> u64;
+    fn line(&self, i: usize) -> u64;
 }
 
-/// The hash [`Insured::key_hash`] stands for.
-pub fn key_hash(key: &PersonKey) -> u64 {
+/// The hash [`Records::key_hash`] stands for: of the key's text.
+pub fn key_hash(key: &str) -> u64 {
     FxBuildHasher.hash_one(key)
 }
 
-/// A reference to a record is a record (a master is often a list of references to rows).
-impl<R: Insured> Insured for &R {
-    fn key(&self) -> Option<&PersonKey> {
-        (**self).key()
-    }
-    fn identity(&self) -> &str {
-        (**self).identity()
-    }
-    fn identity_hash(&self) -> u64 {
-        (**self).identity_hash()
-    }
-    fn key_hash(&self) -> u64 {
-        (**self).key_hash()
-    }
-    fn acquired(&self) -> Option<Date> {
-        (**self).acquired()
-    }
-    fn lost(&self) -> Option<Date> {
-        (**self).lost()
-    }
-    fn line(&self) -> u64 {
-        (**self).line()
-    }
-}
-
-/// Kind 1: rows by person key, built as rows arrive — the first row of each key, and the groups
-/// of rows that repeat a key.
+/// Rows by person key: the first row of each key (for applying a diff to a master).
 #[derive(Default)]
 pub struct KeyIndex {
-    first: HashTable<usize>,
-    /// first row → every row of that key, for keys seen more than once
-    repeats: BTreeMap<usize, Vec<usize>>,
+    first: HashTable<u32>,
 }
 
 impl KeyIndex {
-    /// Room for `n` keys.
-    pub fn reserve(&mut self, n: usize) {
-        self.first.reserve(n, |_| 0);
+    /// The index of every row of `rows` (of a key on several rows, the first).
+    pub fn of<R: Records + ?Sized>(rows: &R) -> KeyIndex {
+        let mut index = KeyIndex::default();
+        index.first.reserve(rows.len(), |_| 0);
+        for i in 0..rows.len() {
+            index.add(rows, i);
+        }
+        index
     }
 
     /// The row holding `key`, if any.
-    pub fn find<R: Insured>(&self, rows: &[R], key: &PersonKey) -> Option<usize> {
-        self.first.find(key_hash(key), |&j| rows[j].key() == Some(key)).copied()
+    pub fn find<R: Records + ?Sized>(&self, rows: &R, key: &str) -> Option<usize> {
+        self.first.find(key_hash(key), |&j| rows.key(j as usize) == Some(key)).map(|&j| j as usize)
     }
 
-    /// Indexes row `i` of `rows` (rows without a valid key cannot take part).
-    pub fn add<R: Insured>(&mut self, rows: &[R], i: usize) {
-        let Some(key) = rows[i].key() else { return };
-        let rehash = |&j: &usize| rows[j].key_hash();
-        match self.first.entry(rows[i].key_hash(), |&j| rows[j].key() == Some(key), rehash) {
-            Entry::Occupied(e) => {
-                let f = *e.get();
-                self.repeats.entry(f).or_insert_with(|| vec![f]).push(i);
-            }
-            Entry::Vacant(e) => {
-                e.insert(i);
-            }
+    /// Indexes row `i` of `rows`, unless its key is there already (rows without a valid key
+    /// cannot take part).
+    pub fn add<R: Records + ?Sized>(&mut self, rows: &R, i: usize) {
+        let Some(key) = rows.key(i) else { return };
+        let rehash = |&j: &u32| rows.key_hash(j as usize);
+        if let Entry::Vacant(e) = self.first.entry(rows.key_hash(i), |&j| rows.key(j as usize) == Some(key), rehash) {
+            e.insert(i as u32);
         }
-    }
-
-    /// The groups of rows that share a key (kind 1), in the order of their first rows.
-    pub fn repeated(&self) -> Groups<usize> {
-        let mut groups = Groups::new();
-        for g in self.repeats.values() {
-            groups.push(g.iter().copied());
-        }
-        groups
     }
 }
 
-/// The hash [`Insured::identity_hash`] stands for.
+/// Kind 1: the groups of records that share a person key (a record without a valid key takes
+/// no part), each in record order, the groups in the order of their first records. Found by the
+/// keys' hashes on `threads` threads, as identities are; the keys of a shared hash are compared.
+pub fn repeated_keys<R: Records + ?Sized>(records: &R, threads: usize) -> Groups<usize> {
+    let (flat, runs) = identity::shared_hashes(records, threads, |i| records.key(i).map(|_| records.key_hash(i)));
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for w in runs.windows(2) {
+        let mut run: Vec<usize> = flat[w[0]..w[1]].iter().map(|&i| i as usize).collect();
+        // stable: record order within each key
+        run.sort_by(|&a, &b| records.key(a).cmp(&records.key(b)));
+        groups.extend(
+            run.chunk_by(|&a, &b| records.key(a) == records.key(b)).filter(|g| g.len() > 1).map(<[usize]>::to_vec),
+        );
+    }
+    groups.sort_unstable_by_key(|g| g[0]);
+    let mut out = Groups::new();
+    for g in groups {
+        out.push(g);
+    }
+    out
+}
+
+/// The hash [`Records::identity_hash`] stands for.
 pub fn identity_hash(identity: &str) -> u64 {
     FxBuildHasher.hash_one(identity)
 }
@@ -159,7 +149,7 @@ impl<T> Groups<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::person::identity_key;
+    use crate::domain::person::{PersonKey, identity_key};
     use jiff::civil::date;
 
     struct Rec {
@@ -170,21 +160,24 @@ mod tests {
         line: u64,
     }
 
-    impl Insured for Rec {
-        fn key(&self) -> Option<&PersonKey> {
-            Some(&self.key)
+    impl Records for [Rec] {
+        fn len(&self) -> usize {
+            <[Rec]>::len(self)
         }
-        fn identity(&self) -> &str {
-            &self.identity
+        fn key(&self, i: usize) -> Option<&str> {
+            Some(std::borrow::Borrow::borrow(&self[i].key))
         }
-        fn acquired(&self) -> Option<Date> {
-            Some(self.acquired)
+        fn identity(&self, i: usize) -> &str {
+            &self[i].identity
         }
-        fn lost(&self) -> Option<Date> {
-            self.lost
+        fn acquired(&self, i: usize) -> Option<Date> {
+            Some(self[i].acquired)
         }
-        fn line(&self) -> u64 {
-            self.line
+        fn lost(&self, i: usize) -> Option<Date> {
+            self[i].lost
+        }
+        fn line(&self, i: usize) -> u64 {
+            self[i].line
         }
     }
 
@@ -199,20 +192,56 @@ mod tests {
     }
 
     /// Kinds 2 and 3 among `master`, its records read on `threads` threads.
-    fn identity_duplicates<R: Insured + Sync, T: Copy + Send>(
-        master: &[R],
+    fn identity_duplicates<T: Copy + Send + Sync>(
+        master: &[Rec],
         as_of: Option<Date>,
         threads: usize,
         tag: impl Fn(usize) -> T + Sync,
     ) -> (Groups<T>, Groups<T>) {
         let (same, _) = same_identity(master, vec![(); threads], |_, i| tag(i));
-        same.duplicates(master, as_of, |_| true)
+        same.duplicates(master, as_of, threads, |_| true)
+    }
+
+    /// The same records, every identity given one hash: different identities must still be
+    /// told apart by their text.
+    struct Colliding<'a>(&'a [Rec]);
+
+    impl Records for Colliding<'_> {
+        fn len(&self) -> usize {
+            self.0.len()
+        }
+        fn key(&self, i: usize) -> Option<&str> {
+            self.0.key(i)
+        }
+        fn identity(&self, i: usize) -> &str {
+            self.0.identity(i)
+        }
+        fn identity_hash(&self, _: usize) -> u64 {
+            42
+        }
+        fn key_hash(&self, _: usize) -> u64 {
+            42
+        }
+        fn acquired(&self, i: usize) -> Option<Date> {
+            self.0.acquired(i)
+        }
+        fn lost(&self, i: usize) -> Option<Date> {
+            self.0.lost(i)
+        }
+        fn line(&self, i: usize) -> u64 {
+            self.0.line(i)
+        }
     }
 
     fn groups(rows: &[Rec], as_of: Option<Date>) -> (Vec<Vec<u64>>, Vec<Vec<u64>>) {
-        let refs: Vec<&Rec> = rows.iter().collect();
-        let (k2, k3) = identity_duplicates(&refs, as_of, 1, |i| i);
-        assert!(identity_duplicates(&refs, as_of, 3, |i| i) == (k2.clone(), k3.clone()), "threads change nothing");
+        let (k2, k3) = identity_duplicates(rows, as_of, 1, |i| i);
+        assert!(identity_duplicates(rows, as_of, 3, |i| i) == (k2.clone(), k3.clone()), "threads change nothing");
+        for threads in [1, 2, 3] {
+            let colliding = Colliding(rows);
+            let (same, _) = same_identity(&colliding, vec![(); threads], |_, i| i);
+            let found = same.duplicates(&colliding, as_of, threads, |_| true);
+            assert!(found == (k2.clone(), k3.clone()), "a shared hash changes nothing");
+        }
         let lines = |g: Groups<usize>| g.iter().map(|g| g.iter().map(|&i| rows[i].line).collect()).collect();
         (lines(k2), lines(k3))
     }
@@ -226,14 +255,16 @@ mod tests {
             rec("00130013", "1", "ウ", d, None, 4),
             rec("130013", "1", "エ", d, None, 5),
         ];
-        let mut index = KeyIndex::default();
-        for i in 0..rows.len() {
-            index.add(&rows, i);
+        for threads in [1, 2, 3] {
+            let repeated = repeated_keys(&rows[..], threads);
+            let groups: Vec<&[usize]> = repeated.iter().collect();
+            assert_eq!(groups, vec![&[0, 2, 3][..]], "6- and 8-digit insurers are one key");
+            let repeated = repeated_keys(&Colliding(&rows), threads);
+            assert_eq!(repeated.iter().collect::<Vec<_>>(), vec![&[0, 2, 3][..]], "a shared hash changes nothing");
         }
-        let repeated = index.repeated();
-        let groups: Vec<&[usize]> = repeated.iter().collect();
-        assert_eq!(groups, vec![&[0, 2, 3][..]], "6- and 8-digit insurers are one key");
-        assert_eq!(index.find(&rows, &rows[1].key), Some(1));
+        let index = KeyIndex::of(&rows[..]);
+        assert_eq!(index.find(&rows[..], std::borrow::Borrow::borrow(&rows[1].key)), Some(1));
+        assert_eq!(index.find(&rows[..], std::borrow::Borrow::borrow(&rows[3].key)), Some(0), "the first row");
     }
 
     #[test]
@@ -297,5 +328,19 @@ mod tests {
             rec("130013", "3", "キムラ", date(2016, 4, 1), None, 4),
         ];
         assert_eq!(groups(&rows, None), (vec![vec![2, 3]], vec![]));
+    }
+
+    #[test]
+    fn identities_that_share_a_hash_are_split_before_grouping() {
+        // four identities in one table (under Colliding, one hash): each group is found alone
+        let rows = vec![
+            rec("130013", "1", "キムラ", date(2010, 4, 1), None, 2),
+            rec("130013", "2", "スズキ", date(2010, 4, 1), None, 3),
+            rec("130013", "3", "キムラ", date(2012, 4, 1), None, 4),
+            rec("06132013", "4", "スズキ", date(2011, 4, 1), None, 5),
+            rec("06132013", "5", "タナカ", date(2011, 4, 1), None, 6),
+            rec("130013", "6", "サトウ", date(2011, 4, 1), None, 7),
+        ];
+        assert_eq!(groups(&rows, None), (vec![vec![2, 4]], vec![vec![3, 5]]), "groups sorted by key");
     }
 }
