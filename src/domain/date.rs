@@ -82,6 +82,13 @@ pub fn parse_date(s: &str) -> Result<Date, FieldError> {
     if s.is_empty() {
         return Err(FieldError::Required);
     }
+    // the canonical form, nearly every date of a file: its digits read as they stand
+    if let Ok(digits) = <&[u8; 8]>::try_from(s.as_bytes())
+        && digits.iter().all(u8::is_ascii_digit)
+    {
+        let n = |d: &[u8]| d.iter().fold(0i16, |n, &c| n * 10 + i16::from(c - b'0'));
+        return calendar_date(n(&digits[..4]), n(&digits[4..6]) as i8, n(&digits[6..]) as i8);
+    }
     if let Some(rest) = s.strip_suffix('日') {
         return parse_kanji_date(rest);
     }
@@ -284,6 +291,14 @@ mod tests {
             proptest::prop_assert_eq!(parse_date(&s), Ok(d));
             let iso = format!("{}-{:02}-{:02}", d.year(), d.month(), d.day());
             proptest::prop_assert_eq!(parse_date(&iso), Ok(d));
+        }
+
+        /// Eight digits read directly are what the year, month and day they spell make: every
+        /// real date, and nothing else (2026-02-29, month 13, day 00 …).
+        #[test]
+        fn eight_digits_are_the_date_they_spell(y in 0i16..10_000, m in 0i8..100, d in 0i8..100) {
+            let s = format!("{y:04}{m:02}{d:02}");
+            proptest::prop_assert_eq!(parse_date(&s), Date::new(y, m, d).map_err(|_| FieldError::Date));
         }
 
         #[test]

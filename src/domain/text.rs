@@ -81,6 +81,11 @@ pub fn normalize_text(s: &str) -> Cow<'_, str> {
 /// A name (氏名, 氏名カナ): half-width kana widened, trimmed, every run of spaces folded to one
 /// full-width space.
 pub fn normalize_name(s: &str) -> Cow<'_, str> {
+    if is_normal_name(s) { Cow::Borrowed(s) } else { fold_name(s) }
+}
+
+/// [`normalize_name`] worked out in full.
+fn fold_name(s: &str) -> Cow<'_, str> {
     let widened = widen_halfwidth_kana(s);
     let t = trim(&widened);
     let needs_fold = t.bytes().any(|b| b == b' ' || b == b'\t') || t.contains("\u{3000}\u{3000}");
@@ -104,6 +109,22 @@ pub fn normalize_name(s: &str) -> Cow<'_, str> {
         }
     }
     Cow::Owned(out)
+}
+
+/// Whether [`normalize_name`] would leave `s` as it is, in one pass over its bytes: no EF byte
+/// (half-width kana are EF BD A1–EF BE 9F), no space or tab, no two ideographic spaces (E3 80
+/// 80) in a row, nothing to trim.
+fn is_normal_name(s: &str) -> bool {
+    const TWO_WIDE_SPACES_AFTER_E3: [u8; 5] = [0x80, 0x80, 0xE3, 0x80, 0x80];
+    let b = s.as_bytes();
+    for (i, &c) in b.iter().enumerate() {
+        match c {
+            0xEF | b' ' | b'\t' => return false,
+            0xE3 if b[i + 1..].starts_with(&TWO_WIDE_SPACES_AFTER_E3) => return false,
+            _ => {}
+        }
+    }
+    trim(s).len() == s.len()
 }
 
 /// True when every character of a normalized 氏名カナ is full-width katakana, the long-vowel mark,
@@ -179,5 +200,21 @@ mod tests {
     fn text_is_widened_and_trimmed() {
         assert_eq!(normalize_text(" 東京都ｺｰﾎﾟ1 "), "東京都コーポ1");
         assert_eq!(normalize_text("大阪府\n2号"), "大阪府\n2号");
+    }
+
+    proptest::proptest! {
+        /// A name the one-pass check lets through is one that normalizing in full leaves as it is.
+        #[test]
+        fn a_name_passed_as_normal_needs_nothing(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                "ヤ", "ﾔ", "ﾞ", " ", "\t", "\u{3000}", "山", "a", "①", "ー", "・",
+            ]), 0..8),
+        ) {
+            let s = parts.concat();
+            if is_normal_name(&s) {
+                proptest::prop_assert_eq!(fold_name(&s), s.as_str());
+            }
+            proptest::prop_assert_eq!(normalize_name(&s), fold_name(&s));
+        }
     }
 }

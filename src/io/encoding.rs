@@ -171,6 +171,10 @@ pub struct SjisShape {
     pub halfwidth_kana: bool,
     /// a space, tab or ideographic space (81 40) as the first or the last character
     pub edge_blank: bool,
+    /// a space or tab anywhere
+    pub ascii_blank: bool,
+    /// two ideographic spaces in a row
+    pub double_wide_space: bool,
 }
 
 /// The [`SjisShape`] of CP932 `bytes`, by the same validity scan as [`is_valid`] (nothing is
@@ -183,25 +187,24 @@ pub fn sjis_shape(bytes: &[u8]) -> Option<SjisShape> {
     while i < bytes.len() {
         let c = bytes[i];
         if c < 0x80 {
-            shape.edge_blank |= (c == b' ' || c == b'\t') && (i == 0 || i + 1 == bytes.len());
+            let blank = c == b' ' || c == b'\t';
+            shape.ascii_blank |= blank;
+            shape.edge_blank |= blank && (i == 0 || i + 1 == bytes.len());
             i += 1;
         } else if t.single[usize::from(c - 0x80)] {
             shape.halfwidth_kana |= (0xA1..=0xDF).contains(&c);
             i += 1;
         } else if i + 1 < bytes.len() && t.pair(c, bytes[i + 1]) {
-            shape.edge_blank |= c == 0x81 && bytes[i + 1] == 0x40 && (i == 0 || i + 2 == bytes.len());
+            if c == 0x81 && bytes[i + 1] == 0x40 {
+                shape.edge_blank |= i == 0 || i + 2 == bytes.len();
+                shape.double_wide_space |= bytes.get(i + 2..i + 4) == Some(&[0x81, 0x40][..]);
+            }
             i += 2;
         } else {
             return None;
         }
     }
     Some(shape)
-}
-
-/// The first field of `record` that does not decode in `enc` (to say where [`is_valid`] found
-/// a problem).
-pub fn first_invalid_field(enc: Encoding, record: &csv::ByteRecord) -> Option<usize> {
-    record.iter().position(|field| !is_valid(enc, field))
 }
 
 /// Which CP932 bytes and byte pairs encoding_rs decodes (WHATWG Shift_JIS), worked out once.
@@ -475,14 +478,6 @@ mod tests {
         assert!(decode(Encoding::Sjis, &[0x82]).is_none());
         assert!(decode(Encoding::Sjis, &[0x85, 0x40]).is_none());
         assert!(decode(Encoding::Utf8, &[0xff]).is_none());
-    }
-
-    #[test]
-    fn the_first_invalid_field_is_named() {
-        let r = csv::ByteRecord::from(vec![&b"ok"[..], b"a\x83", b"\x41b"]);
-        assert_eq!(first_invalid_field(Encoding::Sjis, &r), Some(1));
-        let r = csv::ByteRecord::from(vec![&b"\x82\xa0"[..], b"x"]);
-        assert_eq!(first_invalid_field(Encoding::Sjis, &r), None);
     }
 
     proptest::proptest! {

@@ -163,17 +163,107 @@ fn changes_text(shape: SjisShape) -> bool {
     shape.halfwidth_kana || shape.edge_blank
 }
 
+/// Whether [`normalize_name`] would change a CP932 name of this shape: as [`changes_text`], and
+/// spaces, tabs and runs of ideographic spaces folded into one ideographic space.
+fn changes_name(shape: SjisShape) -> bool {
+    changes_text(shape) || shape.ascii_blank || shape.double_wide_space
+}
+
+/// The fields that are never read, only copied and checked for presence: when the input and the
+/// output are both CP932 and normalizing would change nothing, their bytes go out as they came,
+/// undecoded (the text is left empty).
+fn copied_through(field: usize) -> Option<fn(SjisShape) -> bool> {
+    match field {
+        f::NAME => Some(changes_name),
+        f::ADDRESS => Some(changes_text),
+        _ => None,
+    }
+}
+
 pub const MAX_FIELDS: usize = 15;
 
 /// A row's normalized fields and the problems found so far.
 struct Fields<'a> {
     layout: &'static Layout,
+    raw: [&'a [u8]; MAX_FIELDS],
     decoded: [&'a str; MAX_FIELDS],
     norm: [Cow<'a, str>; MAX_FIELDS],
+    /// copied through undecoded ([`copied_through`])
+    copied: [bool; MAX_FIELDS],
     problems: Vec<Problem>,
 }
 
 impl Fields<'_> {
+    /// Whether a field is empty once normalized (one copied through undecoded has no blank at
+    /// either end: it is empty only when its bytes are).
+    fn is_empty(&self, field: usize) -> bool {
+        self.norm[field].is_empty() && (!self.copied[field] || self.raw[field].is_empty())
+    }
+
+    /// Writes a checked row's output columns to `store`.
+    fn write_row(
+        &self,
+        row: &Row<'_>,
+        store: &mut RowStore,
+        (out, scratch): (&mut TextEncoder, &mut Vec<u8>),
+        in_enc: Encoding,
+    ) -> Result<RowRef> {
+        let v = self;
+        let same_bytes = in_enc.same_bytes_as(out.encoding);
+        let columns = INSURED.fields.len();
+        // nearly every row: every field as it came, and the line as it stands in the file is the
+        // output row (one copy, not thirteen)
+        let n = v.layout.fields.len();
+        if let Some(line) = row.plain_line()
+            && n == columns
+            && (0..n).all(|field| v.unchanged(field, same_bytes))
+        {
+            return Ok(store.csv_row(line));
+        }
+        for field in 0..columns {
+            push_field(store, out, scratch, &v.norm[field], (v.raw[field], v.decoded[field], in_enc))
+                .map_err(|u| u.error(row.loc(v.layout.fields[field].name), out.encoding))?;
+        }
+        Ok(store.end_row())
+    }
+
+    /// Writes the row's person key (when `key`) and identity key (when `identity`) to `texts`;
+    /// returns where they are and their hashes.
+    fn texts(&self, key: bool, identity: bool, row: &Row<'_>, texts: &mut String) -> Result<(TextRef, u64, u64)> {
+        let start = texts.len();
+        let n = &self.norm;
+        if key {
+            PersonKey::push_text(&n[f::INSURER], &n[f::KIGO], &n[f::BANGO], &n[f::EDABAN], texts);
+        }
+        let key_end = texts.len();
+        if identity {
+            push_identity_key(&n[f::KANA], &n[f::BIRTH], &n[f::SEX], texts);
+        }
+        // offsets in a chunk's texts: only a record of gigabytes of 氏名カナ could pass 4 GiB
+        let offset = |n: usize| {
+            u32::try_from(n).map_err(|_| {
+                let e = FieldError::TooLong;
+                let loc = row.loc(self.layout.fields[f::KANA].name);
+                Error::InvalidValue { loc, code: e.code(), message: e.message() }
+            })
+        };
+        let text = TextRef {
+            part: 0,
+            start: offset(start)?,
+            key_len: offset(key_end - start)?,
+            identity_len: offset(texts.len() - key_end)?,
+        };
+        let key_hash = if key { key_hash(&texts[start..key_end]) } else { 0 };
+        Ok((text, key_hash, identity_hash(&texts[key_end..])))
+    }
+
+    /// Whether a field goes out as its bytes came in: normalizing changed nothing and the
+    /// output encoding writes the text with the input's bytes.
+    fn unchanged(&self, field: usize, same_bytes: bool) -> bool {
+        let (d, n) = (self.decoded[field], self.norm[field].as_ref());
+        same_bytes && ((std::ptr::eq(d.as_ptr(), n.as_ptr()) && d.len() == n.len()) || d == n)
+    }
+
     fn bad(&mut self, field: usize, error: FieldError) {
         let value = self.decoded[field].to_string();
         self.problems.push(Problem { column: self.layout.fields[field].name, error, value });
@@ -249,7 +339,7 @@ impl Fields<'_> {
         } else if !is_kana_name(&self.norm[f::KANA]) {
             self.bad(f::KANA, FieldError::Kana);
         }
-        if self.norm[f::NAME].is_empty() {
+        if self.is_empty(f::NAME) {
             self.bad(f::NAME, FieldError::Required);
         }
         match self.norm[f::SEX].as_ref() {
@@ -294,21 +384,21 @@ impl RowChecker {
         let n = layout.fields.len();
         let mut raw: [&[u8]; MAX_FIELDS] = [b""; MAX_FIELDS];
         let mut decoded: [&str; MAX_FIELDS] = [""; MAX_FIELDS];
+        let mut copied = [false; MAX_FIELDS];
         let copy_through = self.in_enc.is_sjis() && self.out.encoding.is_sjis();
         let mut norm: [Cow<'_, str>; MAX_FIELDS] = Default::default();
         for (field, buf) in self.bufs.iter_mut().enumerate().take(n) {
-            if copy_through && field == f::ADDRESS {
+            if copy_through && let Some(changes) = copied_through(field) {
                 raw[field] = row.raw(field);
-                // never read, only copied: when normalizing would change nothing, the raw bytes
-                // go out as they came and the text (left empty here) is not needed
-                if sjis_shape(raw[field]).is_some_and(|s| !changes_text(s)) {
+                if sjis_shape(raw[field]).is_some_and(|s| !changes(s)) {
+                    copied[field] = true;
                     continue;
                 }
             }
             (raw[field], decoded[field]) = row.text_in(field, layout, buf)?;
             norm[field] = field_normalizer(field)(decoded[field]);
         }
-        let mut v = Fields { layout, decoded, norm, problems: Vec::new() };
+        let mut v = Fields { layout, raw, decoded, norm, copied, problems: Vec::new() };
         if let Some((field, _)) = row.malformed() {
             // the value as read may have lost a quote or hold a NUL byte: the row is listed
             let column = field.map_or(MALFORMED_COLUMN, |f| layout.fields[f].name);
@@ -329,47 +419,16 @@ impl RowChecker {
         if v.problems.len() > 1 {
             v.problems.sort_by_key(|p| layout.fields.iter().position(|f| f.name == p.column));
         }
-        for field in 0..INSURED.fields.len() {
-            push_field(
-                store,
-                &mut self.out,
-                &mut self.scratch,
-                &v.norm[field],
-                (raw[field], decoded[field], self.in_enc),
-            )
-            .map_err(|u| u.error(row.loc(layout.fields[field].name), self.out.encoding))?;
-        }
-        let row_range = store.end_row();
-        let start = texts.len();
-        let n = &v.norm;
-        if key {
-            PersonKey::push_text(&n[f::INSURER], &n[f::KIGO], &n[f::BANGO], &n[f::EDABAN], texts);
-        }
-        let key_end = texts.len();
-        if v.problems.is_empty() && full_row {
-            push_identity_key(&n[f::KANA], &n[f::BIRTH], &n[f::SEX], texts);
-        }
-        // offsets in a chunk's texts: only a record of gigabytes of 氏名カナ could pass 4 GiB
-        let offset = |n: usize| {
-            u32::try_from(n).map_err(|_| {
-                let e = FieldError::TooLong;
-                Error::InvalidValue { loc: row.loc(layout.fields[f::KANA].name), code: e.code(), message: e.message() }
-            })
-        };
-        let text = TextRef {
-            part: 0,
-            start: offset(start)?,
-            key_len: offset(key_end - start)?,
-            identity_len: offset(texts.len() - key_end)?,
-        };
+        let row_range = v.write_row(row, store, (&mut self.out, &mut self.scratch), self.in_enc)?;
+        let (text, key_hash, identity_hash) = v.texts(key, v.problems.is_empty() && full_row, row, texts)?;
         Ok(Checked {
             line: row.line,
             row: row_range,
             problems: v.problems,
             acquired,
             lost,
-            identity_hash: identity_hash(&texts[key_end..]),
-            key_hash: if key { key_hash(&texts[start..key_end]) } else { 0 },
+            identity_hash,
+            key_hash,
             text,
             change,
             from_base: false,
@@ -405,8 +464,8 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// A CP932 address copied through undecoded is exactly what decoding and normalizing
-        /// would have written; bytes that do not decode are never copied through.
+        /// A CP932 address or name copied through undecoded is exactly what decoding and
+        /// normalizing would have written; bytes that do not decode are never copied through.
         #[test]
         fn an_address_copied_through_is_what_normalizing_writes(
             parts in proptest::collection::vec(proptest::sample::select(vec![
@@ -418,10 +477,13 @@ mod tests {
             let decoded = crate::io::encoding::decode(Encoding::Sjis, &bytes);
             let shape = sjis_shape(&bytes);
             proptest::prop_assert_eq!(shape.is_some(), decoded.is_some());
-            if let (Some(shape), Some(text)) = (shape, decoded)
-                && !changes_text(shape)
-            {
-                proptest::prop_assert_eq!(field_normalizer(f::ADDRESS)(&text), text.as_ref());
+            if let (Some(shape), Some(text)) = (shape, decoded) {
+                if !changes_text(shape) {
+                    proptest::prop_assert_eq!(field_normalizer(f::ADDRESS)(&text), text.as_ref());
+                }
+                if !changes_name(shape) {
+                    proptest::prop_assert_eq!(field_normalizer(f::NAME)(&text), text.as_ref());
+                }
             }
         }
     }
