@@ -112,19 +112,43 @@ pub fn identity_kana(s: &str) -> String {
 
 /// [`identity_kana`] appended to `out`.
 fn push_identity_kana(s: &str, out: &mut String) {
-    let is_space = |c: char| c == ' ' || c == '\u{3000}';
-    // the common case, full-width katakana (and ー・) with spaces: NFKC would change nothing
-    if s.chars().all(|c| matches!(c, '\u{30A1}'..='\u{30FA}' | '\u{30FB}' | '\u{30FC}') || is_space(c)) {
-        for part in s.split(is_space) {
-            out.push_str(part);
-        }
-        return;
+    if !push_plain_katakana(s, out) {
+        push_folded_kana(s, out);
     }
+}
+
+/// [`push_identity_kana`] worked out in full: NFKC, spaces dropped, hiragana as katakana.
+fn push_folded_kana(s: &str, out: &mut String) {
     out.extend(s.nfkc().filter(|c| !c.is_whitespace()).map(|c| match c {
         // ぁ–ゖ and ゝゞ are katakana 0x60 higher
         '\u{3041}'..='\u{3096}' | '\u{309D}' | '\u{309E}' => char::from_u32(c as u32 + 0x60).unwrap_or(c),
         c => c,
     }));
+}
+
+/// The common case of [`push_identity_kana`], read by its UTF-8 bytes: full-width katakana
+/// ァ–ヺ, ・ and ー (E3 82 A1 – E3 83 BC), which NFKC leaves as they are, and spaces (20, and
+/// E3 80 80), which are dropped. Returns false, and writes nothing, for any other text.
+fn push_plain_katakana(s: &str, out: &mut String) -> bool {
+    let (b, written) = (s.as_bytes(), out.len());
+    // the characters since the last space, copied when the next space (or the end) comes
+    let (mut i, mut run) = (0, 0);
+    while i < b.len() {
+        match b[i..] {
+            [0xE3, 0x82, 0xA1..=0xBF, ..] | [0xE3, 0x83, 0x80..=0xBC, ..] => i += 3,
+            [b' ', ..] | [0xE3, 0x80, 0x80, ..] => {
+                out.push_str(&s[run..i]);
+                i += if b[i] == b' ' { 1 } else { 3 };
+                run = i;
+            }
+            _ => {
+                out.truncate(written);
+                return false;
+            }
+        }
+    }
+    out.push_str(&s[run..]);
+    true
 }
 
 /// The identity key: [`identity_kana`] ␟ 生年月日 (YYYYMMDD) ␟ 性別, joined by U+001F.
@@ -210,6 +234,27 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// What the byte-wise fast path writes is what folding in full writes, for any text it
+        /// takes (and it takes plain katakana with spaces).
+        #[test]
+        fn plain_katakana_read_by_bytes_folds_as_nfkc_does(
+            chars in proptest::collection::vec(proptest::sample::select(vec![
+                'ア', 'ァ', 'ヺ', 'ヴ', '・', 'ー', 'ヽ', 'ヾ', 'ゝ', 'あ', 'ｱ', 'ﾞ', ' ', '\u{3000}', '\t', '゛', '山', 'A', '\u{3099}',
+            ]), 0..8),
+        ) {
+            let s: String = chars.into_iter().collect();
+            let (mut fast, mut full) = (String::new(), String::new());
+            if push_plain_katakana(&s, &mut fast) {
+                push_folded_kana(&s, &mut full);
+                proptest::prop_assert_eq!(fast, full);
+            } else {
+                proptest::prop_assert!(fast.is_empty(), "nothing written when it declines");
+            }
+            if s.chars().all(|c| matches!(c, 'ア' | 'ァ' | 'ヺ' | 'ヴ' | '・' | 'ー' | ' ' | '\u{3000}')) {
+                proptest::prop_assert!(push_plain_katakana(&s, &mut String::new()));
+            }
+        }
+
         /// The same katakana name hashes alike in hiragana, with any spaces, half- or full-width.
         #[test]
         fn kana_variants_give_one_form(

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use jiff::civil::Date;
 
-use crate::domain::duplicates::{Records, identity_hash, key_hash};
+use crate::domain::duplicates::{IdentityKey, Records, key_hash};
 use crate::domain::person::push_identity_key;
 use crate::domain::text::{char_count, is_kana_name, normalize_code, normalize_name, normalize_text};
 use crate::domain::{InsurerNumber, PersonKey, format_date, is_yyyymmdd, parse_date};
@@ -45,9 +45,8 @@ pub struct Checked {
     pub problems: Vec<Problem>,
     pub acquired: Option<Date>,
     pub lost: Option<Date>,
-    /// the hash of the identity (domain::duplicates::identity_hash), computed on the worker
-    /// that checked the row
-    pub identity_hash: u64,
+    /// the identity as the duplicate search compares it, made on the worker that checked the row
+    pub identity: IdentityKey,
     /// the hash of the key (domain::duplicates::key_hash), likewise
     pub key_hash: u64,
     pub change: Option<(Change, Date)>,
@@ -120,8 +119,8 @@ impl Records for Table<'_> {
     fn identity(&self, i: usize) -> &str {
         self.texts.identity(&self.rows[i].text)
     }
-    fn identity_hash(&self, i: usize) -> u64 {
-        self.rows[i].identity_hash
+    fn identity_key(&self, i: usize) -> IdentityKey {
+        self.rows[i].identity
     }
     fn key_hash(&self, i: usize) -> u64 {
         self.rows[i].key_hash
@@ -228,8 +227,14 @@ impl Fields<'_> {
     }
 
     /// Writes the row's person key (when `key`) and identity key (when `identity`) to `texts`;
-    /// returns where they are and their hashes.
-    fn texts(&self, key: bool, identity: bool, row: &Row<'_>, texts: &mut String) -> Result<(TextRef, u64, u64)> {
+    /// returns where they are, the key's hash and the identity as the duplicate search compares it.
+    fn texts(
+        &self,
+        key: bool,
+        identity: bool,
+        row: &Row<'_>,
+        texts: &mut String,
+    ) -> Result<(TextRef, u64, IdentityKey)> {
         let start = texts.len();
         let n = &self.norm;
         if key {
@@ -254,7 +259,7 @@ impl Fields<'_> {
             identity_len: offset(texts.len() - key_end)?,
         };
         let key_hash = if key { key_hash(&texts[start..key_end]) } else { 0 };
-        Ok((text, key_hash, identity_hash(&texts[key_end..])))
+        Ok((text, key_hash, IdentityKey::of(&texts[key_end..])))
     }
 
     /// Whether a field goes out as its bytes came in: normalizing changed nothing and the
@@ -420,14 +425,14 @@ impl RowChecker {
             v.problems.sort_by_key(|p| layout.fields.iter().position(|f| f.name == p.column));
         }
         let row_range = v.write_row(row, store, (&mut self.out, &mut self.scratch), self.in_enc)?;
-        let (text, key_hash, identity_hash) = v.texts(key, v.problems.is_empty() && full_row, row, texts)?;
+        let (text, key_hash, identity) = v.texts(key, v.problems.is_empty() && full_row, row, texts)?;
         Ok(Checked {
             line: row.line,
             row: row_range,
             problems: v.problems,
             acquired,
             lost,
-            identity_hash,
+            identity,
             key_hash,
             text,
             change,

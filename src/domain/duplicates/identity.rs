@@ -1,13 +1,13 @@
 //! Duplicate kinds 2 and 3: the records that share an identity, found without a sort of them
-//! all (their hashes are partitioned and each partition sorted in cache), read again only where
-//! a hash is shared and in record order, and split into the groups of the rule — each step shared
-//! out among threads, every result the same whatever their number.
+//! all (their identity keys are partitioned and each partition sorted in cache), read again only
+//! where a key is shared and in record order, and split into the groups of the rule — each step
+//! shared out among threads, every result the same whatever their number.
 
 use std::ops::Range;
 
 use jiff::civil::Date;
 
-use super::{Groups, Records};
+use super::{Groups, IdentityKey, Records};
 use crate::domain::person::qualified_on;
 use crate::parallel::{each_on_thread, ranges};
 
@@ -46,58 +46,106 @@ impl<T> Member<T> {
     }
 }
 
-/// Bits of an identity hash that choose its partition.
+/// Bits of a key's spread that choose its partition.
 const PARTITION_BITS: u32 = 8;
 
-/// The records whose `hash` is shared (a record without one takes no part), as runs of one hash
-/// each: their indices (flat, each run in index order) and where each run starts, with one more
-/// entry for the end. Each thread partitions the hashes of its range of records by their top
-/// bits; then each partition, about 4,000 hashes of a 1,000,000-row master, is sorted in cache.
-/// The cost is linear in the records, not a sort of them all, and no record is read out of order.
-pub(super) fn shared_hashes<R: Records + ?Sized>(
-    records: &R,
+/// The records (`0..n`) whose `key` is shared (a record without one takes no part), as runs of one key
+/// each: their indices (flat, each run in index order), where each run starts (with one more
+/// entry for the end) and each run's key. Each thread partitions the keys of its range of records
+/// by the top bits of their `spread`; then each partition, about 4,000 keys of a 1,000,000-row
+/// master, is sorted in cache. The cost is linear in the records, not a sort of them all, and no
+/// record is read out of order.
+pub(super) fn shared_keys<K: Copy + Ord + Send + Sync>(
+    n: usize,
     threads: usize,
-    hash: impl Fn(usize) -> Option<u64> + Sync,
-) -> (Vec<u32>, Vec<usize>) {
+    key: impl Fn(usize) -> Option<K> + Sync,
+    spread: impl Fn(&K) -> u64 + Sync,
+) -> (Vec<u32>, Vec<usize>, Vec<K>) {
     let partitions = 1usize << PARTITION_BITS;
-    let scattered = each_on_thread(ranges(records.len(), threads), |_, range| {
+    let scattered = each_on_thread(ranges(n, threads), |_, range| {
         let room = range.len() / partitions + range.len() / partitions / 4 + 16;
-        let mut out: Vec<Vec<(u64, u32)>> = (0..partitions).map(|_| Vec::with_capacity(room)).collect();
+        let mut out: Vec<Vec<(K, u32)>> = (0..partitions).map(|_| Vec::with_capacity(room)).collect();
         for i in range {
-            if let Some(h) = hash(i) {
-                out[(h >> (64 - PARTITION_BITS)) as usize].push((h, i as u32));
+            if let Some(k) = key(i) {
+                out[(spread(&k) >> (64 - PARTITION_BITS)) as usize].push((k, i as u32));
             }
         }
         out
     });
     let found = each_on_thread(ranges(partitions, threads), |_, range| {
-        let (mut flat, mut lens) = (Vec::new(), Vec::new());
-        let mut part: Vec<(u64, u32)> = Vec::new();
+        let (mut flat, mut lens, mut keys) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut part, mut spread_out, mut counts) = (Vec::new(), Vec::new(), Vec::new());
         for p in range {
             part.clear();
             for from in &scattered {
                 part.extend_from_slice(&from[p]);
             }
-            part.sort_unstable();
-            for run in part.chunk_by(|x, y| x.0 == y.0).filter(|run| run.len() > 1) {
+            shared_runs(&mut part, (&mut spread_out, &mut counts), &spread, |run| {
                 flat.extend(run.iter().map(|x| x.1));
                 lens.push(run.len());
-            }
+                keys.push(run[0].0);
+            });
         }
-        (flat, lens)
+        (flat, lens, keys)
     });
     drop(scattered);
     let mut flat = Vec::with_capacity(found.iter().map(|f| f.0.len()).sum());
-    let mut runs = vec![0];
-    for (part, lens) in found {
+    let (mut runs, mut keys) = (vec![0], Vec::new());
+    for (part, lens, part_keys) in found {
         let mut end = flat.len();
         flat.extend_from_slice(&part);
         for len in lens {
             end += len;
             runs.push(end);
         }
+        keys.extend(part_keys);
     }
-    (flat, runs)
+    (flat, runs, keys)
+}
+
+/// Hands each run of `part`'s entries that share a key (two or more, sorted by index) to `run`.
+/// The entries are spread over about as many buckets as there are of them by the next bits of
+/// their `spread` (one counting pass, `scratch` reused), and only a bucket of two or more is
+/// sorted: linear, where a sort of the whole part costs a dozen comparisons an entry.
+fn shared_runs<K: Copy + Ord>(
+    part: &mut [(K, u32)],
+    (spread_out, counts): (&mut Vec<(K, u32)>, &mut Vec<u32>),
+    spread: impl Fn(&K) -> u64,
+    mut run: impl FnMut(&[(K, u32)]),
+) {
+    if part.len() < 64 {
+        part.sort_unstable();
+        part.chunk_by(|x, y| x.0 == y.0).filter(|r| r.len() > 1).for_each(run);
+        return;
+    }
+    let bits = part.len().next_power_of_two().trailing_zeros();
+    let bucket = |k: &K| ((spread(k) << PARTITION_BITS) >> (64 - bits)) as usize;
+    counts.clear();
+    counts.resize((1 << bits) + 1, 0);
+    for (k, _) in part.iter() {
+        counts[bucket(k) + 1] += 1;
+    }
+    for b in 1..counts.len() {
+        counts[b] += counts[b - 1];
+    }
+    spread_out.clear();
+    spread_out.resize(part.len(), part[0]);
+    for &entry in part.iter() {
+        let at = &mut counts[bucket(&entry.0)];
+        spread_out[*at as usize] = entry;
+        *at += 1;
+    }
+    // counts[b] is now where bucket b ends (and bucket b + 1 starts)
+    let mut start = 0;
+    for &end in &counts[..counts.len() - 1] {
+        let end = end as usize;
+        if end - start > 1 {
+            let bucket = &mut spread_out[start..end];
+            bucket.sort_unstable();
+            bucket.chunk_by(|x, y| x.0 == y.0).filter(|r| r.len() > 1).for_each(&mut run);
+        }
+        start = end;
+    }
 }
 
 /// The records that share an identity, with what the rule needs of each: the first half of
@@ -124,92 +172,60 @@ where
     S: Send,
 {
     let threads = states.len().max(1);
-    let (flat, runs) =
-        shared_hashes(records, threads, |i| (!records.identity(i).is_empty()).then(|| records.identity_hash(i)));
-    // each record's place among the members (u32::MAX: none), and where each place's run starts
+    let (flat, runs, keys) = shared_keys(
+        records.len(),
+        threads,
+        |i| (!records.identity(i).is_empty()).then(|| records.identity_key(i)),
+        |k: &IdentityKey| k.spread(),
+    );
+    // each record's place among the members (u32::MAX: none)
     let mut place = vec![u32::MAX; records.len()];
-    let mut head = vec![0u32; flat.len()];
-    for w in runs.windows(2) {
-        head[w[0]..w[1]].fill(w[0] as u32);
-        for p in w[0]..w[1] {
-            place[flat[p] as usize] = p as u32;
-        }
+    for (p, &i) in flat.iter().enumerate() {
+        place[i as usize] = p as u32;
     }
-    let ranges = ranges(records.len(), states.len());
-    // the identity of each run's first member (its lowest index), copied out in index order: every
-    // member is compared with it, so that no record is read out of order
-    let heads = each_on_thread(ranges.clone(), |_, range| {
-        let mut texts: Vec<u8> = Vec::new();
-        let mut at: Vec<(u32, u32, u32)> = Vec::new();
-        for i in range {
-            let p = place[i];
-            if p != u32::MAX && head[p as usize] == p {
-                let identity = records.identity(i).as_bytes();
-                at.push((p, texts.len() as u32, identity.len() as u32));
-                texts.extend_from_slice(identity);
-            }
-        }
-        (texts, at)
-    });
-    let mut first_identity: Vec<(u32, u32, u32)> = vec![(0, 0, 0); flat.len()];
-    for (k, (_, at)) in heads.iter().enumerate() {
-        for &(p, start, len) in at {
-            first_identity[p as usize] = (k as u32, start, len);
-        }
-    }
-    let first_of = |p: u32| {
-        let (k, start, len) = first_identity[head[p as usize] as usize];
-        &heads[k as usize].0[start as usize..(start + len) as usize]
-    };
-    let per_thread = ranges.into_iter().zip(states).collect();
+    // a packed key is the identity itself; the runs of a hashed one may hold several
+    let mixed: Vec<u32> =
+        runs.iter().zip(&keys).filter(|(_, k)| !k.is_exact()).map(|(&start, _)| start as u32).collect();
+    let per_thread = ranges(records.len(), states.len()).into_iter().zip(states).collect();
     let read = each_on_thread(per_thread, |_, (range, mut state): (Range<usize>, S)| {
         let mut read: Vec<(u32, Member<T>)> = Vec::with_capacity(flat.len() / threads + 1);
-        // the runs whose identities are not all one (different identities that share a hash)
-        let mut mixed: Vec<u32> = Vec::new();
         for i in range {
             let p = place[i];
-            if p == u32::MAX {
-                continue;
+            if p != u32::MAX {
+                read.push((p, Member::of(records, i, tag(&mut state, i))));
             }
-            if records.identity(i).as_bytes() != first_of(p) {
-                mixed.push(head[p as usize]);
-            }
-            read.push((p, Member::of(records, i, tag(&mut state, i))));
         }
-        (read, mixed, state)
+        (read, state)
     });
-    drop((place, head, first_identity, heads));
+    drop(place);
     let mut states = Vec::with_capacity(read.len());
-    let Some(fill) = read.iter().find_map(|(r, ..)| r.first().map(|m| m.1)) else {
-        states.extend(read.into_iter().map(|(.., s)| s));
+    let Some(fill) = read.iter().find_map(|(r, _)| r.first().map(|m| m.1)) else {
+        states.extend(read.into_iter().map(|(_, s)| s));
         return (SameIdentity { members: Vec::new(), runs: vec![0] }, states);
     };
     let mut members = vec![fill; flat.len()];
-    let mut mixed = Vec::new();
-    for (part, part_mixed, state) in read {
+    for (part, state) in read {
         for (p, m) in part {
             members[p as usize] = m;
         }
-        mixed.extend(part_mixed);
         states.push(state);
     }
     let runs = split_mixed(records, &mut members, runs, mixed);
     (SameIdentity { members, runs }, states)
 }
 
-/// Splits each run of `mixed` (given by where it starts) into one run an identity: sorted by
-/// identity, stable (index order within each). Different identities rarely share a 64-bit hash.
+/// Splits each run of `mixed` (given by where it starts, in order) into one run an identity:
+/// sorted by identity, stable (index order within each). Only the runs of a hashed key can hold
+/// more than one identity, and nearly never do.
 fn split_mixed<R: Records + ?Sized, T: Copy>(
     records: &R,
     members: &mut [Member<T>],
     runs: Vec<usize>,
-    mut mixed: Vec<u32>,
+    mixed: Vec<u32>,
 ) -> Vec<usize> {
     if mixed.is_empty() {
         return runs;
     }
-    mixed.sort_unstable();
-    mixed.dedup();
     let mut split = vec![0];
     for w in runs.windows(2) {
         if mixed.binary_search(&(w[0] as u32)).is_err() {
@@ -355,5 +371,40 @@ impl<T: Copy + Send + Sync> SameIdentity<T> {
         let mut both = each_on_thread(vec![kind2, kind3], ordered).into_iter();
         let kind2 = both.next().unwrap_or_else(Groups::new);
         (kind2, both.next().unwrap_or_else(Groups::new))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    /// Runs found by partitions and buckets are the groups of equal keys a plain map makes, in
+    /// index order, whatever the number of threads — with many keys to a partition and keys
+    /// whose spreads collide.
+    #[test]
+    fn shared_keys_are_the_groups_of_equal_keys() {
+        let n = 60_000;
+        // a key for most records, from a pool small enough that many repeat
+        let key = |i: usize| (!i.is_multiple_of(7)).then(|| (i as u64).wrapping_mul(2_654_435_761) % 40_000);
+        let mut want: BTreeMap<u64, Vec<u32>> = BTreeMap::new();
+        for i in 0..n {
+            if let Some(k) = key(i) {
+                want.entry(k).or_default().push(i as u32);
+            }
+        }
+        let mut want: Vec<Vec<u32>> = want.into_values().filter(|g| g.len() > 1).collect();
+        want.sort();
+        for (threads, spread) in [(1, 0), (2, 0), (3, 0), (2, 1)] {
+            // spread 1: every key in one partition and a handful of buckets
+            let spreads = |k: &u64| if spread == 0 { k.wrapping_mul(0x9E37_79B9_7F4A_7C15) } else { k % 3 };
+            let (flat, runs, keys) = shared_keys(n, threads, key, spreads);
+            let mut got: Vec<Vec<u32>> = runs.windows(2).map(|w| flat[w[0]..w[1]].to_vec()).collect();
+            for (g, k) in got.iter().zip(&keys) {
+                assert!(g.iter().all(|&i| key(i as usize) == Some(*k)));
+            }
+            got.sort();
+            assert_eq!(got, want, "{threads} threads");
+        }
     }
 }

@@ -20,8 +20,10 @@ use jiff::civil::Date;
 use rustc_hash::FxBuildHasher;
 
 mod identity;
+mod identity_key;
 
 pub use identity::{SameIdentity, same_identity};
+pub use identity_key::IdentityKey;
 
 /// What the rule needs of a table of records, record by record (by index).
 pub trait Records: Sync {
@@ -36,9 +38,10 @@ pub trait Records: Sync {
     fn key(&self, i: usize) -> Option<&str>;
     /// The identity key; empty when the record cannot be compared (values missing).
     fn identity(&self, i: usize) -> &str;
-    /// A hash of [`Records::identity`] (a table may keep it, computed where it was read).
-    fn identity_hash(&self, i: usize) -> u64 {
-        identity_hash(self.identity(i))
+    /// [`Records::identity`] as the search compares it (a table may keep it, made where the
+    /// record was read).
+    fn identity_key(&self, i: usize) -> IdentityKey {
+        IdentityKey::of(self.identity(i))
     }
     /// A hash of [`Records::key`] (likewise; 0 without a key).
     fn key_hash(&self, i: usize) -> u64 {
@@ -92,7 +95,8 @@ impl KeyIndex {
 /// no part), each in record order, the groups in the order of their first records. Found by the
 /// keys' hashes on `threads` threads, as identities are; the keys of a shared hash are compared.
 pub fn repeated_keys<R: Records + ?Sized>(records: &R, threads: usize) -> Groups<usize> {
-    let (flat, runs) = identity::shared_hashes(records, threads, |i| records.key(i).map(|_| records.key_hash(i)));
+    let (flat, runs, _) =
+        identity::shared_keys(records.len(), threads, |i| records.key(i).map(|_| records.key_hash(i)), |&h: &u64| h);
     let mut groups: Vec<Vec<usize>> = Vec::new();
     for w in runs.windows(2) {
         let mut run: Vec<usize> = flat[w[0]..w[1]].iter().map(|&i| i as usize).collect();
@@ -108,11 +112,6 @@ pub fn repeated_keys<R: Records + ?Sized>(records: &R, threads: usize) -> Groups
         out.push(g);
     }
     out
-}
-
-/// The hash [`Records::identity_hash`] stands for.
-pub fn identity_hash(identity: &str) -> u64 {
-    FxBuildHasher.hash_one(identity)
 }
 
 /// Groups of members, kept flat (one allocation, not one per group).
@@ -216,8 +215,8 @@ mod tests {
         fn identity(&self, i: usize) -> &str {
             self.0.identity(i)
         }
-        fn identity_hash(&self, _: usize) -> u64 {
-            42
+        fn identity_key(&self, _: usize) -> IdentityKey {
+            IdentityKey::hashed(42)
         }
         fn key_hash(&self, _: usize) -> u64 {
             42
