@@ -142,8 +142,36 @@ pub fn format_date(d: Date) -> String {
 
 /// [`format_date`] appended to `out`.
 pub fn format_date_into(d: Date, out: &mut String) {
-    use std::fmt::Write as _;
-    let _ = write!(out, "{:04}{:02}{:02}", d.year(), d.month(), d.day());
+    match date_digits(d) {
+        Some(digits) => out.extend(digits.map(char::from)),
+        None => out.push_str(&format!("{:04}{:02}{:02}", d.year(), d.month(), d.day())),
+    }
+}
+
+/// [`format_date`]'s digits appended to `out` as bytes (ASCII: the same in every output
+/// encoding), without the formatting machinery (a ticket file writes three dates a row).
+pub fn push_date_digits(d: Date, out: &mut Vec<u8>) {
+    match date_digits(d) {
+        Some(digits) => out.extend_from_slice(&digits),
+        None => out.extend_from_slice(format!("{:04}{:02}{:02}", d.year(), d.month(), d.day()).as_bytes()),
+    }
+}
+
+/// YYYYMMDD as digits, for a year 0–9999.
+fn date_digits(d: Date) -> Option<[u8; 8]> {
+    let y = u16::try_from(d.year()).ok().filter(|&y| y < 10_000)?;
+    let (m, day) = (d.month() as u8, d.day() as u8);
+    let digit = |n: u16| b'0' + (n % 10) as u8;
+    Some([
+        digit(y / 1000),
+        digit(y / 100),
+        digit(y / 10),
+        digit(y),
+        b'0' + m / 10,
+        b'0' + m % 10,
+        b'0' + day / 10,
+        b'0' + day % 10,
+    ])
 }
 
 /// The era a date falls in (明治 from 1868-01-01).
@@ -291,6 +319,13 @@ mod tests {
             proptest::prop_assert_eq!(parse_date(&s), Ok(d));
             let iso = format!("{}-{:02}-{:02}", d.year(), d.month(), d.day());
             proptest::prop_assert_eq!(parse_date(&iso), Ok(d));
+        }
+
+        /// Dates are written as `{:04}{:02}{:02}` would write them, digit by digit.
+        #[test]
+        fn dates_are_written_as_eight_digits(y in -9999i16..10_000, m in 1i8..13, d in 1i8..29) {
+            let date = Date::new(y, m, d).unwrap();
+            proptest::prop_assert_eq!(format_date(date), format!("{y:04}{m:02}{d:02}"));
         }
 
         /// Eight digits read directly are what the year, month and day they spell make: every

@@ -14,7 +14,9 @@ pub mod text;
 pub mod ticket;
 
 pub use age::{FiscalYear, age_at_fiscal_year_end, is_tokutei_target, legal_age};
-pub use date::{Era, end_of_next_month_business_day, format_date, format_wareki, is_yyyymmdd, parse_date};
+pub use date::{
+    Era, end_of_next_month_business_day, format_date, format_wareki, is_yyyymmdd, parse_date, push_date_digits,
+};
 pub use money::{Copay, expected_claim, expected_copayment, parse_count, parse_yen};
 pub use number::{InstitutionNumber, InsurerNumber, luhn_check_digit};
 pub use person::{PersonKey, qualified_on};

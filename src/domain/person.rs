@@ -60,6 +60,28 @@ impl PersonKey {
         push_parts([insurer, kigo, bango, edaban], '\u{1F}', out);
     }
 
+    /// The key's first 24 bytes (zero-padded): keys order as their prefixes do, up to ties,
+    /// which the whole keys then settle — a sort of many keys compares these, not the strings.
+    pub fn prefix(&self) -> [u8; 24] {
+        let mut prefix = [0u8; 24];
+        let n = self.joined.len().min(24);
+        prefix[..n].copy_from_slice(&self.joined.as_bytes()[..n]);
+        prefix
+    }
+
+    /// The positions of `items` in the order of their keys (the items stay where they are: a
+    /// large item moved about by a sort costs more than the sort): sorted by the keys' prefixes,
+    /// computed once each, then the few runs of equal prefixes by the whole keys.
+    pub fn order<T>(items: &[T], key: impl Fn(&T) -> &PersonKey) -> Vec<usize> {
+        let mut by_prefix: Vec<([u8; 24], usize)> =
+            items.iter().enumerate().map(|(i, t)| (key(t).prefix(), i)).collect();
+        by_prefix.sort_unstable();
+        for run in by_prefix.chunk_by_mut(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
+            run.sort_by(|a, b| key(&items[a.1]).cmp(key(&items[b.1])).then(a.1.cmp(&b.1)));
+        }
+        by_prefix.into_iter().map(|(_, i)| i).collect()
+    }
+
     /// The 8-digit insurer number.
     pub fn insurer8(&self) -> &str {
         &self.joined[..8]
@@ -234,6 +256,17 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// Sorting by prefixes, then by whole keys where prefixes tie, is sorting by keys.
+        #[test]
+        fn keys_sort_by_their_prefixes_as_by_themselves(
+            keys in proptest::collection::vec(("13001[0-9]", "[12]{0,20}", "[0-9]{1,3}", "0[1-2]"), 0..40),
+        ) {
+            let keys: Vec<PersonKey> = keys.iter().map(|(i, k, b, e)| PersonKey::from_checked(i, k, b, e)).collect();
+            let mut want: Vec<usize> = (0..keys.len()).collect();
+            want.sort_by(|&a, &b| keys[a].cmp(&keys[b]).then(a.cmp(&b)));
+            proptest::prop_assert_eq!(PersonKey::order(&keys, |k| k), want);
+        }
+
         /// What the byte-wise fast path writes is what folding in full writes, for any text it
         /// takes (and it takes plain katakana with spaces).
         #[test]

@@ -5,8 +5,8 @@
 
 use serde::Deserialize;
 
-use super::encoding::{Encoding, TextEncoder, UTF8_BOM};
-use super::store::RowStore;
+use super::encoding::{Encoding, TextEncoder, UTF8_BOM, Unmappable};
+use super::store::push_csv_field;
 use crate::error::{Error, Loc, Result};
 
 /// CSV, or fixed-width records.
@@ -54,20 +54,69 @@ pub struct TooWide {
     pub len: usize,
 }
 
+/// One row's cells in the output's encoding, kept end to end in one buffer (reused from row
+/// to row: [`Cells::clear`]).
+#[derive(Default)]
+pub struct Cells {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Cells {
+    pub fn clear(&mut self) {
+        self.bytes.clear();
+        self.ends.clear();
+    }
+
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    fn get(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.bytes[start..self.ends[i]]
+    }
+
+    /// A cell of text, encoded now; nothing is added when a character does not encode.
+    pub fn text(&mut self, encoder: &mut TextEncoder, text: &str) -> std::result::Result<(), Unmappable> {
+        let start = self.bytes.len();
+        if let Err(u) = encoder.encode(text, &mut self.bytes) {
+            self.bytes.truncate(start);
+            return Err(u);
+        }
+        self.ends.push(self.bytes.len());
+        Ok(())
+    }
+
+    /// A cell of bytes already in the output's encoding (ASCII is in every one of them).
+    pub fn bytes(&mut self, bytes: &[u8]) {
+        self.bytes.extend_from_slice(bytes);
+        self.ends.push(self.bytes.len());
+    }
+
+    /// A cell written by `write` straight into the buffer (digits, say: ASCII).
+    pub fn with(&mut self, write: impl FnOnce(&mut Vec<u8>)) {
+        write(&mut self.bytes);
+        self.ends.push(self.bytes.len());
+    }
+}
+
 /// Encodes rows of text in a configured layout.
 pub struct ColumnWriter<'c, F> {
     format: Format,
     columns: &'c [Column<F>],
     encoder: TextEncoder,
     crlf: bool,
-    store: RowStore,
-    scratch: Vec<u8>,
 }
 
 impl<'c, F: Copy> ColumnWriter<'c, F> {
     /// Records end in CRLF when `crlf`, else LF.
     pub fn new(format: Format, columns: &'c [Column<F>], encoder: TextEncoder, crlf: bool) -> ColumnWriter<'c, F> {
-        ColumnWriter { format, columns, encoder, crlf, store: RowStore::new(crlf, 0), scratch: Vec::new() }
+        ColumnWriter { format, columns, encoder, crlf }
     }
 
     /// The bytes that start the file: the BOM for utf8-bom, then the header row when asked
@@ -94,24 +143,33 @@ impl<'c, F: Copy> ColumnWriter<'c, F> {
         loc: impl Fn(usize) -> Loc,
         too_wide: impl Fn(TooWide) -> Error,
     ) -> Result<()> {
-        let enc = self.encoder.encoding;
+        let mut cells = Cells::default();
+        for (i, v) in values.iter().enumerate() {
+            cells.text(&mut self.encoder, v.as_ref()).map_err(|u| u.error(loc(i), self.encoder.encoding))?;
+        }
+        self.row_of(&cells, out, too_wide)
+    }
+
+    /// Appends one row to `out` from its cells, already in the output's encoding.
+    pub fn row_of(&mut self, cells: &Cells, out: &mut Vec<u8>, too_wide: impl Fn(TooWide) -> Error) -> Result<()> {
         match self.format {
             Format::Csv => {
-                for (i, v) in values.iter().enumerate() {
-                    self.scratch.clear();
-                    self.encoder.encode(v.as_ref(), &mut self.scratch).map_err(|u| u.error(loc(i), enc))?;
-                    self.store.field(&self.scratch);
+                for i in 0..cells.len() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    push_csv_field(out, cells.get(i));
                 }
-                let r = self.store.end_row();
-                out.extend_from_slice(self.store.bytes(&r));
-                self.store.clear();
+                // a row of one empty field must not read back as a blank line
+                if cells.len() == 1 && cells.get(0).is_empty() {
+                    out.extend_from_slice(b"\"\"");
+                }
+                out.extend_from_slice(if self.crlf { b"\r\n" } else { b"\n" });
             }
             Format::Fixed => {
-                for (i, (v, c)) in values.iter().zip(self.columns).enumerate() {
+                for (i, c) in self.columns.iter().enumerate().take(cells.len()) {
                     let width = c.width.unwrap_or(0);
-                    self.scratch.clear();
-                    self.encoder.encode(v.as_ref(), &mut self.scratch).map_err(|u| u.error(loc(i), enc))?;
-                    let field = &self.scratch;
+                    let field = cells.get(i);
                     if field.len() > width {
                         return Err(too_wide(TooWide { column: i, width, len: field.len() }));
                     }
@@ -134,6 +192,11 @@ impl<'c, F: Copy> ColumnWriter<'c, F> {
             }
         }
         Ok(())
+    }
+
+    /// The encoder a row's text cells are put in the output's encoding with.
+    pub fn encoder(&mut self) -> &mut TextEncoder {
+        &mut self.encoder
     }
 
     /// How many characters were replaced by 〓.

@@ -128,7 +128,8 @@ pub fn foreign(prefix: &[u8]) -> Option<(&'static str, &'static str)> {
 /// Decodes one field; `None` when the bytes are not valid in `enc`. The BOM is never sniffed
 /// here: the encoding is already decided (DOMAIN.md).
 pub fn decode(enc: Encoding, bytes: &[u8]) -> Option<Cow<'_, str>> {
-    if enc.is_sjis() {
+    // ASCII (codes, dates, amounts: most fields) reads the same in every encoding
+    if enc.is_sjis() && !bytes.is_ascii() {
         SHIFT_JIS.decode_without_bom_handling_and_without_replacement(bytes)
     } else {
         std::str::from_utf8(bytes).ok().map(Cow::Borrowed)

@@ -75,22 +75,7 @@ impl RowStore {
             self.buf.push(b',');
         }
         self.fields += 1;
-        // no early exit: the fold vectorises, and fields are short
-        let special = bytes.iter().fold(false, |found, &b| found | matches!(b, b',' | b'"' | b'\r' | b'\n'));
-        if !special {
-            self.buf.extend_from_slice(bytes);
-            return;
-        }
-        self.buf.push(b'"');
-        let mut input = bytes;
-        while !input.is_empty() {
-            let len = self.buf.len();
-            self.buf.resize(len + 2 * input.len() + 2, 0);
-            let (_, read, written) = csv_core::quote(input, &mut self.buf[len..], b'"', b'"', true);
-            self.buf.truncate(len + written);
-            input = &input[read..];
-        }
-        self.buf.push(b'"');
+        push_csv_field(&mut self.buf, bytes);
     }
 
     /// Appends a whole row given as CSV bytes, without its line ending (its fields must already
@@ -224,6 +209,28 @@ pub fn text_row<S: AsRef<str>>(store: &mut RowStore, enc: &mut TextEncoder, fiel
 /// Appends `text` to the row being built in `store`: the raw input bytes when `text` is what
 /// was read (`decoded`) and the encodings agree (so CP932 bytes come out exactly as they came
 /// in), else `text` encoded.
+/// Appends `bytes` to `out` as one CSV field: as they are, or quoted (quotes doubled) when they
+/// hold a comma, a quote or a line break — the csv crate's "necessary" style, the one way every
+/// kk output quotes.
+pub fn push_csv_field(out: &mut Vec<u8>, bytes: &[u8]) {
+    // no early exit: the fold vectorises, and fields are short
+    let special = bytes.iter().fold(false, |found, &b| found | matches!(b, b',' | b'"' | b'\r' | b'\n'));
+    if !special {
+        out.extend_from_slice(bytes);
+        return;
+    }
+    out.push(b'"');
+    let mut input = bytes;
+    while !input.is_empty() {
+        let len = out.len();
+        out.resize(len + 2 * input.len() + 2, 0);
+        let (_, read, written) = csv_core::quote(input, &mut out[len..], b'"', b'"', true);
+        out.truncate(len + written);
+        input = &input[read..];
+    }
+    out.push(b'"');
+}
+
 pub fn push_field(
     store: &mut RowStore,
     enc: &mut TextEncoder,

@@ -8,60 +8,87 @@ use serde::Deserialize;
 
 use super::config::{Output, Resolved};
 use crate::domain::money::Copay;
-use crate::domain::{FiscalYear, TicketNumber, format_date};
-use crate::io::columns::{Column, Format};
+use crate::domain::{FiscalYear, TicketNumber, push_date_digits};
+use crate::io::columns::{Cells, Column, Format};
+use crate::io::{Encoding, TextEncoder, Unmappable};
 
-/// Who a ticket is for, as the master has them (normalized text), kept in one string: a
-/// million targets are a million allocations, not nine million.
+/// Who a ticket is for, as the master has them, kept in one buffer (a million targets are a
+/// million allocations, not nine million): the codes — 保険者番号, 記号, 番号, 枝番, 性別, 郵便番号 —
+/// as normalized text, and 氏名カナ, 氏名 and 住所 as the master's own bytes, in its encoding, so
+/// that an output in that encoding takes them as they are (neither decoded nor encoded again).
 #[derive(Debug, Clone)]
 pub struct Person {
-    /// 保険者番号, 記号, 番号, 枝番, 氏名カナ, 氏名, 性別, 郵便番号, 住所, one after another
-    text: String,
+    /// the fields one after another, in the order of [`Person::push`]'s `i`: 保険者番号, 記号,
+    /// 番号, 枝番, 氏名カナ, 氏名, 性別, 郵便番号, 住所
+    bytes: Vec<u8>,
     ends: [u32; 9],
+    /// the master's encoding, which 氏名カナ, 氏名 and 住所 are in
+    encoding: Encoding,
     pub birth: Date,
     /// the master's line
     pub line: u64,
 }
 
+/// Where [`Person`] keeps 氏名カナ, 氏名 and 住所.
+const KANA: usize = 4;
+const NAME: usize = 5;
+const ADDRESS: usize = 8;
+
 impl Person {
-    /// An empty person, to [`Person::push`] the fields to in [`Person`]'s order.
-    pub fn start(birth: Date, line: u64, capacity: usize) -> Person {
-        Person { text: String::with_capacity(capacity), ends: [0; 9], birth, line }
+    /// An empty person, to [`Person::push`] the fields to in order; the texts are in `encoding`.
+    pub fn start(birth: Date, line: u64, encoding: Encoding, capacity: usize) -> Person {
+        Person { bytes: Vec::with_capacity(capacity), ends: [0; 9], encoding, birth, line }
     }
 
-    /// Appends field `i` (they come in order).
-    pub fn push(&mut self, i: usize, field: &str) {
-        self.text.push_str(field);
-        self.ends[i.min(8)] = self.text.len() as u32;
+    /// Appends field `i` (they come in order): a code as UTF-8 text, 氏名カナ (4), 氏名 (5) or
+    /// 住所 (8) in the master's encoding.
+    pub fn push(&mut self, i: usize, field: &[u8]) {
+        self.bytes.extend_from_slice(field);
+        self.ends[i.min(8)] = self.bytes.len() as u32;
     }
 
-    fn field(&self, i: usize) -> &str {
+    fn field(&self, i: usize) -> &[u8] {
         let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        &self.text[start..self.ends[i] as usize]
+        &self.bytes[start..self.ends[i] as usize]
+    }
+
+    /// A code field (pushed as text: always UTF-8).
+    fn code(&self, i: usize) -> &str {
+        std::str::from_utf8(self.field(i)).unwrap_or_default()
+    }
+
+    /// A text field as text (its bytes decoded when they are CP932; they decoded when read).
+    fn text(&self, i: usize) -> Cow<'_, str> {
+        crate::io::encoding::decode(self.encoding, self.field(i)).unwrap_or_default()
+    }
+
+    /// A text field as an output in `enc` writes it, when that is its bytes as kept.
+    fn bytes_in(&self, i: usize, enc: Encoding) -> Option<&[u8]> {
+        self.encoding.same_bytes_as(enc).then(|| self.field(i))
     }
 
     /// 保険者番号, 記号, 番号, 枝番.
     pub fn key(&self) -> [&str; 4] {
-        std::array::from_fn(|i| self.field(i))
+        std::array::from_fn(|i| self.code(i))
     }
     /// One of [`Person::key`]'s parts (0–3).
     pub fn key_part(&self, i: usize) -> &str {
-        self.field(i.min(3))
+        self.code(i.min(3))
     }
-    pub fn kana(&self) -> &str {
-        self.field(4)
+    pub fn kana(&self) -> Cow<'_, str> {
+        self.text(KANA)
     }
-    pub fn name(&self) -> &str {
-        self.field(5)
+    pub fn name(&self) -> Cow<'_, str> {
+        self.text(NAME)
     }
     pub fn sex(&self) -> &str {
-        self.field(6)
+        self.code(6)
     }
     pub fn postcode(&self) -> &str {
-        self.field(7)
+        self.code(7)
     }
-    pub fn address(&self) -> &str {
-        self.field(8)
+    pub fn address(&self) -> Cow<'_, str> {
+        self.text(ADDRESS)
     }
 }
 
@@ -208,58 +235,88 @@ pub fn layout(configured: Option<&Output>, default: &[TicketField]) -> (Format, 
     }
 }
 
-fn copay_kind(c: Option<Copay>) -> Cow<'static, str> {
-    c.map_or(Cow::Borrowed(""), |c| Cow::Owned(c.code().to_string()))
-}
-
-fn copay_value(c: Option<Copay>) -> Cow<'static, str> {
-    c.map_or(Cow::Borrowed(""), |c| Cow::Owned(c.value_text()))
-}
-
 impl Ticket<'_> {
-    pub fn value(&self, f: TicketField) -> Cow<'_, str> {
+    /// The row's cells in the output's encoding (`encoder`'s), one for each of `columns`; a text
+    /// a character of which does not encode gives the column's index and the character.
+    pub fn cells(
+        &self,
+        columns: &[Column<TicketField>],
+        encoder: &mut TextEncoder,
+        cells: &mut Cells,
+    ) -> Result<(), (usize, Unmappable)> {
+        cells.clear();
+        for (i, col) in columns.iter().enumerate() {
+            self.cell(col.field, encoder, cells).map_err(|u| (i, u))?;
+        }
+        Ok(())
+    }
+
+    /// One cell: numbers and dates written as digits, the master's texts as its bytes when the
+    /// output is in its encoding, the rest encoded.
+    fn cell(&self, f: TicketField, encoder: &mut TextEncoder, cells: &mut Cells) -> Result<(), Unmappable> {
         let p = self.person;
         let s = self.settings;
         let guidance = self.level.is_some();
-        match f {
-            F::CheckupNumber => match self.level {
-                None => Cow::Owned(self.number.to_string()),
-                Some(_) => self.checkup_number.map_or(Cow::Borrowed(""), |n| Cow::Owned(n.to_string())),
-            },
-            F::GuidanceNumber => {
-                if guidance {
-                    Cow::Owned(self.number.to_string())
-                } else {
-                    Cow::Borrowed("")
+        let number = |n: Option<TicketNumber>, cells: &mut Cells| {
+            cells.with(|b| {
+                if let Some(n) = n {
+                    b.extend_from_slice(&n.digits());
                 }
+            });
+        };
+        let integer = |v: Option<i64>, cells: &mut Cells| {
+            cells.with(|b| {
+                if let Some(v) = v {
+                    b.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
+                }
+            });
+        };
+        let kind = |c: Option<Copay>, cells: &mut Cells| integer(c.map(|c| i64::from(c.code())), cells);
+        let text = |i: usize, encoder: &mut TextEncoder, cells: &mut Cells| match p.bytes_in(i, encoder.encoding) {
+            Some(bytes) => {
+                cells.bytes(bytes);
+                Ok(())
             }
-            F::Year => Cow::Owned(self.fy.0.to_string()),
-            F::Issued => Cow::Owned(format_date(self.issued)),
-            F::ValidUntil => Cow::Owned(format_date(self.valid_until)),
-            F::Level => Cow::Borrowed(self.level.map_or("", Level::name)),
-            F::Insurer => Cow::Borrowed(p.key_part(0)),
-            F::Symbol => Cow::Borrowed(p.key_part(1)),
-            F::CardNumber => Cow::Borrowed(p.key_part(2)),
-            F::Branch => Cow::Borrowed(p.key_part(3)),
-            F::Kana => Cow::Borrowed(p.kana()),
-            F::Name => Cow::Borrowed(p.name()),
-            F::Sex => Cow::Borrowed(p.sex()),
-            F::Birth => Cow::Owned(format_date(p.birth)),
-            F::Postcode => Cow::Borrowed(p.postcode()),
-            F::Address => Cow::Borrowed(p.address()),
-            F::BasicKind => copay_kind(s.basic),
-            F::BasicValue => copay_value(s.basic),
-            F::DetailKind => copay_kind(s.detail),
-            F::DetailValue => copay_value(s.detail),
-            F::OtherKind => copay_kind(s.other),
-            F::OtherValue => copay_value(s.other),
-            F::DockKind => copay_kind(s.dock),
-            F::DockValue => copay_value(s.dock),
-            F::DockLimit => s.dock_limit.map_or(Cow::Borrowed(""), |v| Cow::Owned(v.to_string())),
-            F::GuidanceKind => copay_kind(s.guidance_copay),
-            F::GuidanceValue => copay_value(s.guidance_copay),
-            F::Coordinator => Cow::Borrowed(if guidance { &s.guidance_coordinator } else { &s.checkup_coordinator }),
-            F::PaymentAgent => Cow::Borrowed(if guidance { &s.guidance_agent } else { &s.checkup_agent }),
+            None => cells.text(encoder, &p.text(i)),
+        };
+        match f {
+            F::CheckupNumber => number(if guidance { self.checkup_number } else { Some(self.number) }, cells),
+            F::GuidanceNumber => number(guidance.then_some(self.number), cells),
+            F::Year => integer(Some(i64::from(self.fy.0)), cells),
+            F::Issued => cells.with(|b| push_date_digits(self.issued, b)),
+            F::ValidUntil => cells.with(|b| push_date_digits(self.valid_until, b)),
+            F::Level => cells.text(encoder, self.level.map_or("", Level::name))?,
+            F::Insurer => cells.text(encoder, p.key_part(0))?,
+            F::Symbol => cells.text(encoder, p.key_part(1))?,
+            F::CardNumber => cells.text(encoder, p.key_part(2))?,
+            F::Branch => cells.text(encoder, p.key_part(3))?,
+            F::Kana => text(KANA, encoder, cells)?,
+            F::Name => text(NAME, encoder, cells)?,
+            F::Sex => cells.text(encoder, p.sex())?,
+            F::Birth => cells.with(|b| push_date_digits(p.birth, b)),
+            F::Postcode => cells.text(encoder, p.postcode())?,
+            F::Address => text(ADDRESS, encoder, cells)?,
+            F::BasicKind => kind(s.basic, cells),
+            F::BasicValue => cells.text(encoder, &copay_value(s.basic))?,
+            F::DetailKind => kind(s.detail, cells),
+            F::DetailValue => cells.text(encoder, &copay_value(s.detail))?,
+            F::OtherKind => kind(s.other, cells),
+            F::OtherValue => cells.text(encoder, &copay_value(s.other))?,
+            F::DockKind => kind(s.dock, cells),
+            F::DockValue => cells.text(encoder, &copay_value(s.dock))?,
+            F::DockLimit => integer(s.dock_limit, cells),
+            F::GuidanceKind => kind(s.guidance_copay, cells),
+            F::GuidanceValue => cells.text(encoder, &copay_value(s.guidance_copay))?,
+            F::Coordinator => {
+                cells.text(encoder, if guidance { &s.guidance_coordinator } else { &s.checkup_coordinator })?;
+            }
+            F::PaymentAgent => cells.text(encoder, if guidance { &s.guidance_agent } else { &s.checkup_agent })?,
         }
+        Ok(())
     }
+}
+
+/// 窓口負担値 as text (empty without a co-payment).
+fn copay_value(c: Option<Copay>) -> Cow<'static, str> {
+    c.map_or(Cow::Borrowed(""), |c| Cow::Owned(c.value_text()))
 }

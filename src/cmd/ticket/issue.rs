@@ -13,7 +13,7 @@ use crate::cmd::shared::{code_text, leave_to_exit, parse_date_option, parse_fy, 
 use crate::console::{Tally, thousands};
 use crate::domain::{FiscalYear, PersonKey, TargetStatus, target_status};
 use crate::error::{Error, Result};
-use crate::io::{CsvInput, Encoding, InputEncoding, Row};
+use crate::io::{CsvInput, Encoding, InputEncoding, Row, TextEncoder};
 use crate::layout::{INSURED, Layout, insured as f};
 
 pub fn issue(args: &IssueArgs) -> Result<u8> {
@@ -35,7 +35,7 @@ pub fn issue(args: &IssueArgs) -> Result<u8> {
     let mut numbering =
         Numbering { ledger: &mut ledger, config: &config, master: &read.name, fy, issue_date, fresh: 0 };
     let mut tickets = Vec::with_capacity(read.targets.len());
-    for (key, person) in &read.targets {
+    for (key, person) in read.order.iter().map(|&i| &read.targets[i]) {
         let (number, issued, new, settings) = numbering.number(key, person, Sort::Checkup, None)?;
         if !c.only_new || new {
             let valid_until = settings.valid_until(fy, false);
@@ -62,15 +62,17 @@ pub fn issue(args: &IssueArgs) -> Result<u8> {
     finish(&console, tally, line, c)
 }
 
-/// The master read: its name and encoding, how many rows had each status, the targets by key.
+/// The master read: its name and encoding, how many rows had each status, the targets (in the
+/// master's order) and their order by key.
 struct Read {
     name: String,
     encoding: Encoding,
     counts: BTreeMap<TargetStatus, u64>,
     targets: Vec<(PersonKey, Person)>,
+    order: Vec<usize>,
 }
 
-/// The master streamed: every row's status, the targets' details kept, sorted by key.
+/// The master streamed: every row's status, the targets' details kept, ordered by key.
 fn read_targets(args: &IssueArgs, requested: InputEncoding, fy: FiscalYear, as_of: jiff::civil::Date) -> Result<Read> {
     let excluded = match &args.exclusions {
         Some(path) => exclusions_in(path, requested, fy)?,
@@ -108,8 +110,8 @@ fn read_targets(args: &IssueArgs, requested: InputEncoding, fy: FiscalYear, as_o
         },
     )?;
     // keys are unique in a master (kk-import withholds a repeated key)
-    targets.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    Ok(Read { name: master.name().to_string(), encoding: master.encoding(), counts, targets })
+    let order = PersonKey::order(&targets, |t| &t.0);
+    Ok(Read { name: master.name().to_string(), encoding: master.encoding(), counts, targets, order })
 }
 
 /// The closing line (and `--summary-json`): master rows = not qualified + not a target +
@@ -163,17 +165,48 @@ pub fn person(
     birth: jiff::civil::Date,
     buf: &mut String,
 ) -> Result<Person> {
-    let mut p = Person::start(birth, row.line, row.raw(f::KANA).len() * 3 / 2 + row.raw(f::ADDRESS).len() * 3 / 2 + 48);
+    let capacity = key.iter().map(|k| k.len()).sum::<usize>()
+        + [f::KANA, f::NAME, f::SEX, f::POSTCODE, f::ADDRESS].map(|field| row.raw(field).len()).iter().sum::<usize>();
+    let mut p = Person::start(birth, row.line, row.encoding(), capacity);
     for (i, k) in key.iter().enumerate() {
-        p.push(i, k);
+        p.push(i, k.as_bytes());
     }
     for (i, field) in [(4, f::KANA), (5, f::NAME)] {
-        p.push(i, row.text_in(field, l, buf)?.1.trim());
+        push_text(&mut p, i, row, (l, field), buf)?;
     }
-    p.push(6, &code_text(row, l, f::SEX)?);
-    p.push(7, &code_text(row, l, f::POSTCODE)?);
-    p.push(8, row.text_in(f::ADDRESS, l, buf)?.1.trim());
+    p.push(6, code_text(row, l, f::SEX)?.as_bytes());
+    p.push(7, code_text(row, l, f::POSTCODE)?.as_bytes());
+    push_text(&mut p, 8, row, (l, f::ADDRESS), buf)?;
     Ok(p)
+}
+
+/// A text column of the master kept in the master's bytes, without blanks at either end:
+/// kk-import's master has none, and then its bytes are taken as they stand, undecoded.
+fn push_text(p: &mut Person, i: usize, row: &Row<'_>, (l, field): (&Layout, usize), buf: &mut String) -> Result<()> {
+    let (enc, raw) = (row.encoding(), row.raw(field));
+    if !has_blank_at_an_end(raw, enc) {
+        p.push(i, raw);
+        return Ok(());
+    }
+    let text = row.text_in(field, l, buf)?.1.trim();
+    let mut bytes = Vec::with_capacity(raw.len());
+    TextEncoder::new(enc, false).encode(text, &mut bytes).map_err(|u| u.error(row.loc(l.fields[field].name), enc))?;
+    p.push(i, &bytes);
+    Ok(())
+}
+
+/// Whether text in `enc` may start or end with a blank that `str::trim` removes: in CP932, an
+/// ASCII blank or the ideographic space (81 40; a trail byte 81 before an ASCII `@` is taken for
+/// one too, which only costs a decode).
+fn has_blank_at_an_end(bytes: &[u8], enc: Encoding) -> bool {
+    if !enc.is_sjis() {
+        return std::str::from_utf8(bytes).map_or(true, |s| s.trim().len() != s.len());
+    }
+    let ascii_blank = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii_whitespace() || *b == 0x0B);
+    ascii_blank(bytes.first())
+        || ascii_blank(bytes.last())
+        || bytes.starts_with(&[0x81, 0x40])
+        || bytes.ends_with(&[0x81, 0x40])
 }
 
 /// The serial range of a person's insurer is used up.
@@ -182,5 +215,28 @@ pub fn used_up(config: &Loaded, person: &Person) -> Error {
     match &config.path {
         Some(path) => Error::Config { path: path.clone(), detail },
         None => Error::Integrity { detail },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blanks_at_an_end_are_found_in_either_encoding() {
+        let sjis = |s: &str| {
+            let mut b = Vec::new();
+            TextEncoder::new(Encoding::Sjis, false).encode(s, &mut b).unwrap();
+            b
+        };
+        for (text, blank) in
+            [("山田　花子", false), ("　山田", true), ("山田　", true), (" 山田", true), ("山田\t", true), ("", false)]
+        {
+            assert_eq!(has_blank_at_an_end(&sjis(text), Encoding::Sjis), blank, "{text:?} CP932");
+            assert_eq!(has_blank_at_an_end(text.as_bytes(), Encoding::Utf8), blank, "{text:?} UTF-8");
+        }
+        // a CP932 character whose trail byte is 81, then @: taken for a blank (only a decode more)
+        assert!(has_blank_at_an_end(&[0x88, 0x81, 0x40], Encoding::Sjis));
+        assert!(has_blank_at_an_end("山田\u{A0}".as_bytes(), Encoding::Utf8), "any Unicode blank in UTF-8");
     }
 }

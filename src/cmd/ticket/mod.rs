@@ -20,7 +20,7 @@ use clap::{Parser, Subcommand};
 use super::shared::{EncodingArg, OutputArgs, RunArgs};
 use crate::console::{Console, Tally};
 use crate::error::{Error, Loc, Result};
-use crate::io::columns::{ColumnWriter, TooWide};
+use crate::io::columns::{Cells, ColumnWriter, TooWide};
 use crate::io::{Encoding, Sink, TextEncoder};
 use config::{Loaded, Output};
 use data::{Ticket, TicketField};
@@ -249,8 +249,9 @@ impl Outputs<'_> {
                         scope.spawn(move || {
                             let mut writer = ColumnWriter::new(format, columns, encoder(), spec.crlf);
                             let mut bytes = Vec::with_capacity(part.len() * 200);
+                            let mut cells = Cells::default();
                             for t in part {
-                                self.encode_row(&mut writer, columns, t, &mut bytes)?;
+                                self.encode_row(&mut writer, (columns, &mut cells), t, &mut bytes)?;
                             }
                             Ok((bytes, writer.replaced()))
                         })
@@ -272,19 +273,20 @@ impl Outputs<'_> {
     fn encode_row(
         &self,
         writer: &mut ColumnWriter<'_, TicketField>,
-        columns: &[crate::io::columns::Column<TicketField>],
+        (columns, cells): (&[crate::io::columns::Column<TicketField>], &mut Cells),
         t: &Ticket<'_>,
         bytes: &mut Vec<u8>,
     ) -> Result<()> {
-        let values: Vec<_> = columns.iter().map(|col| t.value(col.field)).collect();
         let line = t.person.line;
-        let loc = |i: usize| Loc::cell(self.master_name, line, columns[i].field.name());
+        let enc = writer.encoder().encoding;
+        t.cells(columns, writer.encoder(), cells)
+            .map_err(|(i, u)| u.error(Loc::cell(self.master_name, line, columns[i].field.name()), enc))?;
         let too_wide = |w: TooWide| Error::InvalidValue {
             loc: Loc::cell(self.master_name, line, columns[w.column].field.name()),
             code: crate::error::FieldError::TooLong.code(),
             message: "固定長の出力レイアウトの幅に収まりません",
         };
-        writer.row(&values, bytes, loc, too_wide)
+        writer.row_of(cells, bytes, too_wide)
     }
 }
 
