@@ -19,6 +19,6 @@ pub use date::{
 };
 pub use money::{Copay, expected_claim, expected_copayment, parse_count, parse_yen};
 pub use number::{InstitutionNumber, InsurerNumber, luhn_check_digit};
-pub use person::{PersonKey, qualified_on};
+pub use person::{PersonKey, SortKey, qualified_on};
 pub use target::{TargetStatus, target_status};
 pub use ticket::{MAX_SERIAL, TicketKind, TicketNumber};

@@ -60,26 +60,39 @@ impl PersonKey {
         push_parts([insurer, kigo, bango, edaban], '\u{1F}', out);
     }
 
-    /// The key's first 24 bytes (zero-padded): keys order as their prefixes do, up to ties,
-    /// which the whole keys then settle — a sort of many keys compares these, not the strings.
-    pub fn prefix(&self) -> [u8; 24] {
-        let mut prefix = [0u8; 24];
-        let n = self.joined.len().min(24);
-        prefix[..n].copy_from_slice(&self.joined.as_bytes()[..n]);
-        prefix
+    /// The key as a fixed-size value that sorts as the key does: its first 31 bytes, zero-padded,
+    /// then its length (32 for a longer key). Two keys of at most 31 bytes are equal exactly
+    /// when their sort keys are; longer keys with the same first 31 bytes tie, and then the
+    /// whole keys decide ([`SortKey::is_whole`]). A sort or a merge of many keys compares these,
+    /// not strings far apart in memory.
+    pub fn sort_key(&self) -> SortKey {
+        let mut k = [0u8; 32];
+        let n = self.joined.len().min(31);
+        k[..n].copy_from_slice(&self.joined.as_bytes()[..n]);
+        k[31] = self.joined.len().min(32) as u8;
+        SortKey(k)
     }
 
-    /// The positions of `items` in the order of their keys (the items stay where they are: a
-    /// large item moved about by a sort costs more than the sort): sorted by the keys' prefixes,
-    /// computed once each, then the few runs of equal prefixes by the whole keys.
-    pub fn order<T>(items: &[T], key: impl Fn(&T) -> &PersonKey) -> Vec<usize> {
-        let mut by_prefix: Vec<([u8; 24], usize)> =
-            items.iter().enumerate().map(|(i, t)| (key(t).prefix(), i)).collect();
-        by_prefix.sort_unstable();
-        for run in by_prefix.chunk_by_mut(|a, b| a.0 == b.0).filter(|r| r.len() > 1) {
+    /// The positions of `items` in the order of their keys, with the keys' [`SortKey`]s (the
+    /// items stay where they are: a large item moved about by a sort costs more than the sort):
+    /// sorted by the sort keys, computed once each, then the rare runs of tied long keys by the
+    /// whole keys.
+    pub fn order<T>(items: &[T], key: impl Fn(&T) -> &PersonKey) -> Vec<(SortKey, usize)> {
+        PersonKey::order_by(items, |t| key(t).sort_key(), &key)
+    }
+
+    /// [`PersonKey::order`] with the sort keys made already (`sort_key`).
+    pub fn order_by<T>(
+        items: &[T],
+        sort_key: impl Fn(&T) -> SortKey,
+        key: impl Fn(&T) -> &PersonKey,
+    ) -> Vec<(SortKey, usize)> {
+        let mut sorted: Vec<(SortKey, usize)> = items.iter().enumerate().map(|(i, t)| (sort_key(t), i)).collect();
+        sorted.sort_unstable();
+        for run in sorted.chunk_by_mut(|a, b| a.0 == b.0 && !a.0.is_whole()).filter(|r| r.len() > 1) {
             run.sort_by(|a, b| key(&items[a.1]).cmp(key(&items[b.1])).then(a.1.cmp(&b.1)));
         }
-        by_prefix.into_iter().map(|(_, i)| i).collect()
+        sorted
     }
 
     /// The 8-digit insurer number.
@@ -91,6 +104,22 @@ impl PersonKey {
     pub fn parts(&self) -> [&str; 4] {
         let mut it = self.joined.split('\u{1F}');
         std::array::from_fn(|_| it.next().unwrap_or(""))
+    }
+}
+
+/// A [`PersonKey`] as a fixed-size value that sorts as the key does ([`PersonKey::sort_key`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SortKey([u8; 32]);
+
+impl SortKey {
+    /// Whether the whole key is in it (at most 31 bytes): then equal sort keys are equal keys.
+    pub fn is_whole(&self) -> bool {
+        self.0[31] <= 31
+    }
+
+    /// The key's 8-digit insurer number (its first 8 bytes).
+    pub fn insurer8(&self) -> &str {
+        std::str::from_utf8(&self.0[..8]).unwrap_or_default()
     }
 }
 
@@ -256,15 +285,26 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// Sorting by prefixes, then by whole keys where prefixes tie, is sorting by keys.
+        /// Sorting by sort keys, then by whole keys where long ones tie, is sorting by keys; a
+        /// short key's sort key is the key.
         #[test]
-        fn keys_sort_by_their_prefixes_as_by_themselves(
+        fn keys_sort_by_their_sort_keys_as_by_themselves(
             keys in proptest::collection::vec(("13001[0-9]", "[12]{0,20}", "[0-9]{1,3}", "0[1-2]"), 0..40),
         ) {
             let keys: Vec<PersonKey> = keys.iter().map(|(i, k, b, e)| PersonKey::from_checked(i, k, b, e)).collect();
             let mut want: Vec<usize> = (0..keys.len()).collect();
             want.sort_by(|&a, &b| keys[a].cmp(&keys[b]).then(a.cmp(&b)));
-            proptest::prop_assert_eq!(PersonKey::order(&keys, |k| k), want);
+            let order = PersonKey::order(&keys, |k| k);
+            proptest::prop_assert_eq!(order.iter().map(|o| o.1).collect::<Vec<_>>(), want);
+            for a in &keys {
+                for b in &keys {
+                    let (ka, kb) = (a.sort_key(), b.sort_key());
+                    proptest::prop_assert!(ka.cmp(&kb) == a.cmp(b) || ka == kb && !ka.is_whole());
+                    if ka.is_whole() {
+                        proptest::prop_assert_eq!(ka == kb, a == b);
+                    }
+                }
+            }
         }
 
         /// What the byte-wise fast path writes is what folding in full writes, for any text it

@@ -145,18 +145,18 @@ pub fn is_valid(enc: Encoding, bytes: &[u8]) -> bool {
     }
     let t = sjis_table();
     let mut i = 0;
-    while i < bytes.len() {
-        // ASCII sixteen bytes at a time
-        if let Some(w) = bytes.get(i..i + 16).and_then(|w| <[u8; 16]>::try_from(w).ok())
-            && u128::from_ne_bytes(w) & 0x8080_8080_8080_8080_8080_8080_8080_8080 == 0
-        {
-            i += 16;
-            continue;
-        }
-        let c = bytes[i];
-        if c < 0x80 || t.single[usize::from(c - 0x80)] {
+    while let Some(&c) = bytes.get(i) {
+        if c < 0x80 {
+            // a run of ASCII, sixteen bytes at a time
             i += 1;
-        } else if i + 1 < bytes.len() && t.pair(c, bytes[i + 1]) {
+            while let Some((w, _)) = bytes[i..].split_first_chunk::<16>()
+                && u128::from_ne_bytes(*w) & 0x8080_8080_8080_8080_8080_8080_8080_8080 == 0
+            {
+                i += 16;
+            }
+        } else if t.single[usize::from(c - 0x80)] {
+            i += 1;
+        } else if bytes.get(i + 1).is_some_and(|&trail| t.pair(c, trail)) {
             i += 2;
         } else {
             return false;
@@ -213,7 +213,7 @@ struct SjisTable {
     /// bytes 0x80–0xFF that are a character alone
     single: [bool; 128],
     /// lead 0x80–0xFF × trail 0x00–0xFF, one bit each
-    pairs: Vec<u64>,
+    pairs: [u64; 128 * 256 / 64],
 }
 
 impl SjisTable {
@@ -227,7 +227,7 @@ fn sjis_table() -> &'static SjisTable {
     static TABLE: std::sync::OnceLock<SjisTable> = std::sync::OnceLock::new();
     TABLE.get_or_init(|| {
         let decodes = |b: &[u8]| SHIFT_JIS.decode_without_bom_handling_and_without_replacement(b).is_some();
-        let mut t = SjisTable { single: [false; 128], pairs: vec![0; 128 * 256 / 64] };
+        let mut t = SjisTable { single: [false; 128], pairs: [0; 128 * 256 / 64] };
         for lead in 0x80u8..=0xFF {
             t.single[usize::from(lead - 0x80)] = decodes(&[lead]);
             if t.single[usize::from(lead - 0x80)] {

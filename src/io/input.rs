@@ -194,9 +194,10 @@ struct ChunkRecords<B> {
     /// the parser of records with quotes, made when the first is met, and its buffers
     quoted: Option<(csv_core::Reader, Vec<u8>, Vec<usize>)>,
     /// the current record: where its fields are, in `bytes` or (`in_quoted`) in the parser's
-    /// output
+    /// output, and whether all its bytes are ASCII
     bounds: Vec<(usize, usize)>,
     in_quoted: bool,
+    ascii: bool,
 }
 
 /// A record's fields: slices of one buffer (the chunk, for a line without a quote; the
@@ -207,6 +208,9 @@ struct Fields<'a> {
     bounds: &'a [(usize, usize)],
     /// read as a line without a quote: the fields lie in `bytes` as in the file, commas between
     plain: bool,
+    /// every byte of the record is ASCII (nearly every record of a file of codes): each field
+    /// is text as it stands, in any encoding, the record checked once for all its fields
+    ascii: bool,
 }
 
 impl<'a> Fields<'a> {
@@ -226,6 +230,12 @@ impl<'a> Fields<'a> {
         if i + 1 == self.len() { f.strip_suffix(b"\r").unwrap_or(f) } else { f }
     }
 
+    /// Field `i` as text without the CR of a CRLF, when it is ASCII.
+    fn ascii_text(&self, i: usize) -> Option<&'a str> {
+        let field = self.stripped(i);
+        (self.ascii || field.is_ascii()).then(|| ascii_str(field))
+    }
+
     fn iter(&self) -> impl Iterator<Item = &'a [u8]> + '_ {
         (0..self.len()).map(|i| self.get(i))
     }
@@ -235,7 +245,16 @@ impl<B: AsRef<[u8]>> ChunkRecords<B> {
     /// The records of `bytes`, whose first byte is on line `first_line`.
     fn new(bytes: B, first_line: u64) -> ChunkRecords<B> {
         let quote = memchr::memchr(b'"', bytes.as_ref()).unwrap_or(bytes.as_ref().len());
-        ChunkRecords { bytes, at: 0, line: first_line, quote, quoted: None, bounds: Vec::new(), in_quoted: false }
+        ChunkRecords {
+            bytes,
+            at: 0,
+            line: first_line,
+            quote,
+            quoted: None,
+            bounds: Vec::new(),
+            in_quoted: false,
+            ascii: false,
+        }
     }
 
     /// The current record's fields (after [`ChunkRecords::next`] found one).
@@ -244,7 +263,7 @@ impl<B: AsRef<[u8]>> ChunkRecords<B> {
             (Some((_, output, _)), true) => output.as_slice(),
             _ => self.bytes.as_ref(),
         };
-        Fields { bytes, bounds: &self.bounds, plain: !self.in_quoted }
+        Fields { bytes, bounds: &self.bounds, plain: !self.in_quoted, ascii: self.ascii }
     }
 
     /// Goes to the next record that is not a blank line; returns its physical line.
@@ -263,6 +282,8 @@ impl<B: AsRef<[u8]>> ChunkRecords<B> {
                 let parser = self.quoted.get_or_insert_with(quoted_parser);
                 let read = read_quoted(parser, &bytes[at..], &mut self.bounds);
                 self.in_quoted = true;
+                let written = self.bounds.last().map_or(0, |b| b.1);
+                self.ascii = parser.1[..written].is_ascii();
                 self.line += memchr::memchr_iter(b'\n', &bytes[at..at + read]).count() as u64;
                 self.at = at + read;
                 // a lone empty field (`""`) is no record
@@ -276,6 +297,8 @@ impl<B: AsRef<[u8]>> ChunkRecords<B> {
                 continue;
             }
             self.in_quoted = false;
+            // (it stops at the first byte that is not: early in a line of names)
+            self.ascii = bytes[at..end].is_ascii();
             return Some(line);
         }
         None
@@ -317,6 +340,15 @@ fn split_line(bytes: &[u8], at: usize, bounds: &mut Vec<(usize, usize)>) -> usiz
     }
     bounds.push((start, bytes.len()));
     bytes.len()
+}
+
+/// Bytes that are all ASCII as text, without checking them again: `is_ascii` has just found no
+/// byte of 0x80 or above in them or in the whole record they come from.
+fn ascii_str(bytes: &[u8]) -> &str {
+    debug_assert!(bytes.is_ascii());
+    // SAFETY: every byte is below 0x80 (checked by the caller, for the field or for its whole
+    // record), and a run of ASCII bytes is valid UTF-8
+    unsafe { std::str::from_utf8_unchecked(bytes) }
 }
 
 /// The csv crate's parser for records that end at LF, with room for a record's fields and their
@@ -638,6 +670,9 @@ impl Row<'_> {
 
     /// The decoded text of the file's column `col`; undecodable bytes are fatal (E002).
     pub fn text_at(&self, col: usize) -> Result<Cow<'_, str>> {
+        if let Some(text) = self.fields.ascii_text(col) {
+            return Ok(Cow::Borrowed(text));
+        }
         encoding::decode(self.input.encoding, self.raw_at(col))
             .ok_or_else(|| Error::Undecodable { loc: self.loc_at(col), encoding: self.input.encoding.label() })
     }
@@ -656,7 +691,17 @@ impl Row<'_> {
 
     /// The decoded text of canonical field `field`; undecodable bytes are fatal (E002).
     pub fn text(&self, field: usize, layout: &Layout) -> Result<Cow<'_, str>> {
+        if let Some(text) = self.ascii_text(field) {
+            return Ok(Cow::Borrowed(text));
+        }
         encoding::decode(self.input.encoding, self.raw(field)).ok_or_else(|| self.undecodable(field, layout))
+    }
+
+    /// Canonical field `field` as text when it is ASCII (in every encoding the same text: nothing
+    /// to decode), else None. A field of a record that is all ASCII is not even scanned.
+    pub fn ascii_text(&self, field: usize) -> Option<&str> {
+        let raw = self.raw(field);
+        (self.fields.ascii || raw.is_ascii()).then(|| ascii_str(raw))
     }
 
     /// E002 for a layout field, placed as [`InputContext::accept`] places it (by the file's
@@ -673,6 +718,9 @@ impl Row<'_> {
     /// Returns the raw bytes too (for writing the field back unchanged).
     pub fn text_in<'s>(&'s self, field: usize, layout: &Layout, buf: &'s mut String) -> Result<(&'s [u8], &'s str)> {
         let raw = self.raw(field);
+        if let Some(text) = self.ascii_text(field) {
+            return Ok((raw, text));
+        }
         let text =
             encoding::decode_into(self.input.encoding, raw, buf).ok_or_else(|| self.undecodable(field, layout))?;
         Ok((raw, text))
@@ -790,7 +838,8 @@ mod tests {
         }
 
         /// Lines are cut at exactly their commas and end at exactly their LF, whatever the bytes
-        /// around them (bytes that differ from a comma or an LF by one bit, the top bit above all).
+        /// around them (bytes that differ from a comma or an LF by one bit, the top bit above
+        /// all).
         #[test]
         fn lines_are_cut_at_their_commas_and_end_at_their_lf(
             bytes in proptest::collection::vec(proptest::sample::select(vec![

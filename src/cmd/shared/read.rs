@@ -4,13 +4,17 @@
 use std::borrow::Cow;
 use std::path::Path;
 
-use crate::domain::text::normalize_code;
+use crate::domain::text::{normalize_code, trim};
 use crate::error::{Error, FieldError, Result};
 use crate::io::{CsvInput, InputEncoding, Row, for_each_batch, worker_count};
 use crate::layout::Layout;
 
 /// A code field of a row as text: normalized, borrowed from the row where nothing changes.
 pub fn code_text<'r>(row: &'r Row<'_>, l: &Layout, field: usize) -> Result<Cow<'r, str>> {
+    // ASCII is normal but for blanks at either end (normalize_code's own first case)
+    if let Some(text) = row.ascii_text(field) {
+        return Ok(Cow::Borrowed(trim(text)));
+    }
     Ok(normalized(row.text(field, l)?))
 }
 

@@ -11,7 +11,7 @@ use super::{IssueArgs, Numbering, Outputs, TOOL, finish};
 use crate::cmd::shared::reference::{date_field, exclusions_in, key_texts};
 use crate::cmd::shared::{code_text, leave_to_exit, parse_date_option, parse_fy, read_input};
 use crate::console::{Tally, thousands};
-use crate::domain::{FiscalYear, PersonKey, TargetStatus, target_status};
+use crate::domain::{FiscalYear, PersonKey, SortKey, TargetStatus, target_status};
 use crate::error::{Error, Result};
 use crate::io::{CsvInput, Encoding, InputEncoding, Row, TextEncoder};
 use crate::layout::{INSURED, Layout, insured as f};
@@ -24,6 +24,7 @@ pub fn issue(args: &IssueArgs) -> Result<u8> {
     let as_of = parse_date_option(&args.as_of, "--as-of")?;
     let issue_date = parse_date_option(&c.issue_date, "--issue-date")?;
     let config = c.config()?;
+    crate::console::trace("start");
     let requested = c.encoding.resolve()?;
     // the ledger is read while the master is (a bad master is reported before a bad ledger)
     let (read, ledger) = std::thread::scope(|scope| {
@@ -31,18 +32,24 @@ pub fn issue(args: &IssueArgs) -> Result<u8> {
         let read = read_targets(args, requested, fy, as_of);
         (read, ledger.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
     });
+    crate::console::trace("master and ledger read");
     let (read, mut ledger) = (read?, ledger?);
     let mut numbering =
         Numbering { ledger: &mut ledger, config: &config, master: &read.name, fy, issue_date, fresh: 0 };
     let mut tickets = Vec::with_capacity(read.targets.len());
-    for (key, person) in read.order.iter().map(|&i| &read.targets[i]) {
-        let (number, issued, new, settings) = numbering.number(key, person, Sort::Checkup, None)?;
+    let keys: Vec<_> = read.order.iter().map(|&(k, i)| (k, &read.targets[i].0)).collect();
+    let known = numbering.ledger.known_in_order(&keys, fy, Sort::Checkup);
+    for (&(sort_key, i), known) in read.order.iter().zip(known) {
+        let (key, person) = &read.targets[i];
+        let (number, issued, new, settings) =
+            numbering.number_known(known, (key, sort_key), person, Sort::Checkup, None)?;
         if !c.only_new || new {
             let valid_until = settings.valid_until(fy, false);
             let level = None;
             tickets.push(Ticket { number, checkup_number: None, level, fy, issued, valid_until, person, settings });
         }
     }
+    crate::console::trace("numbered");
     let fresh = numbering.fresh;
     let outputs = Outputs {
         common: c,
@@ -54,6 +61,7 @@ pub fn issue(args: &IssueArgs) -> Result<u8> {
         pdf_title: "特定健康診査受診券",
     };
     let (out_enc, replaced) = outputs.write(&tickets, &ledger)?;
+    crate::console::trace("outputs written");
     let mut tally = Tally::new(TOOL, "issue", read.encoding, out_enc);
     tally.replaced = replaced;
     let line = closing(&mut tally, &read, fy, as_of, [tickets.len() as u64, fresh, ledger.read as u64])?;
@@ -69,7 +77,7 @@ struct Read {
     encoding: Encoding,
     counts: BTreeMap<TargetStatus, u64>,
     targets: Vec<(PersonKey, Person)>,
-    order: Vec<usize>,
+    order: Vec<(SortKey, usize)>,
 }
 
 /// The master streamed: every row's status, the targets' details kept, ordered by key.
@@ -110,6 +118,7 @@ fn read_targets(args: &IssueArgs, requested: InputEncoding, fy: FiscalYear, as_o
         },
     )?;
     // keys are unique in a master (kk-import withholds a repeated key)
+    crate::console::trace("master read");
     let order = PersonKey::order(&targets, |t| &t.0);
     Ok(Read { name: master.name().to_string(), encoding: master.encoding(), counts, targets, order })
 }

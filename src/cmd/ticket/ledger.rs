@@ -18,7 +18,7 @@ use rustc_hash::{FxBuildHasher, FxHashMap};
 use crate::cmd::shared::reference::{date_field, person_key};
 use crate::cmd::shared::{code_text, read_input, reference_error};
 use crate::domain::date::format_date_into;
-use crate::domain::{FiscalYear, PersonKey, TicketKind, TicketNumber};
+use crate::domain::{FiscalYear, PersonKey, SortKey, TicketKind, TicketNumber};
 use crate::error::{Error, FieldError, Loc, Result};
 use crate::io::{CsvInput, CsvOut, Encoding, InputEncoding, OutputSpec, Row, RowStore, TextEncoder};
 use crate::layout::TICKET_LEDGER;
@@ -79,8 +79,10 @@ pub struct LedgerEntry {
     pub issued: Date,
     /// the ledger's line (0 for a number issued by this run)
     pub line: u64,
-    /// [`person_hash`] of (key, fy, sort), computed where the line was parsed
+    /// [`person_hash`] of (key, fy, sort), and the key's sort key, made where the line was
+    /// parsed
     hash: u64,
+    sort_key: SortKey,
 }
 
 impl LedgerEntry {
@@ -141,54 +143,59 @@ impl Ledger {
         ledger.encoding = Some(input.encoding());
         let mut entries = Vec::new();
         read_input(&mut input, |row, _| parse_line(row).map(Some), |e| entries.push(e))?;
+        crate::console::trace("ledger parsed");
         ledger.read = entries.len();
-        let mut numbers: FxHashMap<TicketNumber, usize> = FxHashMap::default();
-        numbers.reserve(entries.len());
-        ledger.by_person.reserve(entries.len(), |_| 0);
-        for (i, e) in entries.iter().enumerate() {
-            let same = |&j: &usize| entries[j].key == e.key && entries[j].fy == e.fy && entries[j].sort == e.sort;
-            let rehash = |&j: &usize| entries[j].hash;
-            match ledger.by_person.entry(e.hash, same, rehash) {
-                Entry::Occupied(o) => {
-                    return Err(Error::Ledger {
-                        loc: Loc::line(name.clone(), e.line),
-                        detail: format!("同じ人・年度・種別の行が2回あります ({}行目と同じ)", entries[*o.get()].line),
-                    });
-                }
-                Entry::Vacant(v) => {
-                    v.insert(i);
-                }
-            }
-            if let Some(&j) = numbers.get(&e.number) {
-                let first = &entries[j];
-                let shared = e.number.kind() == Some(TicketKind::SameDay)
-                    && first.key == e.key
-                    && (first.sort == Sort::Checkup) != (e.sort == Sort::Checkup);
-                if !shared {
-                    return Err(Error::Ledger {
-                        loc: Loc::cell(name.clone(), e.line, "整理番号"),
-                        detail: format!("同じ整理番号が{}行目にもあります (別の人か同じ種別)", first.line),
-                    });
-                }
+        // the persons' index and the numbers' index are built at once, each on a thread of its
+        // own; of a problem found by each, the one on the earlier line is reported (the person's
+        // on the same line), as reading the lines in order would
+        let mut built = crate::parallel::each_on_thread(vec![true, false], |_, persons| {
+            if persons {
+                Index::Persons(index_persons(&entries, &name))
             } else {
-                numbers.insert(e.number, i);
+                Index::Numbers(index_numbers(&entries, &name))
             }
-            ledger.taken.entry((e.fy, e.number.kind_digit())).or_default().push(e.number.serial());
+        })
+        .into_iter();
+        let (Some(Index::Persons(persons)), Some(Index::Numbers(numbers))) = (built.next(), built.next()) else {
+            return Err(Error::Integrity { detail: "台帳の索引".into() });
+        };
+        let ((by_person, person_problem), (numbers, taken, number_problem)) = (persons, numbers);
+        if let Some((_, e)) = [person_problem, number_problem].into_iter().flatten().min_by_key(|p| p.0) {
+            return Err(e);
         }
-        for serials in ledger.taken.values_mut() {
-            serials.sort_unstable();
-            serials.dedup();
-        }
-        ledger.numbers = numbers;
+        (ledger.by_person, ledger.numbers, ledger.taken) = (by_person, numbers, taken);
         ledger.entries = entries;
         Ok(ledger)
     }
-
     /// The number a person already has for this year and 種別.
     pub fn find(&self, key: &PersonKey, fy: FiscalYear, sort: Sort) -> Option<&LedgerEntry> {
         let entries = &self.entries;
         let same = |&j: &usize| entries[j].key == *key && entries[j].fy == fy && entries[j].sort == sort;
         self.by_person.find(person_hash(key, fy, sort), same).map(|&i| &entries[i])
+    }
+
+    /// The numbers (with their 交付日) the ledger has for `persons` of `fy` and `sort`, given in
+    /// the order of their keys with their sort keys ([`PersonKey::order`]): the ledger's lines
+    /// of that year and 種別 put in the same order and walked beside them — no lookup, nothing
+    /// read out of order.
+    pub fn known_in_order(
+        &self,
+        persons: &[(SortKey, &PersonKey)],
+        fy: FiscalYear,
+        sort: Sort,
+    ) -> Vec<Option<(TicketNumber, Date)>> {
+        let mine: Vec<&LedgerEntry> = self.entries.iter().filter(|e| e.fy == fy && e.sort == sort).collect();
+        let order = PersonKey::order_by(&mine, |e| e.sort_key, |e| &e.key);
+        let mut lines = order.iter().map(|&(k, i)| (k, mine[i])).peekable();
+        persons
+            .iter()
+            .map(|&(k, key)| {
+                // a line of a person who is not a target is passed over
+                while lines.next_if(|&(lk, e)| lk < k || lk == k && !k.is_whole() && e.key < *key).is_some() {}
+                let (lk, e) = *lines.peek()?;
+                (lk == k && (k.is_whole() || e.key == *key)).then_some((e.number, e.issued))
+            })
+            .collect()
     }
 
     /// Issues `holder` a new number of `kind` in serials `range`; None when the range is used up.
@@ -226,7 +233,18 @@ impl Ledger {
         let hash = person_hash(key, fy, sort);
         self.by_person.insert_unique(hash, entries.len(), |&j: &usize| entries[j].hash);
         let insurer_len = insurer.len() as u8;
-        self.entries.push(LedgerEntry { key: key.clone(), insurer_len, fy, sort, number, issued, line: 0, hash });
+        let sort_key = key.sort_key();
+        self.entries.push(LedgerEntry {
+            key: key.clone(),
+            insurer_len,
+            fy,
+            sort,
+            number,
+            issued,
+            line: 0,
+            hash,
+            sort_key,
+        });
     }
 
     /// Whether the run changed the ledger (a number issued, or no ledger yet): a run that issues
@@ -302,8 +320,68 @@ fn parse_line(row: &Row<'_>) -> Result<LedgerEntry> {
         return Err(Error::Ledger { loc: row.loc("整理番号"), detail });
     }
     let issued = date_field(row, l, 7, what)?.unwrap_or(fy.first_day());
-    let hash = person_hash(&key, fy, sort);
-    Ok(LedgerEntry { key, insurer_len, fy, sort, number, issued, line: row.line, hash })
+    let (hash, sort_key) = (person_hash(&key, fy, sort), key.sort_key());
+    Ok(LedgerEntry { key, insurer_len, fy, sort, number, issued, line: row.line, hash, sort_key })
+}
+
+/// The ledger's two indexes, built on two threads.
+enum Index {
+    Persons((HashTable<usize>, Option<(u64, Error)>)),
+    Numbers((FxHashMap<TicketNumber, usize>, Taken, Option<(u64, Error)>)),
+}
+
+/// Serials taken per (年度, kind digit), sorted.
+type Taken = FxHashMap<(FiscalYear, u8), Vec<u32>>;
+
+/// The entries by (person, 年度, 種別), and the first line that repeats one (with its error).
+fn index_persons(entries: &[LedgerEntry], name: &str) -> (HashTable<usize>, Option<(u64, Error)>) {
+    let mut by_person = HashTable::with_capacity(entries.len());
+    for (i, e) in entries.iter().enumerate() {
+        let same = |&j: &usize| entries[j].key == e.key && entries[j].fy == e.fy && entries[j].sort == e.sort;
+        let rehash = |&j: &usize| entries[j].hash;
+        match by_person.entry(e.hash, same, rehash) {
+            Entry::Occupied(o) => {
+                let detail = format!("同じ人・年度・種別の行が2回あります ({}行目と同じ)", entries[*o.get()].line);
+                return (by_person, Some((e.line, Error::Ledger { loc: Loc::line(name, e.line), detail })));
+            }
+            Entry::Vacant(v) => {
+                v.insert(i);
+            }
+        }
+    }
+    (by_person, None)
+}
+
+/// Every number → its first entry, the serials taken, and the first line that repeats a number
+/// (but for the shared kind-5 number of one person's 受診券 and 利用券), with its error.
+fn index_numbers(entries: &[LedgerEntry], name: &str) -> (FxHashMap<TicketNumber, usize>, Taken, Option<(u64, Error)>) {
+    let mut numbers: FxHashMap<TicketNumber, usize> = FxHashMap::default();
+    numbers.reserve(entries.len());
+    let mut taken = Taken::default();
+    for (i, e) in entries.iter().enumerate() {
+        if let Some(&j) = numbers.get(&e.number) {
+            let first = &entries[j];
+            let shared = e.number.kind() == Some(TicketKind::SameDay)
+                && first.key == e.key
+                && (first.sort == Sort::Checkup) != (e.sort == Sort::Checkup);
+            if !shared {
+                let detail = format!("同じ整理番号が{}行目にもあります (別の人か同じ種別)", first.line);
+                return (
+                    numbers,
+                    taken,
+                    Some((e.line, Error::Ledger { loc: Loc::cell(name, e.line, "整理番号"), detail })),
+                );
+            }
+        } else {
+            numbers.insert(e.number, i);
+        }
+        taken.entry((e.fy, e.number.kind_digit())).or_default().push(e.number.serial());
+    }
+    for serials in taken.values_mut() {
+        serials.sort_unstable();
+        serials.dedup();
+    }
+    (numbers, taken, None)
 }
 
 /// The hash of a (person, 年度, 種別) the ledger is indexed by.

@@ -313,15 +313,30 @@ impl<'c> Numbering<'_, 'c> {
         sort: ledger::Sort,
         shared: Option<crate::domain::TicketNumber>,
     ) -> Result<(crate::domain::TicketNumber, jiff::civil::Date, bool, &'c config::Resolved)> {
+        let known = self.ledger.find(key, self.fy, sort).map(|e| (e.number, e.issued));
+        self.number_known(known, (key, key.sort_key()), person, sort, shared)
+    }
+
+    /// [`Numbering::number`] when the ledger's number for the person (`known`) was looked up
+    /// beforehand ([`ledger::Ledger::known_in_order`]).
+    pub fn number_known(
+        &mut self,
+        known: Option<(crate::domain::TicketNumber, jiff::civil::Date)>,
+        (key, sort_key): (&crate::domain::PersonKey, crate::domain::SortKey),
+        person: &data::Person,
+        sort: ledger::Sort,
+        shared: Option<crate::domain::TicketNumber>,
+    ) -> Result<(crate::domain::TicketNumber, jiff::civil::Date, bool, &'c config::Resolved)> {
         let config: &'c Loaded = self.config;
-        let insurer = person.key_part(0);
+        // the insurer from the sort key (the person and the key, read only for a new number,
+        // are elsewhere in memory)
         let settings = config
-            .insurer(insurer)
+            .insurer(sort_key.insurer8())
             .ok_or_else(|| Error::TicketInsurer { loc: Loc::cell(self.master, person.line, "保険者番号") })?;
-        if let Some(e) = self.ledger.find(key, self.fy, sort) {
-            return Ok((e.number, e.issued, false, settings));
+        if let Some((number, issued)) = known {
+            return Ok((number, issued, false, settings));
         }
-        let holder = ledger::Holder { key, insurer, fy: self.fy, sort, issued: self.issue_date };
+        let holder = ledger::Holder { key, insurer: person.key_part(0), fy: self.fy, sort, issued: self.issue_date };
         let number = match shared {
             Some(n) => {
                 self.ledger.add(holder, n);
