@@ -24,7 +24,7 @@ pub use input::{Chunk, CsvInput, InputContext, Row};
 pub use names::{STDIN_NAME, STDOUT_NAME, display_name, file_label, is_std};
 pub use output::{CsvOut, OutputSpec, RecordBuf, Sink};
 pub use pipeline::{for_each_batch, worker_count};
-pub use store::{RowRef, RowStore, push_field, text_row};
+pub use store::{RowRef, RowStore, goes_out_as_read, push_field, text_row};
 
 /// A TOML settings file (a layout, finance.toml, ticket.toml) read into `T`: an unreadable file
 /// is E001, a file that does not parse is the error `wrap` makes of the parser's words on one

@@ -231,6 +231,14 @@ pub fn push_csv_field(out: &mut Vec<u8>, bytes: &[u8]) {
     out.push(b'"');
 }
 
+/// Whether a field goes out as its bytes came in: normalizing its `decoded` text gave `text`
+/// unchanged, and the output encoding writes that text with the input's bytes.
+pub fn goes_out_as_read(decoded: &str, text: &str, input: Encoding, output: Encoding) -> bool {
+    // normalizing mostly borrows the decoded text unchanged: then no byte compare is needed
+    let unchanged = (std::ptr::eq(decoded.as_ptr(), text.as_ptr()) && decoded.len() == text.len()) || decoded == text;
+    unchanged && input.same_bytes_as(output)
+}
+
 pub fn push_field(
     store: &mut RowStore,
     enc: &mut TextEncoder,
@@ -238,9 +246,7 @@ pub fn push_field(
     text: &str,
     (raw, decoded, in_enc): (&[u8], &str, Encoding),
 ) -> std::result::Result<(), Unmappable> {
-    // normalizing mostly borrows the decoded text unchanged: then no byte compare is needed
-    let unchanged = (std::ptr::eq(decoded.as_ptr(), text.as_ptr()) && decoded.len() == text.len()) || decoded == text;
-    if unchanged && in_enc.same_bytes_as(enc.encoding) {
+    if goes_out_as_read(decoded, text, in_enc, enc.encoding) {
         store.field(raw);
         return Ok(());
     }

@@ -158,6 +158,44 @@ fn lf(rows: &[&str]) -> String {
 
 const OK_ROW: &str = "130013,101,1001,01,ヤマダ　タロウ,山田　太郎,1,19700101,20080401,,H1,100-0001,東京都";
 
+/// A row whose fields all come out as they went in is copied as its line; any other row is
+/// written field by field: both give exactly the master the rules say, in CP932 and in UTF-8 —
+/// a CR inside a field (quoted on output), a quoted field that needs no quotes, half-width kana,
+/// names with runs of blanks or a blank at an end (never copied through undecoded).
+#[test]
+fn rows_copied_whole_and_rows_written_field_by_field_are_the_master_the_rules_give() {
+    let row = |n: &str, kana: &str, name: &str, address: &str| {
+        format!("130013,101,{n},01,{kana},{name},1,19700101,20080401,,H1,100-0001,{address}")
+    };
+    let input = csv(&[
+        HEADER,
+        &row("1001", "ヤマダ　タロウ", "山田　太郎", "東京都"),
+        &row("1002", "ヤマダ　ジロウ", "山田　次郎", "東京\r都"),
+        &row("1003", "ヤマダ　サブロウ", "\"山田　三郎\"", "東京都"),
+        &row("1004", "ﾔﾏﾀﾞ ｼﾛｳ", "山田　四郎", "東京都ｱｲ"),
+        &row("1005", "ヤマダ　ゴロウ", "山田  五郎", "東京都"),
+        &row("1006", "ヤマダ　ロクロウ", "山田　六郎　", " 東京都"),
+    ]);
+    let want = [
+        row("1001", "ヤマダ　タロウ", "山田　太郎", "東京都"),
+        row("1002", "ヤマダ　ジロウ", "山田　次郎", "\"東京\r都\""),
+        row("1003", "ヤマダ　サブロウ", "山田　三郎", "東京都"),
+        row("1004", "ヤマダ　シロウ", "山田　四郎", "東京都アイ"),
+        row("1005", "ヤマダ　ゴロウ", "山田　五郎", "東京都"),
+        row("1006", "ヤマダ　ロクロウ", "山田　六郎", "東京都"),
+    ];
+    for (bytes, sjis) in [(to_sjis(&input), true), (input.clone().into_bytes(), false)] {
+        let dir = tempdir();
+        std::fs::write(dir.path().join("in.csv"), &bytes).unwrap();
+        let r = run(dir.path(), "kk-import", &["master", "-i", "in.csv", "-o", "out.csv", "-q"]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let out = std::fs::read(dir.path().join("out.csv")).unwrap();
+        let (text, eol) = if sjis { (sjis_to_string(&out), "\r\n") } else { (String::from_utf8(out).unwrap(), "\n") };
+        let want: String = [HEADER.to_string()].iter().chain(&want).map(|l| format!("{l}{eol}")).collect();
+        assert_eq!(text, want, "CP932: {sjis}");
+    }
+}
+
 #[test]
 fn undecodable_bytes_are_fatal_with_line_and_column() {
     let mut bytes = to_sjis(&csv(&[HEADER, OK_ROW, OK_ROW.replace("1001", "1002").as_str()]));

@@ -10,7 +10,10 @@ use crate::domain::person::push_identity_key;
 use crate::domain::text::{char_count, is_kana_name, normalize_code, normalize_name, normalize_text};
 use crate::domain::{InsurerNumber, PersonKey, format_date, is_yyyymmdd, parse_date};
 use crate::error::{Error, FieldError, Result};
-use crate::io::{Encoding, OutputSpec, Row, RowRef, RowStore, SjisShape, TextEncoder, push_field, sjis_shape};
+
+use crate::io::{
+    Encoding, OutputSpec, Row, RowRef, RowStore, SjisShape, TextEncoder, goes_out_as_read, push_field, sjis_shape,
+};
 use crate::layout::{INSURED, Layout, insured as f};
 
 /// 異動区分.
@@ -208,14 +211,13 @@ impl Fields<'_> {
         in_enc: Encoding,
     ) -> Result<RowRef> {
         let v = self;
-        let same_bytes = in_enc.same_bytes_as(out.encoding);
         let columns = INSURED.fields.len();
         // nearly every row: every field as it came, and the line as it stands in the file is the
         // output row (one copy, not thirteen)
         let n = v.layout.fields.len();
         if let Some(line) = row.plain_line()
             && n == columns
-            && (0..n).all(|field| v.unchanged(field, same_bytes))
+            && (0..n).all(|field| goes_out_as_read(v.decoded[field], &v.norm[field], in_enc, out.encoding))
         {
             return Ok(store.csv_row(line));
         }
@@ -260,13 +262,6 @@ impl Fields<'_> {
         };
         let key_hash = if key { key_hash(&texts[start..key_end]) } else { 0 };
         Ok((text, key_hash, IdentityKey::of(&texts[key_end..])))
-    }
-
-    /// Whether a field goes out as its bytes came in: normalizing changed nothing and the
-    /// output encoding writes the text with the input's bytes.
-    fn unchanged(&self, field: usize, same_bytes: bool) -> bool {
-        let (d, n) = (self.decoded[field], self.norm[field].as_ref());
-        same_bytes && ((std::ptr::eq(d.as_ptr(), n.as_ptr()) && d.len() == n.len()) || d == n)
     }
 
     fn bad(&mut self, field: usize, error: FieldError) {

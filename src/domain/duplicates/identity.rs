@@ -1,5 +1,5 @@
 //! Duplicate kinds 2 and 3: the records that share an identity, found without a sort of them
-//! all (their identity keys are partitioned and each partition sorted in cache), read again only
+//! all (their identity keys are partitioned, then spread over buckets in cache), read again only
 //! where a key is shared and in record order, and split into the groups of the rule — each step
 //! shared out among threads, every result the same whatever their number.
 
@@ -49,12 +49,12 @@ impl<T> Member<T> {
 /// Bits of a key's spread that choose its partition.
 const PARTITION_BITS: u32 = 8;
 
-/// The records (`0..n`) whose `key` is shared (a record without one takes no part), as runs of one key
-/// each: their indices (flat, each run in index order), where each run starts (with one more
-/// entry for the end) and each run's key. Each thread partitions the keys of its range of records
-/// by the top bits of their `spread`; then each partition, about 4,000 keys of a 1,000,000-row
-/// master, is sorted in cache. The cost is linear in the records, not a sort of them all, and no
-/// record is read out of order.
+/// The records (`0..n`) whose `key` is shared (a record without one takes no part), as runs of
+/// one key each: their indices (flat, each run in index order), where each run starts (with one
+/// more entry for the end) and each run's key. Each thread partitions the keys of its range of
+/// records by the top bits of their `spread`; then each partition, about 4,000 keys of a
+/// 1,000,000-row master, is settled in cache ([`shared_runs`]). The cost is linear in the
+/// records, not a sort of them all, and no record is read out of order.
 pub(super) fn shared_keys<K: Copy + Ord + Send + Sync>(
     n: usize,
     threads: usize,
@@ -157,7 +157,7 @@ pub struct SameIdentity<T> {
     runs: Vec<usize>,
 }
 
-/// Gathers the records that share an identity. Only the records whose identity hash is shared
+/// Gathers the records that share an identity. Only the records whose identity key is shared
 /// are read again, in index order, shared out in index ranges among threads, one for each of
 /// `states`: `tag` is called once for each of those records with the state of the thread that
 /// reads it. Returns the states too.
