@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use super::encoding::{self, Encoding, InputEncoding};
 use super::names::{STDIN_NAME, display_name, is_std};
-use super::wellformed::{self, Malformed, Problem};
+use super::wellformed::{self, Malformed, Problem, RecordEnds};
 use crate::error::{Error, Loc, Result};
 use crate::layout::{Columns, Layout, LayoutFile, column_label, is_plainly_value};
 
@@ -57,18 +57,16 @@ pub struct Chunk {
 /// Where the first record with content ends in `buf` (just after its LF; a quoted LF does not
 /// end a record), or None if `buf` holds no whole record yet.
 fn first_record_end(buf: &[u8]) -> Option<usize> {
-    let (mut in_quotes, mut line_start) = (false, 0);
-    for i in memchr::memchr2_iter(b'"', b'\n', buf) {
-        if buf[i] == b'"' {
-            in_quotes = !in_quotes;
-        } else if !in_quotes {
-            if buf[line_start..i].iter().any(|&b| b != b'\r') {
-                return Some(i + 1);
-            }
-            line_start = i + 1;
+    let (mut line_start, mut found) = (0, None);
+    RecordEnds::default().scan(buf, 0, |i| {
+        if buf[line_start..i].iter().any(|&b| b != b'\r') {
+            found = Some(i + 1);
+            return true;
         }
-    }
-    None
+        line_start = i + 1;
+        false
+    });
+    found
 }
 
 /// What a row needs to know of the file it came from (shared with worker threads).
@@ -398,7 +396,7 @@ pub struct CsvInput {
     /// How far `buf` has been scanned for quotes and line ends, the quote state there, and the
     /// last record boundary seen.
     scanned: usize,
-    in_quotes: bool,
+    quotes: RecordEnds,
     boundary: Option<usize>,
     eof: bool,
     /// Physical line of the first byte of `buf`.
@@ -500,7 +498,7 @@ impl CsvInput {
             source,
             buf,
             scanned: 0,
-            in_quotes: false,
+            quotes: RecordEnds::default(),
             boundary: None,
             eof: false,
             next_line,
@@ -515,15 +513,11 @@ impl CsvInput {
     /// the end.
     pub fn next_chunk(&mut self, mut reuse: Vec<u8>) -> Result<Option<Chunk>> {
         loop {
-            let start = self.scanned;
-            for i in memchr::memchr2_iter(b'"', b'\n', &self.buf[start..]) {
-                if self.buf[start + i] == b'"' {
-                    self.in_quotes = !self.in_quotes;
-                } else if !self.in_quotes {
-                    self.boundary = Some(start + i + 1);
-                }
-            }
-            self.scanned = self.buf.len();
+            let boundary = &mut self.boundary;
+            self.scanned = self.quotes.scan(&self.buf, self.scanned, |i| {
+                *boundary = Some(i + 1);
+                false
+            });
             if self.eof || (self.buf.len() >= self.chunk_bytes && self.boundary.is_some()) {
                 break;
             }
@@ -541,7 +535,8 @@ impl CsvInput {
         reuse.extend_from_slice(&self.buf[cut..]);
         let mut bytes = std::mem::replace(&mut self.buf, reuse);
         bytes.truncate(cut);
-        self.scanned = self.buf.len();
+        // what was scanned past the cut stays scanned (the cut is a record's start)
+        self.scanned = self.scanned.saturating_sub(cut);
         self.boundary = None;
         let first_line = self.next_line;
         self.next_line += memchr::memchr_iter(b'\n', &bytes).count() as u64;
@@ -862,6 +857,46 @@ mod tests {
             }
             want.push((start, end));
             prop_assert_eq!(bounds, want);
+        }
+
+        /// Where a file is cut into chunks changes nothing that is read, even with stray quotes,
+        /// values after a closing quote and quoted line breaks: chunks are cut where records end
+        /// as the reader reads them.
+        #[test]
+        fn chunks_cut_anywhere_read_the_same_records_with_stray_quotes(
+            rows in proptest::collection::vec((proptest::collection::vec(proptest::sample::select(vec![
+                "a", "", "b\"c", "\"q\"z", "\"x,\ny\"", "\"\"", "\"p\"\"q\"", "d\"", "\"open",
+            ]), 5), any::<bool>()), 0..12),
+            chunk in 1usize..24,
+        ) {
+            let mut text = "保険者番号,世帯番号,年度,課税区分,更新日\n".to_string();
+            for (fields, crlf) in &rows {
+                text.push_str(&fields.join(","));
+                text.push_str(if *crlf { "\r\n" } else { "\n" });
+            }
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("t.csv");
+            std::fs::write(&path, &text).unwrap();
+            let read = |chunk_bytes: usize| {
+                let mut input = CsvInput::open(Some(&path), InputEncoding::Utf8, &HOUSEHOLD_TAX, None).unwrap();
+                input.lenient();
+                input.chunk_bytes = chunk_bytes;
+                let mut rows = Vec::new();
+                loop {
+                    match input.next_row() {
+                        Ok(Some(row)) => rows.push(Ok((row.line, row.fields.iter().map(<[u8]>::to_vec).collect::<Vec<_>>()))),
+                        Ok(None) => break,
+                        Err(e) => {
+                            rows.push(Err(e.to_string()));
+                            break;
+                        }
+                    }
+                }
+                rows
+            };
+            let whole = read(1 << 20);
+            prop_assert!(rows.is_empty() || !whole.is_empty());
+            prop_assert_eq!(read(chunk), read(1 << 20));
         }
 
         /// A chunk gives back every record with its fields as written and the physical line it

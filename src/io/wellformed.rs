@@ -37,13 +37,29 @@ pub struct Malformed {
     pub problem: Problem,
 }
 
+/// Whether a quote at `i` of `bytes` (which starts at a record's start) starts a field: only
+/// such a quote opens a quoted field, as the csv crate reads it; any other is a character.
+fn starts_field(bytes: &[u8], i: usize) -> bool {
+    i == 0 || matches!(bytes[i - 1], b',' | b'\n')
+}
+
 /// Where byte `at` of `bytes` is: the first line of its record and its field, reading the
-/// records from the start of `bytes` (which starts a record on line `first_line`).
+/// records from the start of `bytes` (which starts a record on line `first_line`) as
+/// [`RecordEnds`] does.
 fn place(bytes: &[u8], first_line: u64, at: usize) -> (u64, usize) {
     let (mut line, mut record_line, mut field, mut quoted) = (first_line, first_line, 0, false);
-    for &b in &bytes[..at] {
-        match b {
-            b'"' => quoted = !quoted,
+    let mut i = 0;
+    while i < at {
+        match bytes[i] {
+            b'"' if quoted => {
+                // "" inside a quoted field is one quote; any other quote closes the field
+                if bytes.get(i + 1) == Some(&b'"') {
+                    i += 1;
+                } else {
+                    quoted = false;
+                }
+            }
+            b'"' => quoted = starts_field(bytes, i),
             b'\n' => {
                 line += 1;
                 if !quoted {
@@ -54,8 +70,46 @@ fn place(bytes: &[u8], first_line: u64, at: usize) -> (u64, usize) {
             b',' if !quoted => field += 1,
             _ => {}
         }
+        i += 1;
     }
     (record_line, field)
+}
+
+/// Finds where records end, reading quotes as the csv crate does: a quote opens a quoted field
+/// only at a field's start; inside one, `""` is a quote and any other quote closes it; an LF
+/// outside quotes ends a record. Keeps its state from one step of a growing buffer to the next.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct RecordEnds {
+    in_quotes: bool,
+}
+
+impl RecordEnds {
+    /// Scans `bytes[from..]` — `bytes` starts at a record's start, `bytes[..from]` was scanned
+    /// before — and calls `end(i)` for each LF `i` that ends a record, until `end` says stop
+    /// (true). Returns how far it got: the end of `bytes`, or a quote inside quotes that is the
+    /// last byte (whether it closes its field or starts a `""` is not known yet).
+    pub fn scan(&mut self, bytes: &[u8], from: usize, mut end: impl FnMut(usize) -> bool) -> usize {
+        let mut skip = from;
+        for i in memchr::memchr2_iter(b'"', b'\n', &bytes[from..]).map(|i| i + from) {
+            if i < skip {
+                continue;
+            }
+            if bytes[i] == b'\n' {
+                if !self.in_quotes && end(i) {
+                    return i + 1;
+                }
+            } else if self.in_quotes {
+                match bytes.get(i + 1) {
+                    None => return i,
+                    Some(b'"') => skip = i + 2,
+                    Some(_) => self.in_quotes = false,
+                }
+            } else {
+                self.in_quotes = starts_field(bytes, i);
+            }
+        }
+        bytes.len()
+    }
 }
 
 /// The malformed quotes and NUL bytes of a chunk of whole records starting on `first_line`, at
@@ -88,14 +142,10 @@ pub fn malformed(bytes: &[u8], first_line: u64) -> Vec<Malformed> {
                     quoted = false;
                 }
             }
+        } else if starts_field(bytes, i) {
+            quoted = true;
         } else {
-            // an opening quote starts a field: after a separator, a line end, or at the start
-            let starts_field = i == 0 || matches!(bytes[i - 1], b',' | b'\n');
-            if starts_field {
-                quoted = true;
-            } else {
-                note(i, Problem::Quote);
-            }
+            note(i, Problem::Quote);
         }
     }
     found.sort_by_key(|m| m.line);
@@ -124,5 +174,8 @@ mod tests {
         assert_eq!(lines("h1,h2\n\"a\nb\",x\"\nok,ok\n"), [(2, 1, Problem::Quote)], "the record's first line");
         assert_eq!(lines("h1\na\0b\n"), [(2, 0, Problem::Nul)]);
         assert_eq!(lines("a,b\n1,\"2\"3\n4,5\"\n"), [(2, 1, Problem::Quote), (3, 1, Problem::Quote)]);
+        // a stray quote is a character: the records after it are where they are
+        assert_eq!(lines("h1,h2\na\"b,c\nd,\"e\"x\n"), [(2, 0, Problem::Quote), (3, 1, Problem::Quote)]);
+        assert_eq!(lines("h1,h2\na\"b,c\n\"x\ny\",\"e\"x\n"), [(2, 0, Problem::Quote), (3, 1, Problem::Quote)]);
     }
 }
