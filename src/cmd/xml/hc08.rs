@@ -257,13 +257,14 @@ fn observation(doc: &Document<'_>, name: &str, obs: Node<'_, '_>, c: &mut Checku
     let code_el = child(obs, "code");
     let code = attr(code_el, "code");
     if !code.is_empty() {
-        let line = line(doc, obs);
+        // The line is counted from the file's start, so only when a finding needs it.
+        let line = || line(doc, obs);
         let (value, unit, kind, qualified) = value_of(obs);
         let item = master().get(&code);
         let item_name = match item {
             Some(i) => i.name.clone(),
             None => {
-                c.findings.push(Finding::new(name, line, &code, XCheck::UnknownItem, ""));
+                c.findings.push(Finding::new(name, line(), &code, XCheck::UnknownItem, ""));
                 attr(code_el, "displayName")
             }
         };
@@ -271,16 +272,16 @@ fn observation(doc: &Document<'_>, name: &str, obs: Node<'_, '_>, c: &mut Checku
             && !i.kind.is_empty()
             && i.kind != *k
         {
-            c.findings.push(Finding::new(name, line, &code, XCheck::ValueType, k));
+            c.findings.push(Finding::new(name, line(), &code, XCheck::ValueType, k));
         }
         if qualified {
-            c.findings.push(Finding::new(name, line, &code, XCheck::Qualifier, &value));
+            c.findings.push(Finding::new(name, line(), &code, XCheck::Qualifier, &value));
         }
         if let Some(i) = item
             && kind.as_deref() == Some("PQ")
             && !i.fits(&value)
         {
-            c.findings.push(Finding::new(name, line, &code, XCheck::Range, &format!("{value} ({})", i.format)));
+            c.findings.push(Finding::new(name, line(), &code, XCheck::Range, &format!("{value} ({})", i.format)));
         }
         c.observations.push(Observation { code: code.clone(), name: item_name, value, unit });
         if let Some(i) = item.filter(|i| !i.author_item.is_empty()) {
