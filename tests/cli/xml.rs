@@ -352,3 +352,65 @@ fn write_refuses_claims_the_schema_would_not_take() {
     assert!(su.contains(&format!("<totalSubjectCount value=\"{}\"/>", written.len())), "{su}");
     assert!(su.contains(&format!("<totalClaimAmount value=\"{total}\"/>")), "{su}");
 }
+
+/// Files are read and decompressed on a thread of their own while the previous batch is parsed:
+/// a broken file far into a large archive still stops the run at that file (exit 2, nothing
+/// written), and of two broken files the first in the archive's order is the one named, as one
+/// thread would meet them; a damaged entry of the zip itself is named the same way.
+#[test]
+fn a_broken_file_late_in_a_large_archive_is_the_one_named_and_nothing_is_written() {
+    let dir = tempdir();
+    let p = dir.path();
+    let r = run(p, "kk-gen", &["--persons", "300", "--claims", "300", "--seed", "1", "--out", "g", "--xml", "-q"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let original = only_zip(&p.join("g/xml"));
+    let r = run(p, "kk-xml", &["read", original.to_str().unwrap(), "-o", "ok.csv"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let x = p.join("x");
+    std::fs::create_dir(&x).unwrap();
+    let o = crate::external("unzip").arg("-q").arg(&original).arg("-d").arg(&x).output().unwrap();
+    assert!(o.status.success());
+    let root = std::fs::read_dir(&x).unwrap().next().unwrap().unwrap().path();
+    let mut data: Vec<std::path::PathBuf> =
+        std::fs::read_dir(root.join("DATA")).unwrap().map(|e| e.unwrap().path()).collect();
+    data.sort();
+    assert!(data.len() >= 300, "more files than two batches: {}", data.len());
+    let cut = |f: &std::path::Path| {
+        let bytes = std::fs::read(f).unwrap();
+        std::fs::write(f, &bytes[..bytes.len() / 2]).unwrap();
+    };
+    let late = &data[data.len() - 3];
+    cut(late);
+    let out = p.join("out");
+    std::fs::create_dir(&out).unwrap();
+    let read_folder =
+        || run(p, "kk-xml", &["read", "x", "-o", "out/r.csv", "--headers", "out/h.csv", "--claims", "out/c.csv"]);
+    let r = read_folder();
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let late_name = late.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(r.stderr.contains(&late_name) && r.stderr.contains("E026"), "{}", r.stderr);
+    assert_eq!(crate::files_in(&out), Vec::<String>::new());
+    let early = &data[4];
+    cut(early);
+    let r = read_folder();
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    let early_name = early.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(r.stderr.contains(&early_name) && !r.stderr.contains(&late_name), "{}", r.stderr);
+    assert_eq!(crate::files_in(&out), Vec::<String>::new());
+
+    // the archive with the compressed bytes of a late entry overwritten
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&original).unwrap()).unwrap();
+    let late_entry =
+        (0..zip.len()).rev().find(|&i| zip.by_index(i).unwrap().name().unwrap().contains("/DATA/h")).unwrap();
+    let (start, size) = {
+        let e = zip.by_index(late_entry).unwrap();
+        (e.data_start().unwrap() as usize, e.compressed_size() as usize)
+    };
+    let mut bytes = std::fs::read(&original).unwrap();
+    bytes[start + size / 4..start + size * 3 / 4].fill(0xA5);
+    std::fs::write(p.join("damaged.zip"), &bytes).unwrap();
+    let r = run(p, "kk-xml", &["read", "damaged.zip", "-o", "out/r.csv", "--claims", "out/c.csv"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("damaged.zip"), "{}", r.stderr);
+    assert_eq!(crate::files_in(&out), Vec::<String>::new());
+}

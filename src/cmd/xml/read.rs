@@ -5,7 +5,7 @@
 
 use super::findings::{Finding, XCheck};
 use super::hc08::{self, FileKind};
-use super::sources::each_xml;
+use super::sources::batches_on_thread;
 use super::{ReadArgs, TOOL};
 use crate::cmd::shared::check_outputs;
 use crate::console::{Console, Tally, thousands};
@@ -56,10 +56,9 @@ pub fn read(a: &ReadArgs) -> Result<u8> {
     let mut pairs = Pairs::default();
     let mut total = Converted::default();
     let (mut checkups, mut files) = (0u64, 0u64);
-    let mut pending: Vec<(String, Vec<u8>)> = Vec::new();
     let workers = worker_count().max(1);
     let want_claims = claims.is_some();
-    let mut flush = |pending: &mut Vec<(String, Vec<u8>)>| -> Result<()> {
+    let flush = |pending: Vec<(String, Vec<u8>)>| -> Result<()> {
         let done: Vec<Result<Converted>> = std::thread::scope(|s| {
             let handles: Vec<_> = pending
                 .chunks(BATCH)
@@ -71,7 +70,6 @@ pub fn read(a: &ReadArgs) -> Result<u8> {
                 .collect();
             handles.into_iter().flat_map(|h| h.join().expect("a reading worker panicked")).collect()
         });
-        pending.clear();
         for c in done {
             let c = c?;
             files += 1;
@@ -99,11 +97,7 @@ pub fn read(a: &ReadArgs) -> Result<u8> {
         }
         Ok(())
     };
-    each_xml(&a.inputs, |name, bytes| {
-        pending.push((name.to_string(), bytes.to_vec()));
-        if pending.len() >= BATCH * workers { flush(&mut pending) } else { Ok(()) }
-    })?;
-    flush(&mut pending)?;
+    batches_on_thread(&a.inputs, BATCH * workers, flush)?;
     if let Some(out) = claims.as_mut() {
         unpaired(&mut pairs, out, errors.as_mut(), &claims_header, &mut total)?;
     }

@@ -53,6 +53,47 @@ pub fn each_xml(inputs: &[PathBuf], mut each: impl FnMut(&str, &[u8]) -> Result<
     Ok(files)
 }
 
+/// The `.xml` files of `inputs` (as [`each_xml`] finds them) in batches of `size`, read and
+/// decompressed on a thread of their own so that `each` works on one batch while the next is
+/// read. Batches come in input order; an error of `each` stops the reading, and the first error
+/// in input order is the one returned, as one thread would meet it.
+pub fn batches_on_thread(
+    inputs: &[PathBuf],
+    size: usize,
+    mut each: impl FnMut(Vec<(String, Vec<u8>)>) -> Result<()>,
+) -> Result<u64> {
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<(String, Vec<u8>)>>(1);
+        let reader = scope.spawn(move || {
+            let mut batch = Vec::with_capacity(size);
+            let files = each_xml(inputs, |name, bytes| {
+                batch.push((name.to_string(), bytes.to_vec()));
+                if batch.len() >= size {
+                    // a closed channel means `each` failed: that error is returned, not this one
+                    tx.send(std::mem::take(&mut batch))
+                        .map_err(|_| Error::io(Path::new(name), std::io::ErrorKind::BrokenPipe.into()))?;
+                }
+                Ok(())
+            })?;
+            if !batch.is_empty() {
+                tx.send(batch).map_err(|_| Error::io(Path::new("-"), std::io::ErrorKind::BrokenPipe.into()))?;
+            }
+            Ok(files)
+        });
+        let mut handed = Ok(());
+        for batch in rx.iter() {
+            handed = each(batch);
+            if handed.is_err() {
+                break;
+            }
+        }
+        drop(rx);
+        let files = reader.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        handed?;
+        files
+    })
+}
+
 /// Whether a file is a zip archive (by its first bytes, not its name).
 fn is_zip(path: &Path) -> Result<bool> {
     let mut head = [0u8; 4];
