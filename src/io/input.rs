@@ -410,6 +410,9 @@ pub struct CsvInput {
     malformed: Option<Malformed>,
     /// where the bytes handed out are counted for the operator (a progress bar), with the count
     progress: Option<(indicatif::ProgressBar, u64)>,
+    /// A quoted field left open at the end of the file: the error the next chunk is, once the
+    /// records before it have been handed out.
+    unclosed: Option<Error>,
 }
 
 /// One record of a [`CsvInput`].
@@ -465,6 +468,10 @@ impl CsvInput {
                 break end;
             }
             if (&mut source).take(CHUNK_BYTES as u64).read_to_end(&mut buf).map_err(io_err)? == 0 {
+                if let Some(open) = wellformed::unclosed(&buf, 1) {
+                    let loc = Loc::cell(name, open.line, format!("{}列目", open.field + 1));
+                    return Err(Error::Csv { loc, detail: wellformed::UNCLOSED.into() });
+                }
                 break buf.len();
             }
         };
@@ -506,6 +513,7 @@ impl CsvInput {
             current: None,
             malformed: None,
             progress: None,
+            unclosed: None,
         })
     }
 
@@ -527,10 +535,24 @@ impl CsvInput {
                 .map_err(|e| Error::io(self.ctx.name.clone(), e))?;
             self.eof = n == 0;
         }
+        if let Some(e) = self.unclosed.take() {
+            return Err(e);
+        }
         if self.buf.is_empty() {
             return Ok(None);
         }
-        let cut = if self.eof { self.buf.len() } else { self.boundary.unwrap_or(self.buf.len()) };
+        let mut cut = if self.eof { self.buf.len() } else { self.boundary.unwrap_or(self.buf.len()) };
+        if self.eof
+            && let Some(open) = wellformed::unclosed(&self.buf, self.next_line)
+        {
+            // the records before the open quote are read first, as they would be in a larger file
+            let e = Error::Csv { loc: self.ctx.loc_at(open.line, open.field), detail: wellformed::UNCLOSED.into() };
+            if open.start == 0 {
+                return Err(e);
+            }
+            self.unclosed = Some(e);
+            cut = open.start;
+        }
         reuse.clear();
         reuse.extend_from_slice(&self.buf[cut..]);
         let mut bytes = std::mem::replace(&mut self.buf, reuse);

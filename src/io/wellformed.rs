@@ -2,7 +2,9 @@
 //! - a quote that closes a quoted field must be followed by a separator or a line end
 //!   (`"阿部　愛"xyz` would silently read as `阿部　愛xyz`);
 //! - a quote inside a field that did not start with one (`ab"cd`);
-//! - a NUL byte anywhere.
+//! - a NUL byte anywhere;
+//! - a quoted field still open when the file ends (the csv crate ends it there, so every record
+//!   after the opening quote would be read silently as part of one value).
 //!
 //! The check runs on a chunk's raw bytes and looks only at the quotes and NUL bytes in it (found
 //! with memchr), so a file without quotes costs one fast scan. Where a problem is found, its
@@ -29,6 +31,10 @@ impl Problem {
     }
 }
 
+/// What [`unclosed`] finds, as a message's detail.
+pub const UNCLOSED: &str =
+    "引用符で始まる値が閉じられないままファイルが終わっています。この行から最後までが1つの値になってしまいます";
+
 /// A problem of one record: the line the record starts on, the field (0-based) it is in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Malformed {
@@ -47,7 +53,22 @@ fn starts_field(bytes: &[u8], i: usize) -> bool {
 /// records from the start of `bytes` (which starts a record on line `first_line`) as
 /// [`RecordEnds`] does.
 fn place(bytes: &[u8], first_line: u64, at: usize) -> (u64, usize) {
-    let (mut line, mut record_line, mut field, mut quoted) = (first_line, first_line, 0, false);
+    let p = record_of(bytes, first_line, at);
+    (p.line, p.field)
+}
+
+/// Where a byte is in its record: the record's first byte and first line, and the field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Place {
+    pub start: usize,
+    pub line: u64,
+    pub field: usize,
+}
+
+/// [`place`], with the offset of the record's first byte.
+fn record_of(bytes: &[u8], first_line: u64, at: usize) -> Place {
+    let (mut line, mut field, mut quoted) = (first_line, 0, false);
+    let mut record = Place { start: 0, line: first_line, field: 0 };
     let mut i = 0;
     while i < at {
         match bytes[i] {
@@ -63,7 +84,7 @@ fn place(bytes: &[u8], first_line: u64, at: usize) -> (u64, usize) {
             b'\n' => {
                 line += 1;
                 if !quoted {
-                    record_line = line;
+                    record = Place { start: i + 1, line, field: 0 };
                     field = 0;
                 }
             }
@@ -72,7 +93,7 @@ fn place(bytes: &[u8], first_line: u64, at: usize) -> (u64, usize) {
         }
         i += 1;
     }
-    (record_line, field)
+    Place { field, ..record }
 }
 
 /// Finds where records end, reading quotes as the csv crate does: a quote opens a quoted field
@@ -110,6 +131,30 @@ impl RecordEnds {
         }
         bytes.len()
     }
+}
+
+/// Where the quoted field still open at the end of `bytes` opened — its record's first byte and
+/// line, and its field — or None when every quoted field is closed. `bytes` are the last records of a file
+/// (to its end), starting at a record's start on `first_line`.
+pub fn unclosed(bytes: &[u8], first_line: u64) -> Option<Place> {
+    let mut open = None;
+    let mut skip = 0;
+    for i in memchr::memchr_iter(b'"', bytes) {
+        if i < skip {
+            continue;
+        }
+        if open.is_some() {
+            // "" inside a quoted field is one quote; any other quote closes it
+            if bytes.get(i + 1) == Some(&b'"') {
+                skip = i + 2;
+            } else {
+                open = None;
+            }
+        } else if starts_field(bytes, i) {
+            open = Some(i);
+        }
+    }
+    open.map(|at| record_of(bytes, first_line, at))
 }
 
 /// The malformed quotes and NUL bytes of a chunk of whole records starting on `first_line`, at
@@ -177,5 +222,17 @@ mod tests {
         // a stray quote is a character: the records after it are where they are
         assert_eq!(lines("h1,h2\na\"b,c\nd,\"e\"x\n"), [(2, 0, Problem::Quote), (3, 1, Problem::Quote)]);
         assert_eq!(lines("h1,h2\na\"b,c\n\"x\ny\",\"e\"x\n"), [(2, 0, Problem::Quote), (3, 1, Problem::Quote)]);
+    }
+
+    #[test]
+    fn a_quote_left_open_to_the_end_is_placed_where_it_opened() {
+        let open = |t: &str| unclosed(t.as_bytes(), 1).map(|p| (p.start, p.line, p.field));
+        assert_eq!(open("a,b\n1,\"x\n2,3\n4,5\n"), Some((4, 2, 1)));
+        assert_eq!(open("a,b\n\"x\ny\",\"\n"), Some((4, 2, 1)), "the record's first line");
+        // closed, also by the file's last byte; "" inside; a stray quote opens nothing
+        assert_eq!(open("a,b\n1,\"x\ny\"\n"), None);
+        assert_eq!(open("a,b\n1,\"x \"\"q\"\"\""), None);
+        assert_eq!(open("a,b\n1,x\"\n2,3\n"), None);
+        assert_eq!(open(""), None);
     }
 }
