@@ -128,6 +128,16 @@ impl InputContext {
             if let Some(i) = undecodable {
                 return Err(Error::Undecodable { loc: self.loc_at(line, i), encoding: self.encoding.label() });
             }
+            // a quote left open runs on into the next lines: say so, not only that the count is off
+            if let Some(i) = record.iter().position(|field| field.contains(&b'\n')) {
+                let detail = format!(
+                    "引用符で始まる値が次の行以降に続いたため、列数が {} 個になり見出しの {} 個と合いません。\
+                     閉じる引用符が抜けていないか確認してください",
+                    record.len(),
+                    self.width
+                );
+                return Err(Error::Csv { loc: self.loc_at(line, i), detail });
+            }
             return Err(Error::Ragged {
                 loc: Loc::line(self.name.clone(), line),
                 expected: self.width,

@@ -228,7 +228,7 @@ fn structural_problems_are_fatal() {
         &to_sjis(&csv(&[HEADER, OK_ROW, "\"a\r\nb\"", short])),
         &[],
         2,
-        "kk-import: E004 in.csv:3行目: 列数が 1 個です (見出しは 13 個)",
+        "kk-import: E006 in.csv:3行目 列「保険者番号」: CSVとして読めません (引用符で始まる値が次の行以降に続いたため、列数が 1 個になり見出しの 13 個と合いません。",
     );
     assert_fails(&to_sjis(&csv(&[HEADER, OK_ROW, OK_ROW, short])), &[], 2, "E004 in.csv:4行目: 列数が 12 個です");
     assert_fails(b"", &[], 2, "kk-import: E005 in.csv: 空のファイルです (見出し行がありません)");
