@@ -134,8 +134,8 @@ impl RecordEnds {
 }
 
 /// Where the quoted field still open at the end of `bytes` opened — its record's first byte and
-/// line, and its field — or None when every quoted field is closed. `bytes` are the last records of a file
-/// (to its end), starting at a record's start on `first_line`.
+/// line, and its field — or None when every quoted field is closed. `bytes` are the last records
+/// of a file (to its end), starting at a record's start on `first_line`.
 pub fn unclosed(bytes: &[u8], first_line: u64) -> Option<Place> {
     let mut open = None;
     let mut skip = 0;
