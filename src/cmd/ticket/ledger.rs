@@ -148,18 +148,11 @@ impl Ledger {
         // the persons' index and the numbers' index are built at once, each on a thread of its
         // own; of a problem found by each, the one on the earlier line is reported (the person's
         // on the same line), as reading the lines in order would
-        let mut built = crate::parallel::each_on_thread(vec![true, false], |_, persons| {
-            if persons {
-                Index::Persons(index_persons(&entries, &name))
-            } else {
-                Index::Numbers(index_numbers(&entries, &name))
-            }
-        })
-        .into_iter();
-        let (Some(Index::Persons(persons)), Some(Index::Numbers(numbers))) = (built.next(), built.next()) else {
-            return Err(Error::Integrity { detail: "台帳の索引".into() });
-        };
-        let ((by_person, person_problem), (numbers, taken, number_problem)) = (persons, numbers);
+        let ((by_person, person_problem), (numbers, taken, number_problem)) = std::thread::scope(|scope| {
+            let numbers = scope.spawn(|| index_numbers(&entries, &name));
+            let persons = index_persons(&entries, &name);
+            (persons, numbers.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+        });
         if let Some((_, e)) = [person_problem, number_problem].into_iter().flatten().min_by_key(|p| p.0) {
             return Err(e);
         }
@@ -167,6 +160,7 @@ impl Ledger {
         ledger.entries = entries;
         Ok(ledger)
     }
+
     /// The number a person already has for this year and 種別.
     pub fn find(&self, key: &PersonKey, fy: FiscalYear, sort: Sort) -> Option<&LedgerEntry> {
         let entries = &self.entries;
@@ -322,12 +316,6 @@ fn parse_line(row: &Row<'_>) -> Result<LedgerEntry> {
     let issued = date_field(row, l, 7, what)?.unwrap_or(fy.first_day());
     let (hash, sort_key) = (person_hash(&key, fy, sort), key.sort_key());
     Ok(LedgerEntry { key, insurer_len, fy, sort, number, issued, line: row.line, hash, sort_key })
-}
-
-/// The ledger's two indexes, built on two threads.
-enum Index {
-    Persons((HashTable<usize>, Option<(u64, Error)>)),
-    Numbers((FxHashMap<TicketNumber, usize>, Taken, Option<(u64, Error)>)),
 }
 
 /// Serials taken per (年度, kind digit), sorted.
