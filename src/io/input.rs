@@ -727,8 +727,10 @@ impl Row<'_> {
     /// Canonical field `field` as text when it is ASCII (in every encoding the same text: nothing
     /// to decode), else None. A field of a record that is all ASCII is not even scanned.
     pub fn ascii_text(&self, field: usize) -> Option<&str> {
-        let raw = self.raw(field);
-        (self.fields.ascii || raw.is_ascii()).then(|| ascii_str(raw))
+        match self.input.columns.columns[field] {
+            Some(i) => self.fields.ascii_text(i),
+            None => Some(""),
+        }
     }
 
     /// E002 for a layout field, placed as [`InputContext::accept`] places it (by the file's

@@ -206,9 +206,6 @@ pub fn text_row<S: AsRef<str>>(store: &mut RowStore, enc: &mut TextEncoder, fiel
     Ok(())
 }
 
-/// Appends `text` to the row being built in `store`: the raw input bytes when `text` is what
-/// was read (`decoded`) and the encodings agree (so CP932 bytes come out exactly as they came
-/// in), else `text` encoded.
 /// Appends `bytes` to `out` as one CSV field: as they are, or quoted (quotes doubled) when they
 /// hold a comma, a quote or a line break — the csv crate's "necessary" style, the one way every
 /// kk output quotes.
@@ -239,6 +236,9 @@ pub fn goes_out_as_read(decoded: &str, text: &str, input: Encoding, output: Enco
     unchanged && input.same_bytes_as(output)
 }
 
+/// Appends `text` to the row being built in `store`: the raw input bytes when `text` is what
+/// was read (`decoded`) and the encodings agree (so CP932 bytes come out exactly as they came
+/// in), else `text` encoded.
 pub fn push_field(
     store: &mut RowStore,
     enc: &mut TextEncoder,
