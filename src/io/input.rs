@@ -553,7 +553,7 @@ impl CsvInput {
         }
         let mut cut = if self.eof { self.buf.len() } else { self.boundary.unwrap_or(self.buf.len()) };
         if self.eof
-            && let Some(open) = wellformed::unclosed(&self.buf, self.next_line)
+            && let Some(open) = self.quotes.unclosed(&self.buf, self.scanned, self.next_line)
         {
             // the records before the open quote are read first, as they would be in a larger file
             let e = Error::Csv { loc: self.ctx.loc_at(open.line, open.field), detail: wellformed::UNCLOSED.into() };
@@ -569,6 +569,7 @@ impl CsvInput {
         bytes.truncate(cut);
         // what was scanned past the cut stays scanned (the cut is a record's start)
         self.scanned = self.scanned.saturating_sub(cut);
+        self.quotes.moved(cut);
         self.boundary = None;
         let first_line = self.next_line;
         self.next_line += memchr::memchr_iter(b'\n', &bytes).count() as u64;

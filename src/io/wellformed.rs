@@ -102,6 +102,8 @@ fn record_of(bytes: &[u8], first_line: u64, at: usize) -> Place {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct RecordEnds {
     in_quotes: bool,
+    /// where the quoted field it is in opened, in the bytes scanned ([`RecordEnds::moved`])
+    opened: usize,
 }
 
 impl RecordEnds {
@@ -125,36 +127,32 @@ impl RecordEnds {
                     Some(b'"') => skip = i + 2,
                     Some(_) => self.in_quotes = false,
                 }
-            } else {
-                self.in_quotes = starts_field(bytes, i);
+            } else if starts_field(bytes, i) {
+                (self.in_quotes, self.opened) = (true, i);
             }
         }
         bytes.len()
     }
+
+    /// The bytes scanned lost their first `cut` bytes (whole records: no quote is open before).
+    pub fn moved(&mut self, cut: usize) {
+        self.opened = self.opened.saturating_sub(cut);
+    }
+
+    /// Where the quoted field still open at the end of `bytes` opened — its record's first byte
+    /// and line, and its field — when the scan got to their end (`scanned`) inside one (a quote
+    /// that is the last byte closes its field); else None. `bytes` are the last records of a
+    /// file, starting at a record's start on `first_line`.
+    pub fn unclosed(&self, bytes: &[u8], scanned: usize, first_line: u64) -> Option<Place> {
+        (self.in_quotes && scanned == bytes.len()).then(|| record_of(bytes, first_line, self.opened))
+    }
 }
 
-/// Where the quoted field still open at the end of `bytes` opened — its record's first byte and
-/// line, and its field — or None when every quoted field is closed. `bytes` are the last records
-/// of a file (to its end), starting at a record's start on `first_line`.
+/// [`RecordEnds::unclosed`] for `bytes` scanned from their start.
 pub fn unclosed(bytes: &[u8], first_line: u64) -> Option<Place> {
-    let mut open = None;
-    let mut skip = 0;
-    for i in memchr::memchr_iter(b'"', bytes) {
-        if i < skip {
-            continue;
-        }
-        if open.is_some() {
-            // "" inside a quoted field is one quote; any other quote closes it
-            if bytes.get(i + 1) == Some(&b'"') {
-                skip = i + 2;
-            } else {
-                open = None;
-            }
-        } else if starts_field(bytes, i) {
-            open = Some(i);
-        }
-    }
-    open.map(|at| record_of(bytes, first_line, at))
+    let mut ends = RecordEnds::default();
+    let scanned = ends.scan(bytes, 0, |_| false);
+    ends.unclosed(bytes, scanned, first_line)
 }
 
 /// The malformed quotes and NUL bytes of a chunk of whole records starting on `first_line`, at
